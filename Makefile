@@ -1,0 +1,41 @@
+# Every target bootstraps .venv from nothing (python3 -m venv + pip install -e '.[dev]').
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+READY := $(VENV)/.ready
+AJV := tests/ajv/node_modules/.ready
+HANDLERS := examples/chat_server/handlers.py
+
+.PHONY: generate test check lint bench clean
+
+$(READY): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+# Ajv and ajv-formats, for checking the published schemas the way JavaScript teams will.
+$(AJV): tests/ajv/package.json tests/ajv/package-lock.json
+	npm ci --prefix tests/ajv --no-audit --no-fund --silent
+	touch $@
+
+generate: $(READY)
+	$(BIN)/wirebook generate --handlers $(HANDLERS)
+
+test: $(READY) $(AJV)
+	$(BIN)/pytest
+
+check: $(READY)
+	$(BIN)/wirebook check
+
+lint: $(READY)
+	$(BIN)/ruff check generator tests examples
+	$(BIN)/ruff format --check generator tests examples
+	$(BIN)/mypy
+
+bench: $(READY)
+	$(BIN)/python tests/bench/run.py
+
+clean:
+	rm -rf $(VENV) tests/ajv/node_modules .pytest_cache .mypy_cache .ruff_cache
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

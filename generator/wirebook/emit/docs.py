@@ -1,0 +1,94 @@
+"""Markdown protocol docs, in the seed's style: direction tables, one section per message."""
+
+from __future__ import annotations
+
+import json
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from wirebook import __version__, ir
+
+
+def type_text(expr: ir.TypeExpr, title: str = "") -> str:
+    """How a field's type reads in a table: `string`, `[RoomId](#type-RoomId)`, `array of …`."""
+    if isinstance(expr, ir.RefType):
+        return f"[{expr.name}](#type-{expr.name})"
+    if isinstance(expr, ir.StringType):
+        return f"string ({expr.format})" if expr.format else "string"
+    if isinstance(expr, ir.NumericType):
+        return "integer" if expr.integer else "number"
+    if isinstance(expr, ir.BooleanType):
+        return "boolean"
+    if isinstance(expr, ir.EnumType):
+        return (title or "enum") + ": " + " \\| ".join(f"`{v}`" for v in expr.values)
+    if isinstance(expr, ir.ConstType):
+        return f"`{json.dumps(expr.value)}`"
+    if isinstance(expr, ir.ArrayType):
+        return "array of " + type_text(expr.items)
+    return f"object {title}".strip()
+
+
+def constraints_text(expr: ir.TypeExpr) -> str:
+    parts: list[str] = []
+    if isinstance(expr, ir.StringType):
+        parts += _range(expr.min_length, expr.max_length, "characters")
+        if expr.pattern and not expr.format:
+            parts.append(f"matches `{expr.pattern}`")
+    elif isinstance(expr, ir.NumericType):
+        parts += [f"{word} {value:g}" for word, value in (
+            ("≥", expr.minimum), ("≤", expr.maximum), (">", expr.exclusive_minimum),
+            ("<", expr.exclusive_maximum)) if value is not None]
+    elif isinstance(expr, ir.ArrayType):
+        parts += _range(expr.min_items, expr.max_items, "items")
+        if expr.unique_items:
+            parts.append("unique")
+    return ", ".join(parts)
+
+
+def _range(low: int | None, high: int | None, unit: str) -> list[str]:
+    if low is not None and high is not None:
+        return [f"{low}–{high} {unit}"]
+    if low is not None:
+        return [f"at least {low} {unit}"]
+    return [f"at most {high} {unit}"] if high is not None else []
+
+
+def payload_shape(message: ir.Message) -> str:
+    """The seed's `{content, room_id?}` notation."""
+    names = [f.name + ("" if f.required else "?") for f in message.fields]
+    return "`{" + ", ".join(names) + "}`"
+
+
+def field_notes(field: ir.Field) -> str:
+    notes = [constraints_text(field.type)]
+    if field.nullable:
+        notes.append("may be null")
+    if field.has_default:
+        notes.append(f"default `{json.dumps(field.default)}`")
+    if field.deprecated:
+        notes.append("deprecated" + (f": {field.deprecated}" if isinstance(field.deprecated, str) else ""))
+    return ", ".join(n for n in notes if n)
+
+
+def cell(text: str) -> str:
+    """Text safe inside a Markdown table cell."""
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+def render(protocol: ir.Protocol) -> str:
+    env = Environment(
+        loader=PackageLoader("wirebook", "templates"),
+        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+        undefined=StrictUndefined, autoescape=False,
+    )
+    env.filters.update(
+        type_text=type_text, constraints=constraints_text, shape=payload_shape,
+        notes=field_notes, cell=cell,
+        json=lambda value: json.dumps(value, indent=2, ensure_ascii=False),
+        compact=lambda value: json.dumps(value, ensure_ascii=False),
+    )
+    return env.get_template("protocol.md.jinja").render(
+        protocol=protocol, version=__version__,
+        client=protocol.direction("client"), server=protocol.direction("server"),
+        named_types=[t for t in protocol.types if t.name != "ErrorCode"],
+    )

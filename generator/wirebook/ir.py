@@ -1,0 +1,191 @@
+"""The checked protocol: small immutable classes that every emitter reads, and nothing else.
+
+The IR keeps names as they are on the wire and in the generated code (``JoinRoom``,
+``JoinRoomPayload``); emitters never see YAML.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from wirebook.diagnostics import Position
+
+Direction = Literal["client", "server"]
+DIRECTIONS: tuple[Direction, Direction] = ("client", "server")
+JSON = None | bool | int | float | str | list["JSON"] | dict[str, "JSON"]
+
+# Error codes that the generated dispatch sends itself; a protocol must declare them.
+DISPATCH_ERROR_CODES: dict[str, str] = {
+    "BAD_JSON": "the text is not a JSON object",
+    "MISSING_TYPE": "the message has no string `type`",
+    "UNKNOWN_TYPE": "no client message has this `type`",
+    "UNSUPPORTED_VERSION": "the envelope's `v` is not a supported wire version",
+    "INVALID_MESSAGE": "the envelope or payload does not match the message's schema",
+    "HANDLER_ERROR": "the handler failed while processing the message",
+}
+
+
+@dataclass(frozen=True)
+class StringType:
+    min_length: int | None = None
+    max_length: int | None = None
+    pattern: str | None = None
+    format: str | None = None
+
+
+@dataclass(frozen=True)
+class NumericType:
+    integer: bool
+    minimum: float | None = None
+    maximum: float | None = None
+    exclusive_minimum: float | None = None
+    exclusive_maximum: float | None = None
+
+
+@dataclass(frozen=True)
+class BooleanType:
+    pass
+
+
+@dataclass(frozen=True)
+class EnumType:
+    values: tuple[str | int | float | bool, ...]
+
+
+@dataclass(frozen=True)
+class ConstType:
+    value: JSON
+
+
+@dataclass(frozen=True)
+class ArrayType:
+    items: TypeExpr
+    min_items: int | None = None
+    max_items: int | None = None
+    unique_items: bool = False
+
+
+@dataclass(frozen=True)
+class ObjectType:
+    fields: tuple[Field, ...]
+
+
+@dataclass(frozen=True)
+class RefType:
+    """A use of a named type from ``types`` (or the built-in ``ErrorCode``)."""
+
+    name: str
+
+
+TypeExpr = StringType | NumericType | BooleanType | EnumType | ConstType | ArrayType | ObjectType | RefType
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: TypeExpr
+    title: str  # the name other-language generators give an inline enum or object
+    required: bool = True
+    nullable: bool = False
+    has_default: bool = False
+    default: JSON = None
+    description: str = ""
+    deprecated: bool | str = False
+    position: Position | None = None
+
+
+@dataclass(frozen=True)
+class NamedType:
+    name: str
+    type: TypeExpr
+    description: str = ""
+    deprecated: bool | str = False
+    position: Position | None = None
+
+
+@dataclass(frozen=True)
+class Example:
+    name: str
+    message: JSON
+    position: Position | None = None
+
+
+@dataclass(frozen=True)
+class InvalidExample:
+    """A wire message that must be rejected at ``pointer`` by ``keyword`` (``json``: not JSON)."""
+
+    name: str
+    direction: Direction
+    pointer: str
+    keyword: str
+    message: JSON = None
+    raw: str | None = None  # wire text that is not JSON; ``message`` is unused then
+    position: Position | None = None
+
+
+@dataclass(frozen=True)
+class Message:
+    direction: Direction
+    type: str
+    class_name: str  # JoinRoom, or ClientChat where the type exists both ways
+    payload_class_name: str
+    summary: str
+    description: str
+    fields: tuple[Field, ...]
+    replies: tuple[str, ...]  # types of the other direction
+    deprecated: bool | str
+    examples: tuple[Example, ...]
+    invalid: tuple[InvalidExample, ...]
+    lint_ignore: tuple[str, ...] = ()
+    position: Position | None = None
+
+    @property
+    def payload_required(self) -> bool:
+        return any(f.required for f in self.fields)
+
+    @property
+    def key(self) -> tuple[Direction, str]:
+        return (self.direction, self.type)
+
+
+@dataclass(frozen=True)
+class ErrorCode:
+    code: str
+    description: str
+
+
+@dataclass(frozen=True)
+class Protocol:
+    name: str
+    title: str
+    description: str
+    version: str
+    base_uri: str
+    wire_current: int
+    wire_supported: tuple[int, ...]
+    correlation: str | None
+    allow_unknown_fields: bool
+    error_codes: tuple[ErrorCode, ...]
+    types: tuple[NamedType, ...]
+    messages: tuple[Message, ...]
+    invalid: tuple[InvalidExample, ...]  # direction-level anti-patterns
+    sources: tuple[str, ...]  # definition files, as shown in generated headers
+    lint_ignore: tuple[str, ...] = ()
+    position: Position | None = None
+
+    @property
+    def package(self) -> str:
+        return f"{self.name}_protocol"
+
+    def direction(self, direction: Direction) -> tuple[Message, ...]:
+        return tuple(m for m in self.messages if m.direction == direction)
+
+    def message(self, direction: Direction, type_: str) -> Message | None:
+        return next((m for m in self.messages if m.key == (direction, type_)), None)
+
+    def named_type(self, name: str) -> NamedType:
+        return next(t for t in self.types if t.name == name)
+
+    def union_name(self, direction: Direction) -> str:
+        return "ClientMessage" if direction == "client" else "ServerMessage"
