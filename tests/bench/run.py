@@ -1,0 +1,49 @@
+"""`make bench`: run every benchmark section and write docs/benchmarks.md.
+
+Each section is a module of this folder with `run() -> str` returning its Markdown. Sections
+compare against their named baselines in the same run and report ratios; the machine and the
+date head the file. Run one section with `python tests/bench/run.py SECTION`.
+"""
+
+from __future__ import annotations
+
+import datetime
+import importlib
+import os
+import platform
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+SECTIONS = ["compile_bench"]
+
+
+def machine() -> str:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor() or "unknown CPU")
+    return (f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+            f"{platform.system()} {platform.release()}")
+
+
+def main(argv: list[str]) -> int:
+    sys.path.insert(0, str(Path(__file__).parent))
+    chosen = argv or SECTIONS
+    parts = [
+        "# Benchmarks\n",
+        f"Written by `make bench` on {datetime.date.today().isoformat()}.  \nMachine: {machine()}.\n",
+    ]
+    for name in chosen:
+        print(f"== {name}", flush=True)
+        parts.append(importlib.import_module(name).run())
+    out = ROOT / "docs" / "benchmarks.md"
+    out.parent.mkdir(exist_ok=True)
+    if argv:  # one section: print it, keep the file whole
+        print("\n".join(parts[2:]))
+        return 0
+    out.write_text("\n".join(parts), encoding="utf-8")
+    print(f"wrote {out.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
