@@ -13,14 +13,17 @@ All generated Python is finished by one ``ruff`` run (imports sorted, then forma
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import re
 import subprocess
 import sys
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
-from datamodel_code_generator import DataModelType, InputFileType, PythonVersion, generate
+from datamodel_code_generator.__main__ import main as datamodel_codegen
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from wirebook import __version__, ir
@@ -33,36 +36,43 @@ def header(protocol: ir.Protocol) -> str:
             "# Do not edit: change the definitions and run `make generate`.")
 
 
-def models_source(schemas: SchemaSet) -> str:
+# datamodel-code-generator's options, as its command line takes them: its `main` runs in-process
+# several times faster than its `generate()` facade, which builds a large config model first.
+MODEL_OPTIONS = [
+    "--input-file-type", "jsonschema",
+    "--output-model-type", "pydantic_v2.BaseModel",
+    "--target-python-version", "3.11",
+    "--target-pydantic-version", "2.14",
+    "--ignore-pyproject",  # the user's own datamodel-codegen settings must not change our output
+    "--use-title-as-name", "--use-schema-description", "--use-field-description",
+    "--use-missing-sentinel", "--strict-nullable",
+    "--strict-types", "str", "int", "float", "bool",
+    "--collapse-root-models", "--field-constraints", "--no-use-annotated",
+    "--use-default-kwarg",  # `Field(default=…)`: type checkers see which fields are optional
+    "--use-union-operator", "--use-standard-collections", "--use-double-quotes",
+    "--enum-field-as-literal", "one",
+    "--disable-timestamp",
+    "--class-name", "ClientMessage",
+]
+
+
+def write_models(schemas: SchemaSet, output: Path, formatters: Sequence[str] = ()) -> None:
+    """Run datamodel-code-generator on the schemas' models input, writing ``output``."""
     protocol = schemas.protocol
-    source = generate(
-        json.dumps(schemas.models_input()),
-        input_file_type=InputFileType.JsonSchema,
-        output_model_type=DataModelType.PydanticV2BaseModel,
-        target_python_version=PythonVersion.PY_311,
-        target_pydantic_version="2.14",
-        base_class=f"{protocol.package}.wire.WireModel",
-        class_name="ClientMessage",
-        use_title_as_name=True,
-        use_schema_description=True,
-        use_field_description=True,
-        use_missing_sentinel=True,
-        strict_nullable=True,
-        strict_types=["str", "int", "float", "bool"],
-        collapse_root_models=True,
-        field_constraints=True,
-        use_annotated=False,
-        use_default_kwarg=True,  # `Field(default=…)`: type checkers see which fields are optional
-        use_union_operator=True,
-        use_standard_collections=True,
-        use_double_quotes=True,
-        enum_field_as_literal="one",
-        disable_timestamp=True,
-        formatters=[],
-        custom_file_header=header(protocol),
-    )
-    assert isinstance(source, str)  # one input gives one module
-    return source
+    source = output.with_name("models-input.json")
+    source.write_text(json.dumps(schemas.models_input()), encoding="utf-8")
+    args = [
+        "--input", str(source), "--output", str(output), *MODEL_OPTIONS,
+        "--base-class", f"{protocol.package}.wire.WireModel",
+        "--custom-file-header", header(protocol),
+        *(["--formatters", *formatters] if formatters else ["--no-formatters"]),
+    ]
+    messages = io.StringIO()
+    with contextlib.redirect_stdout(messages), contextlib.redirect_stderr(messages):
+        status = datamodel_codegen(args)
+    source.unlink()
+    if status != 0:
+        raise RuntimeError(f"datamodel-code-generator failed ({status}):\n{messages.getvalue()}")
 
 
 def _environment() -> Environment:
@@ -104,14 +114,17 @@ def package_files(schemas: SchemaSet) -> dict[str, str]:
         "ack_status_class": _class_of(ack, "status") if ack else None,
     }
     base = protocol.package
-    files = {
+    templated = {
         f"{base}/__init__.py": env.get_template("init.py.jinja").render(context),
         f"{base}/wire.py": env.get_template("wire.py.jinja").render(context),
-        f"{base}/models.py": models_source(schemas),
         f"{base}/dispatch.py": env.get_template("dispatch.py.jinja").render(context),
         f"{base}/py.typed": "",
     }
-    return ruff_finish(files)
+    with tempfile.TemporaryDirectory(prefix="wirebook-") as scratch:
+        root = Path(scratch)
+        _write(root, templated)
+        write_models(schemas, root / base / "models.py")
+        return _ruff_finish(root, [*templated, f"{base}/models.py"])
 
 
 def _class_of(message: ir.Message, field_name: str) -> str:
@@ -125,23 +138,26 @@ def handlers_skeleton(schemas: SchemaSet) -> str:
     text = _environment().get_template("handlers.py.jinja").render(
         protocol=protocol, client=protocol.direction("client"), header=header(protocol)
     )
-    return ruff_finish({"handlers.py": text})["handlers.py"]
+    with tempfile.TemporaryDirectory(prefix="wirebook-") as scratch:
+        _write(Path(scratch), {"handlers.py": text})
+        return _ruff_finish(Path(scratch), ["handlers.py"])["handlers.py"]
 
 
-def ruff_finish(files: dict[str, str]) -> dict[str, str]:
-    """Sort imports and format every ``.py`` file with one ruff run over a scratch folder."""
+def _write(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+
+def _ruff_finish(root: Path, names: list[str]) -> dict[str, str]:
+    """Sort imports and format the ``.py`` files under ``root`` with one ruff run each."""
     config = ["--isolated", "--line-length", "100", "--target-version", "py311"]
-    with tempfile.TemporaryDirectory(prefix="wirebook-ruff-") as scratch:
-        root = Path(scratch)
-        for name, text in files.items():
-            path = root / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
-        python_files = [str(root / n) for n in files if n.endswith(".py")]
-        ruff = [sys.executable, "-m", "ruff"]
-        for step in (["check", "--fix", "--select", "I,F401", "--quiet", *config],
-                     ["format", "--quiet", *config]):
-            done = subprocess.run([*ruff, *step, *python_files], capture_output=True, text=True)
-            if done.returncode != 0:
-                raise RuntimeError(f"ruff {step[0]} failed on generated code:\n{done.stdout}{done.stderr}")
-        return {name: (root / name).read_text(encoding="utf-8") for name in files}
+    python_files = [str(root / n) for n in names if n.endswith(".py")]
+    ruff = [sys.executable, "-m", "ruff"]
+    for step in (["check", "--fix", "--select", "I,F401", "--quiet", *config],
+                 ["format", "--quiet", *config]):
+        done = subprocess.run([*ruff, *step, *python_files], capture_output=True, text=True)
+        if done.returncode != 0:
+            raise RuntimeError(f"ruff {step[0]} failed on generated code:\n{done.stdout}{done.stderr}")
+    return {name: (root / name).read_text(encoding="utf-8") for name in names}
