@@ -59,8 +59,11 @@ def payload_shape(message: ir.Message) -> str:
     return "`{" + ", ".join(names) + "}`"
 
 
-def field_notes(field: ir.Field) -> str:
-    notes = [constraints_text(field.type)]
+def field_notes(field: ir.Field, protocol: ir.Protocol) -> str:
+    expr = field.type
+    if isinstance(expr, ir.RefType):  # a named type's constraints, where the reader looks
+        expr = protocol.named_type(expr.name).type
+    notes = [constraints_text(expr)]
     if field.nullable:
         notes.append("may be null")
     if field.has_default:
