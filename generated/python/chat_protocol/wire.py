@@ -2,7 +2,9 @@
 # Do not edit: change the definitions and run `make generate`.
 """The base of every message model of Chat protocol."""
 
-from pydantic import BaseModel, ConfigDict
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, model_validator
 
 
 class WireModel(BaseModel):
@@ -11,7 +13,43 @@ class WireModel(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         frozen=True,
+        allow_inf_nan=False,  # NaN and Infinity are not JSON
         validate_by_alias=True,
         validate_by_name=True,
         serialize_by_alias=True,
     )
+    _integer_fields: ClassVar[frozenset[str]] = frozenset()
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        cls._integer_fields = frozenset(
+            field.alias or name
+            for name, field in cls.model_fields.items()
+            if int in _members(field.annotation)
+        )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _integral_floats(cls, data: Any) -> Any:
+        # JSON Schema counts 1.0 as an integer; Pydantic's strict int would not.
+        if not cls._integer_fields or not isinstance(data, dict):
+            return data
+        found = {name: _integral(data[name]) for name in cls._integer_fields if name in data}
+        return {**data, **found}
+
+
+def _integral(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, list):
+        return [_integral(item) for item in value]
+    return value
+
+
+def _members(annotation: Any) -> set[Any]:
+    """The types in a field's annotation, looking into unions and lists."""
+    found = {annotation}
+    for arg in getattr(annotation, "__args__", ()):
+        found |= _members(arg)
+    return found
