@@ -78,7 +78,9 @@ class RefType:
     name: str
 
 
-TypeExpr = StringType | NumericType | BooleanType | EnumType | ConstType | ArrayType | ObjectType | RefType
+TypeExpr = (
+    StringType | NumericType | BooleanType | EnumType | ConstType | ArrayType | ObjectType | RefType
+)
 
 
 @dataclass(frozen=True)

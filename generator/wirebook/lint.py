@@ -44,7 +44,10 @@ def _flat(m: ir.Message) -> Iterator[tuple[Position | None, str]]:
 
     for f in m.fields:
         if depth(f.type) > 1:
-            yield f.position, f"field '{f.name}' of '{m.type}' nests objects more than one level deep"
+            yield (
+                f.position,
+                f"field '{f.name}' of '{m.type}' nests objects more than one level deep",
+            )
 
 
 def _snake_type(m: ir.Message) -> Iterator[tuple[Position | None, str]]:
@@ -70,13 +73,43 @@ def _deprecation_reason(m: ir.Message) -> Iterator[tuple[Position | None, str]]:
 
 
 RULES = (
-    Rule("WB101", "message-description", "Document your protocol: every message says what it is for.", _description),
-    Rule("WB102", "message-example", "Every message has at least one example, checked on every run.", _example),
-    Rule("WB103", "flat-payload", "Keep payloads flat: nesting past one level is hard to evolve.", _flat),
-    Rule("WB104", "snake-case-type", "Message types are snake_case, as in the seed's tables.", _snake_type),
-    Rule("WB105", "snake-case-field", "Payload fields are snake_case, one convention for every language.", _snake_fields),
+    Rule(
+        "WB101",
+        "message-description",
+        "Document your protocol: every message says what it is for.",
+        _description,
+    ),
+    Rule(
+        "WB102",
+        "message-example",
+        "Every message has at least one example, checked on every run.",
+        _example,
+    ),
+    Rule(
+        "WB103",
+        "flat-payload",
+        "Keep payloads flat: nesting past one level is hard to evolve.",
+        _flat,
+    ),
+    Rule(
+        "WB104",
+        "snake-case-type",
+        "Message types are snake_case, as in the seed's tables.",
+        _snake_type,
+    ),
+    Rule(
+        "WB105",
+        "snake-case-field",
+        "Payload fields are snake_case, one convention for every language.",
+        _snake_fields,
+    ),
     Rule("WB106", "field-description", "Every field says what it carries.", _field_description),
-    Rule("WB107", "deprecation-reason", "A deprecation says what to use instead (`deprecated: <reason>`).", _deprecation_reason),
+    Rule(
+        "WB107",
+        "deprecation-reason",
+        "A deprecation says what to use instead (`deprecated: <reason>`).",
+        _deprecation_reason,
+    ),
 )
 
 
@@ -87,8 +120,15 @@ def lint(protocol: ir.Protocol) -> list[Diagnostic]:
             if rule.id in protocol.lint_ignore or rule.id in message.lint_ignore:
                 continue
             for position, text in rule.check(message):
-                found.append(Diagnostic(position, text, f"{rule.reason} Silence with `lint: {{ignore: [{rule.id}]}}`.",
-                                        Severity.WARNING, rule.id))
+                found.append(
+                    Diagnostic(
+                        position,
+                        text,
+                        f"{rule.reason} Silence with `lint: {{ignore: [{rule.id}]}}`.",
+                        Severity.WARNING,
+                        rule.id,
+                    )
+                )
     return found
 
 

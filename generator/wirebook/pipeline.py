@@ -39,9 +39,12 @@ def json_text(value: Any) -> str:
 
 def render_outputs(compiled: Compiled) -> dict[str, str]:
     """Every generated file: path under the output folder → text."""
-    files = {f"schemas/{path}": json_text(schema)
-             for path, schema in compiled.schemas.published().items()}
-    files.update({f"python/{path}": text
-                  for path, text in python.package_files(compiled.schemas).items()})
+    files = {
+        f"schemas/{path}": json_text(schema)
+        for path, schema in compiled.schemas.published().items()
+    }
+    files.update(
+        {f"python/{path}": text for path, text in python.package_files(compiled.schemas).items()}
+    )
     files["docs/protocol.md"] = docs.render(compiled.protocol)
     return dict(sorted(files.items()))

@@ -45,7 +45,7 @@ def _ecma_pattern(
         yield ValidationError(f"{instance!r} does not match {pattern!r}")
 
 
-ReferenceDraft = jsonschema.validators.extend(
+ReferenceDraft: Any = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
     jsonschema.Draft202012Validator, {"pattern": _ecma_pattern}
 )
 
@@ -77,15 +77,26 @@ def problems_of(error: ValidationError) -> list[Problem]:
     """Translate one jsonschema error into problems that name the offending member."""
     at = pointer(error.absolute_path)
     kind = str(error.validator)
-    value, got = error.validator_value, error.instance
+    value: Any = error.validator_value
+    got: Any = error.instance
     if kind == "required":
-        return [Problem(f"{at}/{name}", "required", f"missing required field '{name}'")
-                for name in value if isinstance(got, dict) and name not in got]
+        return [
+            Problem(f"{at}/{name}", "required", f"missing required field '{name}'")
+            for name in value
+            if isinstance(got, dict) and name not in got
+        ]
     if kind == "additionalProperties" and isinstance(got, dict):
-        known = set(error.schema.get("properties", {}))
-        return [Problem(f"{at}/{name}", "additionalProperties",
-                        f"unexpected field '{name}'; expected only: {', '.join(sorted(known)) or 'none'}")
-                for name in got if name not in known]
+        schema: Any = error.schema
+        known = set(schema.get("properties", {}))
+        return [
+            Problem(
+                f"{at}/{name}",
+                "additionalProperties",
+                f"unexpected field '{name}'; expected only: {', '.join(sorted(known)) or 'none'}",
+            )
+            for name in got
+            if name not in known
+        ]
     if kind == "anyOf" and error.context:
         # a nullable field: report the non-null branch, which says what was expected
         branch = [e for e in error.context if e.validator != "type" or e.validator_value != "null"]
@@ -116,17 +127,27 @@ def route(
 ) -> tuple[Any | None, list[Problem]]:
     """Find the entry of ``types`` for this message's ``type``, or say why there is none."""
     if not isinstance(message, dict):
-        return None, [Problem("", "type", f"a message must be a JSON object, got {json_kind(message)}")]
+        return None, [
+            Problem("", "type", f"a message must be a JSON object, got {json_kind(message)}")
+        ]
     if "type" not in message:
-        return None, [Problem("/type", "required",
-                              "missing required field 'type' (every message names its type)")]
+        return None, [
+            Problem(
+                "/type", "required", "missing required field 'type' (every message names its type)"
+            )
+        ]
     kind = message["type"]
     if not isinstance(kind, str):
-        return None, [Problem("/type", "type", f"expected string, got {json_kind(kind)} {_short(kind)}")]
+        return None, [
+            Problem("/type", "type", f"expected string, got {json_kind(kind)} {_short(kind)}")
+        ]
     if kind not in types:
         known = ", ".join(sorted(types))
-        return None, [Problem("/type", "enum",
-                              f"unknown {direction} message type {kind!r}; known types: {known}")]
+        return None, [
+            Problem(
+                "/type", "enum", f"unknown {direction} message type {kind!r}; known types: {known}"
+            )
+        ]
     return types[kind], []
 
 

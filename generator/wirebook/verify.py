@@ -13,13 +13,14 @@ from wirebook.reference import Problem, ReferenceDraft, ReferenceValidator, prob
 
 def reference_validator(schemas: SchemaSet) -> ReferenceValidator:
     protocol = schemas.protocol
-    return ReferenceValidator({
-        d: {m.type: schemas.message(m) for m in protocol.direction(d)} for d in ir.DIRECTIONS
-    })
+    return ReferenceValidator(
+        {d: {m.type: schemas.message(m) for m in protocol.direction(d)} for d in ir.DIRECTIONS}
+    )
 
 
 def parse_raw(text: str) -> tuple[Any, list[Problem]]:
     """Parse wire text as the dispatch does: strict JSON, no NaN or Infinity."""
+
     def reject(constant: str) -> Any:
         raise ValueError(f"{constant} is not JSON")
 
@@ -54,36 +55,54 @@ def verify_examples(schemas: SchemaSet) -> list[Diagnostic]:
             if wire != message.type and not problems:
                 problems = [Problem("/type", "const", f"the example's type is {wire!r}")]
             if problems:
-                found.append(Diagnostic(
-                    example.position,
-                    f"example '{example.name}' of {message.direction} message '{message.type}' "
-                    f"is invalid: {_describe(problems)}",
-                    "fix the example or the definition",
-                ))
+                found.append(
+                    Diagnostic(
+                        example.position,
+                        f"example '{example.name}' of {message.direction} message '{message.type}' "
+                        f"is invalid: {_describe(problems)}",
+                        "fix the example or the definition",
+                    )
+                )
         for field in message.fields:
             if field.has_default:
                 found.extend(_check_default(schemas, message, field))
-    for example in (*protocol.invalid, *(i for m in protocol.messages for i in m.invalid)):
-        problems = invalid_verdict(validator, example)
+    for bad in (*protocol.invalid, *(i for m in protocol.messages for i in m.invalid)):
+        problems = invalid_verdict(validator, bad)
         if not problems:
-            found.append(Diagnostic(example.position, f"invalid example '{example.name}' is valid",
-                                    "an invalid example must be rejected; change it or remove it"))
-        elif not any(p.pointer == example.pointer and p.keyword == example.keyword for p in problems):
-            found.append(Diagnostic(
-                example.position,
-                f"invalid example '{example.name}' fails elsewhere than expected "
-                f"({example.pointer or '/'} {example.keyword}): {_describe(problems)}",
-                "set `expect` to where it fails, or fix the example so it fails only there",
-            ))
+            found.append(
+                Diagnostic(
+                    bad.position,
+                    f"invalid example '{bad.name}' is valid",
+                    "an invalid example must be rejected; change it or remove it",
+                )
+            )
+        elif not any(p.pointer == bad.pointer and p.keyword == bad.keyword for p in problems):
+            found.append(
+                Diagnostic(
+                    bad.position,
+                    f"invalid example '{bad.name}' fails elsewhere than expected "
+                    f"({bad.pointer or '/'} {bad.keyword}): {_describe(problems)}",
+                    "set `expect` to where it fails, or fix the example so it fails only there",
+                )
+            )
     return found
 
 
 def _check_default(schemas: SchemaSet, message: ir.Message, field: ir.Field) -> list[Diagnostic]:
     payload = schemas.message(message)
-    schema = {**payload["$defs"][message.payload_class_name]["properties"][field.name],
-              "$defs": payload["$defs"]}
-    problems = [p for e in ReferenceDraft(schema).iter_errors(field.default) for p in problems_of(e)]
+    schema = {
+        **payload["$defs"][message.payload_class_name]["properties"][field.name],
+        "$defs": payload["$defs"],
+    }
+    problems = [
+        p for e in ReferenceDraft(schema).iter_errors(field.default) for p in problems_of(e)
+    ]
     if not problems:
         return []
-    return [Diagnostic(field.position, f"the default of field '{field.name}' is invalid: {_describe(problems)}",
-                       "a default must be a valid value of the field")]
+    return [
+        Diagnostic(
+            field.position,
+            f"the default of field '{field.name}' is invalid: {_describe(problems)}",
+            "a default must be a valid value of the field",
+        )
+    ]

@@ -29,8 +29,13 @@ def foreign_files(out: Path, files: dict[str, str]) -> list[Diagnostic]:
             continue
         rel = path.relative_to(out).as_posix()
         what = "would be overwritten" if rel in files else "would be deleted"
-        found.append(Diagnostic(None, f"{path} was not written by wirebook and {what}",
-                                f"move it out of {out}/: that folder belongs to `wirebook generate`"))
+        found.append(
+            Diagnostic(
+                None,
+                f"{path} was not written by wirebook and {what}",
+                f"move it out of {out}/: that folder belongs to `wirebook generate`",
+            )
+        )
     return found
 
 
@@ -44,7 +49,9 @@ def stale_files(out: Path, files: dict[str, str]) -> list[str]:
         elif path.read_bytes() != text.encode("utf-8"):
             lines.append(f"{path}: out of date")
     if out.exists():
-        for path in sorted(p for p in out.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        for path in sorted(
+            p for p in out.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+        ):
             if path.relative_to(out).as_posix() not in files:
                 lines.append(f"{path}: not generated from the definitions (stale or hand-made)")
     return lines

@@ -19,13 +19,14 @@ import time
 from pathlib import Path
 
 import yaml
-
 from wirebook.emit.python import MODEL_OPTIONS
 from wirebook.pipeline import compile_definitions
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 RUNS = 5
+
+
 def synthetic_protocol(folder: Path, messages: int = 300) -> None:
     """Write a protocol of ``messages`` messages, half each way, into ``folder``."""
     base = yaml.safe_load((ROOT / "schema" / "protocol.yaml").read_text())
@@ -46,15 +47,24 @@ def synthetic_protocol(folder: Path, messages: int = 300) -> None:
                     fields[name] = {"type": "integer", "minimum": 0, "description": f"Count {j}."}
                     payload[name] = j
                 else:
-                    fields[name] = {"enum": ["low", "mid", "high"], "required": False,
-                                    "description": f"Level {j}."}
+                    fields[name] = {
+                        "enum": ["low", "mid", "high"],
+                        "required": False,
+                        "description": f"Level {j}.",
+                    }
                     payload[name] = "mid"
-            items.append({
-                "type": f"{direction}_event_{i}", "summary": f"Synthetic event {i}",
-                "description": "A generated message for the benchmark.", "payload": fields,
-                "examples": [{"payload": payload}],
-            })
-        (folder / f"{direction}.yaml").write_text(yaml.safe_dump({direction: items}, sort_keys=False))
+            items.append(
+                {
+                    "type": f"{direction}_event_{i}",
+                    "summary": f"Synthetic event {i}",
+                    "description": "A generated message for the benchmark.",
+                    "payload": fields,
+                    "examples": [{"payload": payload}],
+                }
+            )
+        (folder / f"{direction}.yaml").write_text(
+            yaml.safe_dump({direction: items}, sort_keys=False)
+        )
 
 
 def wall(command: list[str], runs: int = RUNS) -> float:
@@ -74,10 +84,21 @@ def measure(schema: Path, scratch: Path) -> tuple[float, float, int]:
     models_input.write_text(json.dumps(compiled.schemas.models_input()))
     out = scratch / f"{schema.name}-out"
     ours = wall([str(BIN / "wirebook"), "generate", "--schema", str(schema), "--out", str(out)])
-    theirs = wall([str(BIN / "datamodel-codegen"), "--input", str(models_input),
-                   "--output", str(scratch / "models.py"), *MODEL_OPTIONS,
-                   "--base-class", f"{compiled.protocol.package}.wire.WireModel",
-                   "--formatters", "ruff-check", "ruff-format"])
+    theirs = wall(
+        [
+            str(BIN / "datamodel-codegen"),
+            "--input",
+            str(models_input),
+            "--output",
+            str(scratch / "models.py"),
+            *MODEL_OPTIONS,
+            "--base-class",
+            f"{compiled.protocol.package}.wire.WireModel",
+            "--formatters",
+            "ruff-check",
+            "ruff-format",
+        ]
+    )
     return ours, theirs, len(compiled.protocol.messages)
 
 
@@ -88,20 +109,27 @@ def run() -> str:
         synthetic.mkdir()
         synthetic_protocol(synthetic)
         rows = []
-        for label, schema in (("example protocol (schema/)", ROOT / "schema"),
-                              ("synthetic protocol", synthetic)):
+        for label, schema in (
+            ("example protocol (schema/)", ROOT / "schema"),
+            ("synthetic protocol", synthetic),
+        ):
             ours, theirs, count = measure(schema, scratch)
-            rows.append(f"| {label}, {count} messages | {ours:.3f} s | {theirs:.3f} s | "
-                        f"{ours / theirs:.2f}× |")
+            rows.append(
+                f"| {label}, {count} messages | {ours:.3f} s | {theirs:.3f} s | "
+                f"{ours / theirs:.2f}× |"
+            )
             print(rows[-1], flush=True)
         shutil.rmtree(scratch / "schema-out", ignore_errors=True)
-    return "\n".join([
-        "## `wirebook generate`\n",
-        f"Whole-process wall time, median of {RUNS} runs. Baseline: the `datamodel-codegen` CLI "
-        "alone on the schema wirebook gives it, with the same model options and ruff as "
-        "formatter. Targets: the example protocol in ≤ 1.0 s; the pipeline ≤ 1.2× the baseline.\n",
-        "| protocol | `wirebook generate` | `datamodel-codegen` alone | ratio |",
-        "| --- | --- | --- | --- |",
-        *rows,
-        "",
-    ])
+    return "\n".join(
+        [
+            "## `wirebook generate`\n",
+            f"Whole-process wall time, median of {RUNS} runs. Baseline: the `datamodel-codegen` "
+            "CLI alone on the schema wirebook gives it, with the same model options and ruff "
+            "as formatter. Targets: the example protocol in ≤ 1.0 s; the pipeline ≤ 1.2× the "
+            "baseline.\n",
+            "| protocol | `wirebook generate` | `datamodel-codegen` alone | ratio |",
+            "| --- | --- | --- | --- |",
+            *rows,
+            "",
+        ]
+    )

@@ -19,10 +19,18 @@ SECTIONS = ["compile_bench"]
 
 
 def machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor() or "unknown CPU")
-    return (f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-            f"{platform.system()} {platform.release()}")
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor() or "unknown CPU",
+    )
+    return (
+        f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"{platform.system()} {platform.release()}"
+    )
 
 
 def main(argv: list[str]) -> int:
@@ -30,7 +38,8 @@ def main(argv: list[str]) -> int:
     chosen = argv or SECTIONS
     parts = [
         "# Benchmarks\n",
-        f"Written by `make bench` on {datetime.date.today().isoformat()}.  \nMachine: {machine()}.\n",
+        f"Written by `make bench` on {datetime.date.today().isoformat()}.  \n"
+        f"Machine: {machine()}.\n",
     ]
     for name in chosen:
         print(f"== {name}", flush=True)

@@ -65,7 +65,7 @@ class Ping(WireModel):
     type: Literal["ping"]
     ref: StrictStr | MISSING = Field(default=MISSING, max_length=128, min_length=1)
     """
-    Client correlation id; the server answers with an `ack` that carries it.
+    Client correlation id, echoed by the server's `ack`.
     """
     payload: PingPayload = Field(default={}, validate_default=True)
 
@@ -103,7 +103,7 @@ class JoinRoom(WireModel):
     type: Literal["join_room"]
     ref: StrictStr | MISSING = Field(default=MISSING, max_length=128, min_length=1)
     """
-    Client correlation id; the server answers with an `ack` that carries it.
+    Client correlation id, echoed by the server's `ack`.
     """
     payload: JoinRoomPayload
 
@@ -141,7 +141,7 @@ class LeaveRoom(WireModel):
     type: Literal["leave_room"]
     ref: StrictStr | MISSING = Field(default=MISSING, max_length=128, min_length=1)
     """
-    Client correlation id; the server answers with an `ack` that carries it.
+    Client correlation id, echoed by the server's `ack`.
     """
     payload: LeaveRoomPayload
 
@@ -187,7 +187,7 @@ class ClientChat(WireModel):
     type: Literal["chat"]
     ref: StrictStr | MISSING = Field(default=MISSING, max_length=128, min_length=1)
     """
-    Client correlation id; the server answers with an `ack` that carries it.
+    Client correlation id, echoed by the server's `ack`.
     """
     payload: ClientChatPayload
 
@@ -233,7 +233,7 @@ class ChatMessage(WireModel):
     type: Literal["chat_message"]
     ref: StrictStr | MISSING = Field(default=MISSING, max_length=128, min_length=1)
     """
-    Client correlation id; the server answers with an `ack` that carries it.
+    Client correlation id, echoed by the server's `ack`.
     """
     payload: ChatMessagePayload
 
@@ -275,7 +275,7 @@ class Typing(WireModel):
     type: Literal["typing"]
     ref: StrictStr | MISSING = Field(default=MISSING, max_length=128, min_length=1)
     """
-    Client correlation id; the server answers with an `ack` that carries it.
+    Client correlation id, echoed by the server's `ack`.
     """
     payload: TypingPayload
 
@@ -313,7 +313,7 @@ class Subscribe(WireModel):
     type: Literal["subscribe"]
     ref: StrictStr | MISSING = Field(default=MISSING, max_length=128, min_length=1)
     """
-    Client correlation id; the server answers with an `ack` that carries it.
+    Client correlation id, echoed by the server's `ack`.
     """
     payload: SubscribePayload
 
@@ -351,7 +351,7 @@ class Unsubscribe(WireModel):
     type: Literal["unsubscribe"]
     ref: StrictStr | MISSING = Field(default=MISSING, max_length=128, min_length=1)
     """
-    Client correlation id; the server answers with an `ack` that carries it.
+    Client correlation id, echoed by the server's `ack`.
     """
     payload: UnsubscribePayload
 
@@ -383,7 +383,7 @@ class Pong(WireModel):
     type: Literal["pong"]
     ref: StrictStr | MISSING = Field(default=MISSING, max_length=128, min_length=1)
     """
-    Client correlation id; the server answers with an `ack` that carries it.
+    Client correlation id, echoed by the server's `ack`.
     """
     payload: PongPayload = Field(default={}, validate_default=True)
 
@@ -427,7 +427,7 @@ class Connected(WireModel):
     type: Literal["connected"]
     ref: StrictStr | MISSING = Field(default=MISSING, max_length=128, min_length=1)
     """
-    Client correlation id; the server answers with an `ack` that carries it.
+    Client correlation id, echoed by the server's `ack`.
     """
     payload: ConnectedPayload
 
@@ -467,7 +467,7 @@ class Error(WireModel):
     type: Literal["error"]
     ref: StrictStr | MISSING = Field(default=MISSING, max_length=128, min_length=1)
     """
-    Client correlation id; the server answers with an `ack` that carries it.
+    Client correlation id, echoed by the server's `ack`.
     """
     payload: ErrorPayload
 
@@ -519,7 +519,7 @@ class ServerChat(WireModel):
     type: Literal["chat"]
     ref: StrictStr | MISSING = Field(default=MISSING, max_length=128, min_length=1)
     """
-    Client correlation id; the server answers with an `ack` that carries it.
+    Client correlation id, echoed by the server's `ack`.
     """
     payload: ServerChatPayload
 
@@ -563,7 +563,7 @@ class UserJoined(WireModel):
     type: Literal["user_joined"]
     ref: StrictStr | MISSING = Field(default=MISSING, max_length=128, min_length=1)
     """
-    Client correlation id; the server answers with an `ack` that carries it.
+    Client correlation id, echoed by the server's `ack`.
     """
     payload: UserJoinedPayload
 
@@ -607,7 +607,7 @@ class UserLeft(WireModel):
     type: Literal["user_left"]
     ref: StrictStr | MISSING = Field(default=MISSING, max_length=128, min_length=1)
     """
-    Client correlation id; the server answers with an `ack` that carries it.
+    Client correlation id, echoed by the server's `ack`.
     """
     payload: UserLeftPayload
 
@@ -649,7 +649,7 @@ class RoomUpdate(WireModel):
     type: Literal["room_update"]
     ref: StrictStr | MISSING = Field(default=MISSING, max_length=128, min_length=1)
     """
-    Client correlation id; the server answers with an `ack` that carries it.
+    Client correlation id, echoed by the server's `ack`.
     """
     payload: RoomUpdatePayload
 
@@ -693,7 +693,7 @@ class Ack(WireModel):
     type: Literal["ack"]
     ref: StrictStr | MISSING = Field(default=MISSING, max_length=128, min_length=1)
     """
-    Client correlation id; the server answers with an `ack` that carries it.
+    Client correlation id, echoed by the server's `ack`.
     """
     payload: AckPayload
 

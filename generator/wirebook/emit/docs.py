@@ -35,9 +35,16 @@ def constraints_text(expr: ir.TypeExpr) -> str:
         if expr.pattern and not expr.format:
             parts.append(f"matches `{expr.pattern}`")
     elif isinstance(expr, ir.NumericType):
-        parts += [f"{word} {value:g}" for word, value in (
-            ("≥", expr.minimum), ("≤", expr.maximum), (">", expr.exclusive_minimum),
-            ("<", expr.exclusive_maximum)) if value is not None]
+        parts += [
+            f"{word} {value:g}"
+            for word, value in (
+                ("≥", expr.minimum),
+                ("≤", expr.maximum),
+                (">", expr.exclusive_minimum),
+                ("<", expr.exclusive_maximum),
+            )
+            if value is not None
+        ]
     elif isinstance(expr, ir.ArrayType):
         parts += _range(expr.min_items, expr.max_items, "items")
         if expr.unique_items:
@@ -69,7 +76,9 @@ def field_notes(field: ir.Field, protocol: ir.Protocol) -> str:
     if field.has_default:
         notes.append(f"default `{json.dumps(field.default)}`")
     if field.deprecated:
-        notes.append("deprecated" + (f": {field.deprecated}" if isinstance(field.deprecated, str) else ""))
+        notes.append(
+            "deprecated" + (f": {field.deprecated}" if isinstance(field.deprecated, str) else "")
+        )
     return ", ".join(n for n in notes if n)
 
 
@@ -81,17 +90,25 @@ def cell(text: str) -> str:
 def render(protocol: ir.Protocol) -> str:
     env = Environment(
         loader=PackageLoader("wirebook", "templates"),
-        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-        undefined=StrictUndefined, autoescape=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        undefined=StrictUndefined,
+        autoescape=False,
     )
     env.filters.update(
-        type_text=type_text, constraints=constraints_text, shape=payload_shape,
-        notes=field_notes, cell=cell,
+        type_text=type_text,
+        constraints=constraints_text,
+        shape=payload_shape,
+        notes=field_notes,
+        cell=cell,
         json=lambda value: json.dumps(value, indent=2, ensure_ascii=False),
         compact=lambda value: json.dumps(value, ensure_ascii=False),
     )
     return env.get_template("protocol.md.jinja").render(
-        protocol=protocol, version=__version__,
-        client=protocol.direction("client"), server=protocol.direction("server"),
+        protocol=protocol,
+        version=__version__,
+        client=protocol.direction("client"),
+        server=protocol.direction("server"),
         named_types=[t for t in protocol.types if t.name != "ErrorCode"],
     )

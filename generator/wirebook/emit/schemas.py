@@ -27,13 +27,15 @@ class _Defs:
         self.protocol = protocol
         self.defs: dict[str, Schema] = {}
         for named in protocol.types:
-            self.defs[named.name] = self._titled(named.name, named.type, named.description,
-                                                 named.deprecated)
+            self.defs[named.name] = self._titled(
+                named.name, named.type, named.description, named.deprecated
+            )
         for message in protocol.messages:
             self._message(message)
 
-    def _titled(self, title: str, expr: ir.TypeExpr, description: str,
-                deprecated: bool | str) -> Schema:
+    def _titled(
+        self, title: str, expr: ir.TypeExpr, description: str, deprecated: bool | str
+    ) -> Schema:
         schema: Schema = {"title": title}
         if description:
             schema["description"] = description
@@ -45,14 +47,25 @@ class _Defs:
     def inline(self, expr: ir.TypeExpr) -> Schema:
         """The schema of a type where it is used (enums and objects are hoisted by their caller)."""
         if isinstance(expr, ir.StringType):
-            return _drop_none({"type": "string", "minLength": expr.min_length,
-                               "maxLength": expr.max_length, "pattern": expr.pattern,
-                               "format": expr.format})
+            return _drop_none(
+                {
+                    "type": "string",
+                    "minLength": expr.min_length,
+                    "maxLength": expr.max_length,
+                    "pattern": expr.pattern,
+                    "format": expr.format,
+                }
+            )
         if isinstance(expr, ir.NumericType):
-            return _drop_none({"type": "integer" if expr.integer else "number",
-                               "minimum": expr.minimum, "maximum": expr.maximum,
-                               "exclusiveMinimum": expr.exclusive_minimum,
-                               "exclusiveMaximum": expr.exclusive_maximum})
+            return _drop_none(
+                {
+                    "type": "integer" if expr.integer else "number",
+                    "minimum": expr.minimum,
+                    "maximum": expr.maximum,
+                    "exclusiveMinimum": expr.exclusive_minimum,
+                    "exclusiveMaximum": expr.exclusive_maximum,
+                }
+            )
         if isinstance(expr, ir.BooleanType):
             return {"type": "boolean"}
         if isinstance(expr, ir.EnumType):
@@ -62,9 +75,15 @@ class _Defs:
         if isinstance(expr, ir.ConstType):
             return {"const": expr.value}
         if isinstance(expr, ir.ArrayType):
-            return _drop_none({"type": "array", "items": self.use(expr.items, ""),
-                               "minItems": expr.min_items, "maxItems": expr.max_items,
-                               "uniqueItems": expr.unique_items or None})
+            return _drop_none(
+                {
+                    "type": "array",
+                    "items": self.use(expr.items, ""),
+                    "minItems": expr.min_items,
+                    "maxItems": expr.max_items,
+                    "uniqueItems": expr.unique_items or None,
+                }
+            )
         if isinstance(expr, ir.ObjectType):
             return self.object(expr.fields)
         return {"$ref": f"#/$defs/{expr.name}"}
@@ -98,8 +117,10 @@ class _Defs:
         return schema
 
     def _message(self, message: ir.Message) -> None:
-        payload: Schema = {"title": message.payload_class_name,
-                           "description": f"Payload of {message.direction} message `{message.type}`."}
+        payload: Schema = {
+            "title": message.payload_class_name,
+            "description": f"Payload of {message.direction} message `{message.type}`.",
+        }
         payload.update(self.object(message.fields))
         envelope: Schema = {"title": message.class_name}
         text = message.summary + (f"\n\n{message.description}" if message.description else "")
@@ -107,15 +128,20 @@ class _Defs:
         if message.deprecated:
             envelope["deprecated"] = True
         properties: Schema = {
-            "v": {"description": f"Wire version; a message without it is read as "
-                                 f"{self.protocol.wire_current}.",
-                  "type": "integer", "enum": list(self.protocol.wire_supported)},
+            "v": {
+                "description": f"Wire version; a message without it is read as "
+                f"{self.protocol.wire_current}.",
+                "type": "integer",
+                "enum": list(self.protocol.wire_supported),
+            },
             "type": {"type": "string", "const": message.type},
         }
         if self.protocol.correlation:
             properties[self.protocol.correlation] = {
-                "description": "Client correlation id; the server answers with an `ack` that carries it.",
-                "type": "string", "minLength": 1, "maxLength": 128,
+                "description": "Client correlation id, echoed by the server's `ack`.",
+                "type": "string",
+                "minLength": 1,
+                "maxLength": 128,
             }
         properties["payload"] = {"$ref": f"#/$defs/{message.payload_class_name}"}
         if not message.payload_required:
@@ -177,8 +203,11 @@ class SchemaSet:
         self._defs = _Defs(protocol)
 
     def _header(self, path: str) -> Schema:
-        return {"$schema": DIALECT, "$id": self.protocol.base_uri + path,
-                "$comment": generated_comment(self.protocol)}
+        return {
+            "$schema": DIALECT,
+            "$id": self.protocol.base_uri + path,
+            "$comment": generated_comment(self.protocol),
+        }
 
     def union(self, direction: ir.Direction) -> Schema:
         """The direction's messages, discriminated on ``type`` (Ajv's ``discriminator`` form)."""
