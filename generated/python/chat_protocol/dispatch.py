@@ -152,7 +152,8 @@ async def dispatch(handlers: ClientHandlers[C], connection: C, raw: str | bytes)
         return
     ref = None if message.ref is MISSING else message.ref
     try:
-        await HANDLERS[message.type](handlers, connection, message)
+        # HANDLERS holds the abstract methods of ClientHandlers: call the subclass's own
+        await getattr(handlers, HANDLERS[message.type].__name__)(connection, message)
     except ProtocolError as exc:
         await _fail(connection, ref, exc.code, exc.message)
         return
