@@ -99,7 +99,8 @@ class ClientHandlers(ABC, Generic[C]):
 
     @abstractmethod
     async def on_chat_message(self, connection: C, message: ChatMessage) -> None:
-        """`chat_message`: Send chat message (old name). Replies: chat, ack, error. Deprecated: use `chat`, which takes the same payload."""
+        """`chat_message`: Send chat message (old name). Replies: chat, ack, error. Deprecated:
+        use `chat`, which takes the same payload."""
 
     @abstractmethod
     async def on_typing(self, connection: C, message: Typing) -> None:

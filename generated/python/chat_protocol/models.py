@@ -90,7 +90,8 @@ class JoinRoom(WireModel):
     """
     Join a room
 
-    Adds the client to a room. The server tells the room's members with `user_joined` and sends everybody in it a `room_update`; an unknown room is answered with ROOM_NOT_FOUND.
+    Adds the client to a room. The server tells the room's members with `user_joined` and sends
+    everybody in it a `room_update`; an unknown room is answered with ROOM_NOT_FOUND.
     """
 
     model_config = ConfigDict(
@@ -174,7 +175,8 @@ class ClientChat(WireModel):
     """
     Send chat message
 
-    Sends text to a room the client is in, or to its current room when `room_id` is left out. The server broadcasts it to the room as a server `chat`.
+    Sends text to a room the client is in, or to its current room when `room_id` is left out.
+    The server broadcasts it to the room as a server `chat`.
     """
 
     model_config = ConfigDict(
@@ -454,7 +456,8 @@ class Error(WireModel):
     """
     Error occurred
 
-    Sent when a message cannot be handled: it is not JSON, has no or an unknown type, an unsupported version or an invalid payload, or its handler failed. `code` says which.
+    Sent when a message cannot be handled: it is not JSON, has no or an unknown type, an
+    unsupported version or an invalid payload, or its handler failed. `code` says which.
     """
 
     model_config = ConfigDict(
@@ -680,7 +683,8 @@ class Ack(WireModel):
     """
     Message acknowledged
 
-    The answer to every client message that carried a `ref`: `ok` (or `delivered`) when it was handled, `error` with a `message` when it was not.
+    The answer to every client message that carried a `ref`: `ok` (or `delivered`) when it was
+    handled, `error` with a `message` when it was not.
     """
 
     model_config = ConfigDict(

@@ -20,8 +20,10 @@ import re
 import subprocess
 import sys
 import tempfile
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from datamodel_code_generator.__main__ import main as datamodel_codegen
 from jinja2 import Environment, PackageLoader, StrictUndefined
@@ -75,11 +77,40 @@ MODEL_OPTIONS = [
 ]
 
 
+# Descriptions become docstrings at one indent; wrapping their long lines keeps the module within
+# ruff's 100 columns (ruff format does not wrap docstrings).
+DOCSTRING_WIDTH = 92
+
+
+def _wrap_descriptions(node: Any) -> Any:
+    if isinstance(node, list):
+        return [_wrap_descriptions(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    wrapped: dict[str, Any] = {}
+    for key, value in node.items():
+        if key == "description" and isinstance(value, str):
+            wrapped[key] = _wrap(value)
+        elif key in ("default", "const", "enum", "examples"):  # data, not prose
+            wrapped[key] = value
+        else:
+            wrapped[key] = _wrap_descriptions(value)
+    return wrapped
+
+
+def _wrap(text: str) -> str:
+    lines = text.split("\n")
+    return "\n".join(
+        textwrap.fill(line, DOCSTRING_WIDTH, break_long_words=False, break_on_hyphens=False)
+        for line in lines
+    )
+
+
 def write_models(schemas: SchemaSet, output: Path, formatters: Sequence[str] = ()) -> None:
     """Run datamodel-code-generator on the schemas' models input, writing ``output``."""
     protocol = schemas.protocol
     source = output.with_name("models-input.json")
-    source.write_text(json.dumps(schemas.models_input()), encoding="utf-8")
+    source.write_text(json.dumps(_wrap_descriptions(schemas.models_input())), encoding="utf-8")
     args = [
         "--input",
         str(source),
