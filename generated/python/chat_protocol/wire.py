@@ -26,25 +26,45 @@ class WireModel(BaseModel):
         cls._integer_fields = frozenset(
             field.alias or name
             for name, field in cls.model_fields.items()
-            if int in _members(field.annotation)
+            if any(_is_integer(member) for member in _members(field.annotation))
         )
 
     @model_validator(mode="before")
     @classmethod
-    def _integral_floats(cls, data: Any) -> Any:
-        # JSON Schema counts 1.0 as an integer; Pydantic's strict int would not.
+    def _json_integers(cls, data: Any) -> Any:
+        # Read integers as JSON Schema does: 1.0 is one, true is not (Python's True == 1 would
+        # pass a Literal[1] or an IntEnum).
         if not cls._integer_fields or not isinstance(data, dict):
             return data
-        found = {name: _integral(data[name]) for name in cls._integer_fields if name in data}
+        found = {name: _as_json_integer(data[name]) for name in cls._integer_fields if name in data}
         return {**data, **found}
 
 
-def _integral(value: Any) -> Any:
+class JsonBoolean:
+    """A JSON boolean where an integer is expected; it equals no integer, so it fails there."""
+
+    def __init__(self, value: bool) -> None:
+        self.value = value
+
+    def __repr__(self) -> str:
+        return "true" if self.value else "false"
+
+
+def _as_json_integer(value: Any) -> Any:
+    if isinstance(value, bool):
+        return JsonBoolean(value)
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, list):
-        return [_integral(item) for item in value]
+        return [_as_json_integer(item) for item in value]
     return value
+
+
+def _is_integer(member: Any) -> bool:
+    """An int type (int, IntEnum…) or an int value of a Literal."""
+    if isinstance(member, type):
+        return issubclass(member, int) and member is not bool
+    return isinstance(member, int) and not isinstance(member, bool)
 
 
 def _members(annotation: Any) -> set[Any]:
