@@ -39,3 +39,9 @@ bench: $(READY)
 clean:
 	rm -rf $(VENV) tests/ajv/node_modules .pytest_cache .mypy_cache .ruff_cache
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+
+# The chat server demo on the example protocol (examples/chat_server); Ctrl-C stops it.
+.PHONY: demo
+demo: $(READY)
+	@echo 'Once connected, type a message, e.g. {"type": "join_room", "ref": "1", "payload": {"room_id": "general"}}'
+	PYTHONPATH=generated/python:examples $(BIN)/python -m chat_server --host 127.0.0.1 --port 8000

@@ -1,50 +1,70 @@
 # Written once by wirebook as a starting point: this file is yours, regeneration never touches it.
-"""Handlers of Chat protocol: one method per client message type."""
+"""Handlers of Chat protocol: one method per client message type.
+
+The generated `dispatch` has already parsed and validated each message, and it answers for
+them: a `ProtocolError` raised here becomes an `error` with its code (and a failed `ack`),
+and a message with a `ref` that was handled gets its `ack` after the handler returns.
+"""
 
 from __future__ import annotations
 
-from chat_protocol.dispatch import ClientHandlers, Connection
+from chat_protocol.dispatch import ClientHandlers
 from chat_protocol.models import (
     ChatMessage,
     ClientChat,
     JoinRoom,
     LeaveRoom,
     Ping,
+    Pong,
     Subscribe,
     Typing,
     Unsubscribe,
 )
+from pydantic import MISSING
+
+from chat_server.hub import Client, Hub
+
+PONG = Pong(type="pong")
 
 
-class Handlers(ClientHandlers[Connection]):
-    async def on_ping(self, connection: Connection, message: Ping) -> None:
+class Handlers(ClientHandlers[Client]):
+    def __init__(self, hub: Hub) -> None:
+        self.hub = hub
+
+    async def on_ping(self, connection: Client, message: Ping) -> None:
         """Keep-alive. Replies: pong."""
-        raise NotImplementedError("ping")
+        await connection.send(PONG)
 
-    async def on_join_room(self, connection: Connection, message: JoinRoom) -> None:
+    async def on_join_room(self, connection: Client, message: JoinRoom) -> None:
         """Join a room. Replies: user_joined, room_update, error."""
-        raise NotImplementedError("join_room")
+        self.hub.join(connection, message.payload.room_id)
 
-    async def on_leave_room(self, connection: Connection, message: LeaveRoom) -> None:
+    async def on_leave_room(self, connection: Client, message: LeaveRoom) -> None:
         """Leave a room. Replies: user_left, room_update, error."""
-        raise NotImplementedError("leave_room")
+        self.hub.leave(connection, message.payload.room_id)
 
-    async def on_chat(self, connection: Connection, message: ClientChat) -> None:
+    async def on_chat(self, connection: Client, message: ClientChat) -> None:
         """Send chat message. Replies: chat, ack, error."""
-        raise NotImplementedError("chat")
+        room_id = message.payload.room_id
+        self.hub.say(connection, message.payload.content, None if room_id is MISSING else room_id)
 
-    async def on_chat_message(self, connection: Connection, message: ChatMessage) -> None:
+    async def on_chat_message(self, connection: Client, message: ChatMessage) -> None:
         """Send chat message (old name). Replies: chat, ack, error."""
-        raise NotImplementedError("chat_message")
+        room_id = message.payload.room_id
+        self.hub.say(connection, message.payload.content, None if room_id is MISSING else room_id)
 
-    async def on_typing(self, connection: Connection, message: Typing) -> None:
-        """Typing indicator. Replies: ack, error."""
-        raise NotImplementedError("typing")
+    async def on_typing(self, connection: Client, message: Typing) -> None:
+        """Typing indicator. Replies: ack, error.
 
-    async def on_subscribe(self, connection: Connection, message: Subscribe) -> None:
+        Checked (the client must be in the room) and acknowledged, but not relayed: the
+        protocol has no server → client message that could carry it to the others.
+        """
+        connection.room(message.payload.room_id)
+
+    async def on_subscribe(self, connection: Client, message: Subscribe) -> None:
         """Subscribe to updates. Replies: ack, error."""
-        raise NotImplementedError("subscribe")
+        self.hub.subscribe(connection, message.payload.topic)
 
-    async def on_unsubscribe(self, connection: Connection, message: Unsubscribe) -> None:
+    async def on_unsubscribe(self, connection: Client, message: Unsubscribe) -> None:
         """Unsubscribe. Replies: ack, error."""
-        raise NotImplementedError("unsubscribe")
+        self.hub.unsubscribe(connection, message.payload.topic)
