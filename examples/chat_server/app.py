@@ -102,10 +102,8 @@ async def _serve(
         writer.cancel()
         reason = f"too slow: more than {settings.send_queue} messages waiting"
         await _within(settings.close_timeout, websocket.close(CLOSE_POLICY_VIOLATION, reason))
-    elif client.close_code is not None:
-        await _within(
-            settings.close_timeout, writer
-        )  # the writer sends the last words, then closes
+    elif client.close_code is not None:  # the writer sends the last words, then closes
+        await _within(settings.close_timeout, writer)
     writer.cancel()
     if not reader.cancelled():
         reader.result()  # a bug in the reader: let the server log it

@@ -11,7 +11,9 @@ from __future__ import annotations
 from chat_protocol.dispatch import ClientHandlers
 from chat_protocol.models import (
     ChatMessage,
+    ChatMessagePayload,
     ClientChat,
+    ClientChatPayload,
     JoinRoom,
     LeaveRoom,
     Ping,
@@ -45,13 +47,11 @@ class Handlers(ClientHandlers[Client]):
 
     async def on_chat(self, connection: Client, message: ClientChat) -> None:
         """Send chat message. Replies: chat, ack, error."""
-        room_id = message.payload.room_id
-        self.hub.say(connection, message.payload.content, None if room_id is MISSING else room_id)
+        self._say(connection, message.payload)
 
     async def on_chat_message(self, connection: Client, message: ChatMessage) -> None:
-        """Send chat message (old name). Replies: chat, ack, error."""
-        room_id = message.payload.room_id
-        self.hub.say(connection, message.payload.content, None if room_id is MISSING else room_id)
+        """Send chat message (old name). Replies: chat, ack, error. Served exactly like `chat`."""
+        self._say(connection, message.payload)
 
     async def on_typing(self, connection: Client, message: Typing) -> None:
         """Typing indicator. Replies: ack, error.
@@ -68,3 +68,7 @@ class Handlers(ClientHandlers[Client]):
     async def on_unsubscribe(self, connection: Client, message: Unsubscribe) -> None:
         """Unsubscribe. Replies: ack, error."""
         self.hub.unsubscribe(connection, message.payload.topic)
+
+    def _say(self, connection: Client, said: ClientChatPayload | ChatMessagePayload) -> None:
+        room_id = None if said.room_id is MISSING else said.room_id
+        self.hub.say(connection, said.content, room_id)
