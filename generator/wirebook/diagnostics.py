@@ -48,17 +48,27 @@ class Diagnostic:
 
 def sort_key(diagnostic: Diagnostic) -> tuple[str, int, int, str]:
     pos = diagnostic.position
-    return (pos.file, pos.line, pos.column, diagnostic.message) if pos else ("", 0, 0, diagnostic.message)
+    return (
+        (pos.file, pos.line, pos.column, diagnostic.message)
+        if pos
+        else ("", 0, 0, diagnostic.message)
+    )
 
 
 def render_all(diagnostics: Iterable[Diagnostic]) -> str:
     return "\n".join(d.render() for d in sorted(diagnostics, key=sort_key))
 
 
+def _normal(word: str) -> str:
+    return word.replace("_", "").replace("-", "").lower()
+
+
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """A hint naming the closest of ``choices``, or listing them all when none is close."""
-    options = sorted(choices)
-    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+    options = sorted(set(choices))
+    # `min_length` for `minLength`, `roomid` for `RoomId`: spelling conventions, not typos
+    same = [o for o in options if _normal(o) == _normal(word)]
+    close = same or difflib.get_close_matches(word, options, n=1, cutoff=0.6)
     if close:
         return f"did you mean '{close[0]}'?"
     return "expected one of: " + ", ".join(options) if options else ""

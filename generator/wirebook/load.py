@@ -1,11 +1,18 @@
-"""Load YAML definition files into plain data plus the position of every node.
+"""Load YAML definition files into plain JSON data plus the position of every node.
 
 PyYAML's composer gives nodes with start marks; we build the values ourselves so that duplicate
 keys are errors (PyYAML silently keeps the last) and every value and key keeps its line and column.
+
+Plain scalars are read with the YAML 1.2 core schema, as editors' YAML language servers read them,
+not PyYAML's YAML 1.1 one: ``yes``/``no``/``on``/``off`` and ``2024-01-01`` stay strings, ``010``
+is ten, ``1e3`` is a number. Everything built is JSON data: ``.inf``, ``.nan`` and tags such as
+``!!binary`` or ``!!set`` are errors.
 """
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,11 +22,42 @@ import yaml
 from wirebook.diagnostics import Diagnostic, Position
 
 try:  # the C parser is several times faster; the pure-Python one gives the same nodes
-    from yaml import CSafeLoader as _Loader
+    from yaml import CSafeLoader as _BaseLoader
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
 
 Pointer = tuple[str | int, ...]
+
+# Deeper nesting than this is a mistake (or an attack) in a definition file, and would exhaust
+# Python's recursion limit in the checks and emitters that walk it.
+MAX_DEPTH = 48
+# Aliases can expand a small file exponentially ("billion laughs").
+MAX_NODES = 200_000
+
+_TAG = "tag:yaml.org,2002:"
+_NULL, _BOOL, _INT, _FLOAT, _STR = (_TAG + t for t in ("null", "bool", "int", "float", "str"))
+_MAP, _SEQ, _MERGE = _TAG + "map", _TAG + "seq", _TAG + "merge"
+
+
+class _Loader(_BaseLoader):
+    """PyYAML's safe loader with the YAML 1.2 core schema's implicit types."""
+
+    yaml_implicit_resolvers: dict[Any, Any] = {}  # noqa: RUF012 - PyYAML's class-level registry
+
+
+for _tag, _pattern, _first in (
+    (_NULL, r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
+    (_BOOL, r"^(?:true|True|TRUE|false|False|FALSE)$", list("tTfF")),
+    (_INT, r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$", list("-+0123456789")),
+    (
+        _FLOAT,
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+        list("-+.0123456789"),
+    ),
+    (_MERGE, r"^<<$", ["<"]),
+):
+    _Loader.add_implicit_resolver(_tag, re.compile(_pattern), _first)
 
 
 @dataclass
@@ -30,6 +68,8 @@ class Document:
     data: Any
     values: dict[Pointer, Position] = field(default_factory=dict)
     keys: dict[Pointer, Position] = field(default_factory=dict)
+    # values that could not be read (already reported): later checks stay quiet about them
+    broken: set[Pointer] = field(default_factory=set)
 
     def at(self, pointer: Pointer) -> Position:
         """The position of the value at ``pointer``, or of its nearest ancestor that exists."""
@@ -43,71 +83,262 @@ class Document:
         """The position of the key that holds ``pointer`` (falls back to the value)."""
         return self.keys.get(pointer) or self.at(pointer)
 
-
-_scalar_constructor = yaml.constructor.SafeConstructor()
+    def is_broken(self, pointer: Pointer) -> bool:
+        return any(pointer[: len(b)] == b for b in self.broken)
 
 
 def _position(file: str, node: yaml.Node) -> Position:
     return Position(file, node.start_mark.line + 1, node.start_mark.column + 1)
 
 
-def _build(doc: Document, node: yaml.Node, pointer: Pointer, problems: list[Diagnostic]) -> Any:
-    doc.values[pointer] = _position(doc.file, node)
-    if isinstance(node, yaml.MappingNode):
-        result: dict[Any, Any] = {}
+class _Problem(Exception):
+    """A value that cannot be read; carries the message and the hint."""
+
+    def __init__(self, message: str, hint: str) -> None:
+        super().__init__(message)
+        self.message, self.hint = message, hint
+
+
+def _integer(text: str) -> int:
+    body = text.lstrip("+-")
+    sign = -1 if text.startswith("-") else 1
+    for prefix, base in (("0o", 8), ("0x", 16)):
+        if body.startswith(prefix):
+            return sign * int(body[2:], base)
+    return int(text, 10)
+
+
+def _scalar(node: yaml.ScalarNode) -> Any:
+    tag, text = node.tag, node.value
+    if tag == _STR:
+        return text
+    if tag == _NULL:
+        return None
+    if tag == _BOOL:
+        if text.lower() not in ("true", "false"):
+            raise _Problem(f"{text!r} is not true or false", "write true or false")
+        return text.lower() == "true"
+    if tag == _INT:
+        try:
+            return _integer(text)
+        except ValueError:
+            raise _Problem(
+                f"{text!r} is not a whole number wirebook can read",
+                "write decimal digits (or 0x… / 0o…), at most 4300 of them",
+            ) from None
+    if tag == _FLOAT:
+        try:
+            value = None if text.lower().lstrip("+-") in (".inf", ".nan") else float(text)
+        except ValueError:
+            raise _Problem(f"{text!r} is not a number", "write a number such as 2.5") from None
+        if value is None or not math.isfinite(value):  # 1e999 overflows to inf
+            raise _Problem(
+                f"{text} is not a finite number",
+                "JSON has no Infinity or NaN; write a finite number, or quote it to mean text",
+            )
+        return value
+    raise _Problem(
+        f"unsupported YAML tag {tag}",
+        "definitions hold JSON data only: remove the tag (quote the value to mean text)",
+    )
+
+
+@dataclass
+class _Builder:
+    doc: Document
+    problems: list[Diagnostic]
+    nodes: int = 0
+    active: set[int] = field(default_factory=set)  # nodes being built: an alias among them loops
+
+    def problem(self, node: yaml.Node, pointer: Pointer, message: str, hint: str) -> None:
+        self.problems.append(Diagnostic(_position(self.doc.file, node), message, hint))
+        self.doc.broken.add(pointer)
+
+    def build(self, node: yaml.Node, pointer: Pointer) -> Any:
+        self.doc.values[pointer] = _position(self.doc.file, node)
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise _Problem(
+                f"the file expands to more than {MAX_NODES} values",
+                "aliases (*name) repeat what they point to; use fewer of them",
+            )
+        if id(node) in self.active:
+            self.problem(
+                node,
+                pointer,
+                "this alias refers to a value that contains it",
+                "an alias (*name) must not point to one of its own parents",
+            )
+            return None
+        if isinstance(node, yaml.ScalarNode):
+            try:
+                return _scalar(node)
+            except _Problem as exc:
+                self.problem(node, pointer, exc.message, exc.hint)
+                return node.value
+        if len(pointer) >= MAX_DEPTH:
+            self.problem(
+                node,
+                pointer,
+                f"nested more than {MAX_DEPTH} levels deep",
+                "flatten it: definitions and examples this deep are a mistake",
+            )
+            return None
+        self.active.add(id(node))
+        try:
+            if isinstance(node, yaml.MappingNode):
+                self._check_tag(node, pointer, _MAP, "mapping")
+                return self._mapping(node, pointer)
+            self._check_tag(node, pointer, _SEQ, "list")
+            return [self.build(item, (*pointer, i)) for i, item in enumerate(node.value)]
+        finally:
+            self.active.discard(id(node))
+
+    def _check_tag(self, node: yaml.Node, pointer: Pointer, tag: str, what: str) -> None:
+        if node.tag != tag:
+            self.problem(
+                node,
+                pointer,
+                f"unsupported YAML tag {node.tag}",
+                f"definitions hold JSON data only: remove the tag to keep a plain {what}",
+            )
+
+    def _mapping(self, node: yaml.MappingNode, pointer: Pointer) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        merges: list[yaml.Node] = []
         for key_node, value_node in node.value:
-            key = _scalar_constructor.construct_object(key_node)
-            if not isinstance(key, str | int | bool | float) or isinstance(key, bool):
-                problems.append(
-                    Diagnostic(_position(doc.file, key_node), "mapping keys must be plain strings")
-                )
+            if key_node.tag == _MERGE:
+                merges.append(value_node)
                 continue
-            key = str(key)
+            key = self._key(key_node, pointer)
+            if key is None:
+                continue
             child = (*pointer, key)
             if key in result:
-                first = doc.keys[child]
-                problems.append(
+                first = self.doc.keys[child]
+                self.problems.append(
                     Diagnostic(
-                        _position(doc.file, key_node),
-                        f"duplicate key '{key}' (first defined at line {first.line})",
-                        "YAML keeps only one of them; remove or rename one",
+                        _position(self.doc.file, key_node),
+                        f"duplicate key '{key}' (first at line {first.line})",
+                        "a key may appear once in a mapping: remove one of them or merge the two",
                     )
                 )
                 continue
-            doc.keys[child] = _position(doc.file, key_node)
-            result[key] = _build(doc, value_node, child, problems)
+            self.doc.keys[child] = _position(self.doc.file, key_node)
+            result[key] = self.build(value_node, child)
+        # `<<: *base` (or a list of them): keys written here win, then earlier sources win
+        for source in merges:
+            sources = source.value if isinstance(source, yaml.SequenceNode) else [source]
+            for merged in sources:
+                if not isinstance(merged, yaml.MappingNode):
+                    self.problem(
+                        merged,
+                        pointer,
+                        "`<<` merges mappings only",
+                        "write `<<: *name` where &name marks a mapping",
+                    )
+                    continue
+                for key_node, value_node in merged.value:
+                    key = self._key(key_node, pointer)
+                    if key is not None and key not in result:
+                        self.doc.keys[(*pointer, key)] = _position(self.doc.file, key_node)
+                        result[key] = self.build(value_node, (*pointer, key))
         return result
-    if isinstance(node, yaml.SequenceNode):
-        return [_build(doc, item, (*pointer, i), problems) for i, item in enumerate(node.value)]
-    value = _scalar_constructor.construct_object(node)
-    return value
+
+    def _key(self, node: yaml.Node, pointer: Pointer) -> str | None:
+        """A mapping key as JSON has it: the text as written (``1:`` and ``true:`` are names)."""
+        if not isinstance(node, yaml.ScalarNode):
+            self.problem(
+                node,
+                pointer,
+                "a key must be a name, not a list or a mapping",
+                "write a plain name before the colon",
+            )
+            return None
+        if node.tag == _NULL and not node.value.strip("~"):
+            self.problem(
+                node,
+                pointer,
+                "a key is empty",
+                "write a name before the colon (quote it if it is unusual)",
+            )
+            return None
+        return str(node.value)
+
+
+# PyYAML's problem texts → what a person should do about them.
+_SYNTAX_HINTS = (
+    ("tab", "indent with spaces: YAML does not allow tabs for indentation"),
+    (
+        "mapping values are not allowed",
+        "a value that contains ': ' must be quoted; or check the indentation of this line",
+    ),
+    ("cannot start any token", "quote a value that starts with ` @ % or another special character"),
+    ("expected a single document", "a definition file holds one YAML document: remove the `---`"),
+    ("found undefined alias", "define the anchor (&name) before the alias (*name) that uses it"),
+    ("did not find expected ',' or ']'", "close the list with ] (or separate items with commas)"),
+    ("did not find expected ',' or '}'", "close the mapping with } (or separate keys with commas)"),
+    ("found unexpected end of stream", "close the quote or bracket that is still open"),
+    ("did not find expected key", "check the indentation: keys of one mapping line up"),
+    ("did not find expected '-' indicator", "check the indentation: items of one list line up"),
+)
+
+
+def _syntax_hint(problem: str) -> str:
+    return next(
+        (hint for text, hint in _SYNTAX_HINTS if text in problem),
+        "fix the YAML syntax here (indentation, quotes, brackets)",
+    )
 
 
 def load_file(path: Path, display: str) -> tuple[Document | None, list[Diagnostic]]:
-    """Parse one YAML file. Anchors and aliases work; tags beyond YAML's core schema do not."""
+    """Parse one YAML file. Anchors, aliases and merge keys work; tags do not."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        return None, [Diagnostic(Position(display, 1, 1), f"cannot read file: {exc}")]
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return None, [
+            Diagnostic(
+                Position(display, 1, 1),
+                f"the file is not UTF-8 text: {exc.reason}",
+                "save it as UTF-8",
+            )
+        ]
+    except OSError as exc:
+        return None, [
+            Diagnostic(
+                Position(display, 1, 1),
+                f"cannot read the file: {exc.strerror}",
+                "check that it exists and is readable",
+            )
+        ]
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        position = Position(display, mark.line + 1, mark.column + 1) if mark else None
-        what = " ".join(part for part in (exc.context, exc.problem) if part)
-        return None, [Diagnostic(position, f"invalid YAML: {what}", "fix the YAML syntax here")]
-    except yaml.YAMLError as exc:
-        return None, [Diagnostic(Position(display, 1, 1), f"invalid YAML: {exc}")]
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        what = exc.problem or exc.context or "unreadable"
+        if exc.context and exc.problem and exc.problem.startswith("but "):
+            what = f"{exc.context} {exc.problem}"  # "expected a single document … but found …"
+        elif exc.context and exc.problem:
+            start = exc.context_mark
+            started = f" at line {start.line + 1}, column {start.column + 1}" if start else ""
+            what += f" ({exc.context}{started})"
+        return None, [
+            Diagnostic(Position(display, line, column), f"invalid YAML: {what}", _syntax_hint(what))
+        ]
+    except yaml.YAMLError as exc:  # pragma: no cover - PyYAML marks all of its parse errors
+        return None, [
+            Diagnostic(Position(display, 1, 1), f"invalid YAML: {exc}", "fix the YAML syntax")
+        ]
     doc = Document(display, None)
-    if node is None:
+    if node is None:  # empty, or only comments
         doc.data = {}
         doc.values[()] = Position(display, 1, 1)
         return doc, []
     problems: list[Diagnostic] = []
+    builder = _Builder(doc, problems)
     try:
-        doc.data = _build(doc, node, (), problems)
-    except yaml.constructor.ConstructorError as exc:
-        mark = exc.problem_mark
-        position = Position(display, mark.line + 1, mark.column + 1) if mark else None
-        return None, [Diagnostic(position, f"unsupported YAML value: {exc.problem}")]
+        doc.data = builder.build(node, ())
+    except _Problem as exc:
+        return None, [Diagnostic(Position(display, 1, 1), exc.message, exc.hint)]
     return doc, problems

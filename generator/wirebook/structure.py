@@ -1,0 +1,384 @@
+"""Check each definition file against the format's own JSON Schema, and explain each problem in
+the words of the format ("client message 'typing', field 'is_typing'"), never as a JSON Schema
+path ("client/5/payload/is_typing") or a validator's message.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from functools import cache
+from importlib import resources
+from typing import Any, cast
+
+import jsonschema
+
+from wirebook.diagnostics import Diagnostic, did_you_mean
+from wirebook.load import Document, Pointer
+
+SECTIONS = ("protocol", "errors", "types", "client", "server", "invalid")
+
+
+@cache
+def definition_schema() -> dict[str, Any]:
+    text = resources.files("wirebook").joinpath("definition.schema.json").read_text("utf-8")
+    return cast(dict[str, Any], json.loads(text))
+
+
+@cache
+def _validator() -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(definition_schema())
+
+
+# Keys without which the meaning checks cannot look at a thing at all (a message without `type`);
+# other missing keys (a `summary`) are reported and do not hide the rest.
+NEEDED_KEYS = frozenset({"type", "expect", "pointer", "keyword", "direction"})
+
+
+def check_structure(doc: Document) -> tuple[list[Diagnostic], set[Pointer]]:
+    """The problems of one file, and the pointers of the values they make unusable."""
+    found: dict[tuple[Any, ...], Diagnostic] = {}
+    broken: set[Pointer] = set()
+    for error in _validator().iter_errors(doc.data):
+        pointer: Pointer = tuple(error.absolute_path)
+        if doc.is_broken(pointer):  # the loader already said why this value is wrong
+            continue
+        broken |= _broken_by(pointer, error)
+        for diagnostic in _explain(doc, pointer, error):
+            found.setdefault((diagnostic.position, diagnostic.message), diagnostic)
+    return list(found.values()), broken
+
+
+def _unknown_keys(error: jsonschema.ValidationError) -> list[str]:
+    allowed = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
+    instance: Any = error.instance
+    return [k for k in instance if k not in allowed]
+
+
+def _is_name_error(error: jsonschema.ValidationError) -> bool:
+    return error.validator == "pattern" and "propertyNames" in error.absolute_schema_path
+
+
+def _broken_by(pointer: Pointer, error: jsonschema.ValidationError) -> set[Pointer]:
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        return {(*pointer, key) for key in _unknown_keys(error)}
+    if _is_name_error(error):
+        name: Any = error.instance  # a mapping key: always a string here
+        return {(*pointer, name)}
+    if error.validator == "propertyNames":
+        return set()
+    if error.validator == "required":
+        return {pointer} if any(repr(k) in error.message for k in NEEDED_KEYS) else set()
+    return {pointer}
+
+
+# ---------------------------------------------------------------- places
+
+
+def _label(value: Any, key: str, index: int) -> str:
+    name = value.get(key) if isinstance(value, dict) else None
+    if not isinstance(name, str) or not name:
+        return f"#{index + 1}"
+    return f"'{name}'" if len(name) <= 40 else f"'{name[:37]}...'"
+
+
+def _value(doc: Document, pointer: Pointer) -> Any:
+    value = doc.data
+    for step in pointer:
+        try:
+            value = value[step]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return value
+
+
+def _named_parts(doc: Document, pointer: Pointer) -> tuple[list[str], Pointer]:
+    """The named things ``pointer`` goes through, and the plain keys left after them."""
+    parts: list[str] = []
+    section = pointer[0] if pointer else None
+    rest = pointer[1:]
+
+    def type_path(rest: Pointer, name: str) -> Pointer:
+        """Nested fields read `field 'a.b'`; array items read `field 'a', items`."""
+        while rest:
+            if rest[0] == "fields" and len(rest) > 1:
+                name = f"{name}.{rest[1]}" if name else str(rest[1])
+                rest = rest[2:]
+            elif rest[0] == "items" and name:
+                parts.append(f"field '{name}', items")
+                name, rest = "", rest[1:]
+            else:
+                break
+        if name:
+            parts.append(f"field '{name}'")
+        return rest
+
+    if section in ("client", "server") and rest and isinstance(rest[0], int):
+        parts.append(f"{section} message {_label(_value(doc, pointer[:2]), 'type', rest[0])}")
+        rest = rest[1:]
+        if len(rest) > 1 and rest[0] == "payload":
+            rest = type_path(rest[2:], str(rest[1]))
+        elif len(rest) > 1 and rest[0] in ("examples", "invalid") and isinstance(rest[1], int):
+            kind = "example" if rest[0] == "examples" else "invalid example"
+            example = _value(doc, pointer[: len(pointer) - len(rest) + 2])
+            parts.append(f"{kind} {_label(example, 'name', rest[1])}")
+            rest = rest[2:]
+    elif section == "types" and rest:
+        parts.append(f"type '{rest[0]}'")
+        rest = type_path(rest[1:], "")
+    elif section == "errors" and rest:
+        parts.append(f"error code {rest[0]}")
+        rest = rest[1:]
+    elif section == "invalid" and rest and isinstance(rest[0], int):
+        parts.append(f"invalid example {_label(_value(doc, pointer[:2]), 'name', rest[0])}")
+        rest = rest[1:]
+    else:
+        rest = pointer
+    return parts, rest
+
+
+def _keys(rest: Pointer) -> str:
+    text = ""
+    for step in rest:
+        text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else str(step))
+    return f"`{text}`"
+
+
+def place(doc: Document, pointer: Pointer) -> str:
+    """Where ``pointer`` is, in the format's words: "`maxLength` of type 'RoomId'"."""
+    parts, rest = _named_parts(doc, pointer)
+    owner = ", ".join(parts)
+    if not rest:
+        return owner or "the file"
+    return f"{_keys(rest)} of {owner}" if owner else _keys(rest)
+
+
+# ---------------------------------------------------------------- explanations
+
+_KINDS = {
+    "string": "text",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+    "array": "a list",
+    "object": "a mapping",
+    "null": "empty",
+}
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    return "array" if isinstance(value, list) else "object"
+
+
+def _show(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+# What to write when a key is missing, by key (the first matching owner wins).
+_REQUIRED_HINTS = {
+    "name": "add `name: <snake_case name>`; the Python package is `<name>_protocol`",
+    "title": "add `title: <what people call the protocol>`",
+    "version": "add `version: 1.0.0`, the semantic version of this specification",
+    "base_uri": "add `base_uri: https://…/`, under which the published schemas get their `$id`s",
+    "type": "add `type: <wire type>`, the `type` that routes the message",
+    "summary": "add `summary: <one line: what the message is for>`",
+    "expect": "add `expect: {pointer: <JSON pointer>, keyword: <JSON Schema keyword>}`",
+    "pointer": 'add `pointer: /payload/<field>` ("" for the whole message)',
+    "keyword": "add `keyword:` with the JSON Schema keyword that rejects it, such as `required`",
+    "direction": "add `direction: client` or `direction: server`",
+}
+_PATTERN_HINTS = {
+    "name": "use lowercase letters, digits and _, starting with a letter: the Python package "
+    "is `<name>_protocol`",
+    "version": "write a semantic version such as 1.0.0",
+    "base_uri": "write an absolute URI that ends with /, such as https://example.com/schemas/",
+    "correlation": "use a snake_case name such as `ref`",
+    "pointer": 'write a JSON pointer: "" for the whole message, or /payload/<field>',
+    "type": "start with a letter; then letters, digits and _ . : - (no spaces or slashes: "
+    "the type names files)",
+    "ignore": "lint rule IDs look like WB101; `wirebook check --help` lists them",
+}
+# Keys people bring from other schema languages: what to write instead, where it is allowed.
+_SYNONYMS = {
+    "properties": ("fields", "payload"),
+    "fields": ("payload",),
+    "regex": ("pattern",),
+    "values": ("enum",),
+    "doc": ("description",),
+    "responses": ("replies",),
+    "response": ("replies",),
+}
+_KEY_HINTS = {
+    "optional": ("required", "write `required: false` instead"),
+    "direction": (
+        "summary",
+        "a message's direction is the section it is in: `client:` or `server:`",
+    ),
+}
+
+
+def _unknown_key_hint(key: str, allowed: set[str]) -> str:
+    if key in _KEY_HINTS and _KEY_HINTS[key][0] in allowed:
+        return _KEY_HINTS[key][1]
+    for replacement in _SYNONYMS.get(key, ()):
+        if replacement in allowed:
+            return f"did you mean '{replacement}'?"
+    return did_you_mean(key, allowed)
+
+
+def _type_hint(doc: Document, pointer: Pointer, expected: list[str], got: Any) -> str:
+    section = pointer[0] if pointer else ""
+    if pointer in (("client",), ("server",), ("invalid",)):
+        return "list its entries under it, each starting with `- `, or remove the empty section"
+    if pointer in (("errors",), ("types",), ("protocol",)):
+        return "indent its entries under it, or remove the empty section"
+    if expected == ["string", "object"]:  # a field spec
+        if got is None:
+            return "give the field a type: `name: string` or `name: {type: string, …}`"
+        return "write a type name (`room_id: RoomId`) or a mapping (`room_id: {type: string}`)"
+    if pointer[-1:] == ("type",) and isinstance(got, list) and "null" in got:
+        return "write one type, and `nullable: true` to allow null"
+    if isinstance(got, str) and any(k in expected for k in ("integer", "number")):
+        try:
+            float(got)
+            return f"remove the quotes: `{pointer[-1]}: {got}`"
+        except ValueError:
+            pass
+    if expected == ["string"] and got is not None and not isinstance(got, list | dict):
+        return f"quote it if you mean the text: `{pointer[-1]}: {json.dumps(json.dumps(got))}`"
+    if pointer[-1:] == ("message",) and expected == ["object"]:
+        return "write the whole wire message as a mapping, such as `{type: ping}`"
+    if section in ("client", "server") and pointer[-1:] == ("deprecated",):
+        return "write `true`, or better the reason and what to use instead"
+    return "write " + " or ".join(_KINDS[e] for e in expected)
+
+
+def _explain(
+    doc: Document, pointer: Pointer, error: jsonschema.ValidationError
+) -> Iterable[Diagnostic]:
+    # `Any` on purpose: the values come from our own definition schema, checked by its tests
+    kind: Any = error.validator
+    value: Any = error.validator_value
+    got: Any = error.instance
+    where = place(doc, pointer)
+    last = pointer[-1] if pointer else ""
+    if kind == "additionalProperties" and isinstance(got, dict):
+        allowed = set(error.schema.get("properties", {}) if isinstance(error.schema, dict) else ())
+        for key in _unknown_keys(error):
+            if not pointer:
+                message, hint = f"unknown section '{key}'", did_you_mean(key, SECTIONS)
+            else:
+                message, hint = f"unknown key '{key}' in {where}", _unknown_key_hint(key, allowed)
+            yield Diagnostic(doc.key_at((*pointer, key)), message, hint)
+        return
+    if kind is None:  # a `false` schema: a key that must not be there (a named type's `required`)
+        # jsonschema leaves the key out of the path here: the pointer is the named type's spec
+        spec = _value(doc, pointer)
+        banned = [
+            k for k in ("required", "default", "nullable") if isinstance(spec, dict) and k in spec
+        ]
+        for key in banned:
+            yield Diagnostic(
+                doc.key_at((*pointer, key)),
+                f"a named type cannot have `{key}` ({where})",
+                f"`{key}` belongs to each field that uses the type: "
+                f"`field: {{type: {pointer[-1] if pointer else 'Name'}, {key}: …}}`",
+            )
+        return
+    if kind == "required" and isinstance(got, dict):
+        for key in (k for k in value if k not in got and error.message.startswith(repr(k))):
+            yield Diagnostic(
+                doc.at(pointer),
+                f"{where} has no `{key}`",
+                _REQUIRED_HINTS.get(key, f"add `{key}:`"),
+            )
+        return
+    if kind == "type":
+        expected = value if isinstance(value, list) else [value]
+        if got is None:
+            yield Diagnostic(
+                doc.at(pointer), f"{where} is empty", _type_hint(doc, pointer, expected, got)
+            )
+            return
+        wanted = " or ".join(_KINDS[e] for e in expected)
+        yield Diagnostic(
+            doc.at(pointer),
+            f"{where} must be {wanted}, not {_KINDS[_kind(got)]} ({_show(got)})",
+            _type_hint(doc, pointer, expected, got),
+        )
+        return
+    if kind == "enum":
+        yield Diagnostic(
+            doc.at(pointer),
+            f"{where} cannot be {_show(got)}",
+            did_you_mean(str(got), [str(v) for v in value]),
+        )
+        return
+    if kind == "propertyNames":
+        return  # its `pattern` error below says it better
+    if _is_name_error(error):
+        if last == "errors":
+            yield Diagnostic(
+                doc.key_at((*pointer, got)),
+                f"error code '{got}' is not UPPER_SNAKE_CASE",
+                "error codes are like ROOM_NOT_FOUND: capitals, digits and _",
+            )
+        else:
+            yield Diagnostic(
+                doc.key_at((*pointer, got)),
+                f"type name '{got}' is not PascalCase",
+                "named types are like RoomId: a capital letter, then letters and digits",
+            )
+        return
+    if kind == "pattern":
+        key = str(pointer[-2]) if isinstance(last, int) and len(pointer) > 1 else str(last)
+        is_type = len(pointer) == 3 and pointer[0] in ("client", "server") and last == "type"
+        yield Diagnostic(
+            doc.at(pointer),
+            f"{pointer[0]} message type {_show(got)} is not valid"
+            if is_type
+            else f"{where} is not valid: {_show(got)}",
+            _PATTERN_HINTS.get(key, f"it must match {value}"),
+        )
+        return
+    if kind in ("minLength", "minItems") and value == 1:
+        yield Diagnostic(
+            doc.at(pointer),
+            f"{where} is empty",
+            "write a value, or remove the key" if kind == "minLength" else "list at least one item",
+        )
+        return
+    if kind in ("minimum", "maximum"):
+        bound = "at least" if kind == "minimum" else "at most"
+        yield Diagnostic(
+            doc.at(pointer),
+            f"{where} must be {bound} {value}, not {_show(got)}",
+            f"write a number {bound} {value}",
+        )
+        return
+    if kind == "maxLength":
+        yield Diagnostic(
+            doc.at(pointer), f"{where} is longer than {value} characters", "shorten it"
+        )
+        return
+    if kind == "uniqueItems":
+        yield Diagnostic(
+            doc.at(pointer), f"{where} lists the same item twice", "remove the repeated item"
+        )
+        return
+    yield Diagnostic(
+        doc.at(pointer),
+        f"{where}: {error.message}",  # pragma: no cover - every
+        "see the definition format's schema",
+    )  # keyword the schema uses is above

@@ -1,0 +1,164 @@
+"""Broken definitions, one folder each under ``tests/cases/`` (sqlc style).
+
+A case folder holds ``schema/*.yaml`` (a small protocol with one thing broken), ``stderr.txt``
+(exactly what wirebook must print) and, optionally, ``command`` (``check`` to run ``wirebook
+check`` on a freshly generated tree; the default is ``generate``). Each case must exit 1, print
+exactly ``stderr.txt`` and leave the output folder as it was. Adding a case is adding a folder;
+``_base/`` is the valid protocol to copy.
+
+Rewrite the expected files on purpose, then review the diff:
+
+    WIREBOOK_UPDATE_CASES=1 .venv/bin/pytest tests/test_cases.py
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from wirebook.cli import main
+
+CASES = Path(__file__).parent / "cases"
+BASE = CASES / "_base"
+UPDATE = os.environ.get("WIREBOOK_UPDATE_CASES") == "1"
+# These also run as real processes: the console script, its exit code and its stderr.
+SUBPROCESS_CASES = (
+    "yaml_unclosed_bracket",
+    "several_errors_in_several_files",
+    "lint_findings_fail_check",
+)
+
+
+def case_folders() -> list[Path]:
+    return sorted(p for p in CASES.iterdir() if p.is_dir() and not p.name.startswith("_"))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    code: int
+    stdout: str
+    stderr: str
+
+
+def tree_digest(root: Path) -> dict[str, str]:
+    """Every file under ``root`` (relative path → sha256); empty when ``root`` does not exist."""
+    if not root.exists():
+        return {}
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+@contextlib.contextmanager
+def working_directory(path: Path) -> Iterator[None]:
+    before = Path.cwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(before)
+
+
+def run_in_process(case: Path, *args: str) -> Outcome:
+    """``wirebook ARGS`` from the case folder, so that messages say ``schema/protocol.yaml``."""
+    out, err = io.StringIO(), io.StringIO()
+    with working_directory(case), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(list(args))
+    return Outcome(code, out.getvalue(), err.getvalue())
+
+
+def wirebook_command() -> list[str]:
+    script = Path(sys.executable).with_name("wirebook")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "wirebook.cli"]
+
+
+def run_subprocess(case: Path, *args: str) -> Outcome:
+    done = subprocess.run(
+        [*wirebook_command(), *args], cwd=case, capture_output=True, text=True, check=False
+    )
+    return Outcome(done.returncode, done.stdout, done.stderr)
+
+
+def command_of(case: Path) -> str:
+    file = case / "command"
+    return file.read_text(encoding="utf-8").strip() if file.exists() else "generate"
+
+
+def run_case(case: Path, out: Path, subprocess_run: bool = False) -> Outcome:
+    """Run the case's command; for `check`, on a tree that `generate` just wrote."""
+    run = run_subprocess if subprocess_run else run_in_process
+    command = command_of(case)
+    assert command in ("generate", "check"), f"{case.name}/command: unknown command {command!r}"
+    if command == "check":
+        prepared = run(case, "generate", "--schema", "schema", "--out", str(out))
+        assert prepared.code == 0, prepared.stderr
+    before = tree_digest(out)
+    outcome = run(case, command, "--schema", "schema", "--out", str(out))
+    assert tree_digest(out) == before, f"{case.name}: {command} changed {out}"
+    if command == "generate":  # not even a scratch folder beside it may be left
+        assert not any(out.parent.iterdir()), f"{case.name}: generate wrote despite errors"
+    return outcome
+
+
+def check_outcome(case: Path, outcome: Outcome) -> None:
+    expected_file = case / "stderr.txt"
+    if UPDATE:
+        expected_file.write_text(outcome.stderr, encoding="utf-8")
+    assert "Traceback" not in outcome.stderr
+    assert outcome.code == 1, f"{case.name}: exit code {outcome.code}\n{outcome.stderr}"
+    assert expected_file.exists(), f"{case.name}: no stderr.txt (WIREBOOK_UPDATE_CASES=1 writes it)"
+    assert outcome.stderr == expected_file.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("case", case_folders(), ids=lambda p: p.name)
+def test_case(case: Path, tmp_path: Path) -> None:
+    check_outcome(case, run_case(case, tmp_path / "generated"))
+
+
+@pytest.mark.parametrize("name", SUBPROCESS_CASES)
+def test_case_as_a_process(name: str, tmp_path: Path) -> None:
+    case = CASES / name
+    outcome = run_case(case, tmp_path / "generated", subprocess_run=True)
+    assert "Traceback" not in outcome.stderr
+    assert outcome.code == 1
+    assert outcome.stderr == (case / "stderr.txt").read_text(encoding="utf-8")
+
+
+def test_there_are_enough_cases() -> None:
+    assert len(case_folders()) >= 30
+
+
+def test_every_case_has_a_schema_folder_and_an_expected_stderr() -> None:
+    for case in case_folders():
+        assert (case / "schema").is_dir(), f"{case.name}: no schema/ folder"
+        assert (case / "stderr.txt").is_file() or UPDATE, f"{case.name}: no stderr.txt"
+
+
+def test_the_base_that_cases_copy_is_valid_and_lint_clean(tmp_path: Path) -> None:
+    """Each case breaks one thing: the protocol it starts from has no problem of its own."""
+    out = tmp_path / "generated"
+    outcome = run_in_process(BASE, "generate", "--schema", "schema", "--out", str(out))
+    assert (outcome.code, outcome.stderr) == (0, "")
+    outcome = run_in_process(BASE, "check", "--schema", "schema", "--out", str(out))
+    assert (outcome.code, outcome.stderr) == (0, "")
+
+
+def test_every_error_names_a_place_and_has_a_hint() -> None:
+    """`file:line:col: error: …` followed by a hint, in every expected output."""
+    for case in case_folders():
+        lines = (case / "stderr.txt").read_text(encoding="utf-8").splitlines()
+        for i, line in enumerate(lines):
+            if ": error:" in line or ": warning[" in line:
+                where = (case.name, line)
+                assert line.startswith("schema/") or "no definition files" in line, where
+                assert i + 1 < len(lines) and lines[i + 1].startswith("    hint: "), where
