@@ -9,10 +9,11 @@ timeout that only guards against hangs.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import socket
-from collections.abc import Coroutine, Iterator
-from typing import Any
+from collections.abc import Callable, Coroutine, Iterator
+from typing import Any, ParamSpec
 
 import pytest
 from chat_harness import ROOT, ChatClient, Server, connected, run_load, running_server
@@ -37,10 +38,17 @@ from wirebook.pipeline import compile_definitions
 PROTOCOL = compile_definitions(ROOT / "schema").protocol
 CLIENT_MESSAGES = PROTOCOL.direction("client")
 SETTINGS = Settings()
+P = ParamSpec("P")
 
 
-def run(scenario: Coroutine[Any, Any, None]) -> None:
-    asyncio.run(scenario)
+def e2e(test: Callable[P, Coroutine[Any, Any, None]]) -> Callable[P, None]:
+    """Run an async test in an event loop of its own; pytest still sees its fixtures."""
+
+    @functools.wraps(test)
+    def run(*args: P.args, **kwargs: P.kwargs) -> None:
+        asyncio.run(test(*args, **kwargs))
+
+    return run
 
 
 @pytest.fixture(scope="module")
@@ -89,16 +97,14 @@ def test_handlers_that_miss_one_fail_when_the_app_is_built() -> None:
     create_app()  # the real handlers are complete
 
 
-def test_a_connection_starts_with_connected_and_nothing_else(server: Server) -> None:
-    async def scenario() -> None:
-        async with connected(server, 2) as (alice, bob):
-            assert alice.user_id != bob.user_id
-            assert isinstance(alice.session_id, str) and isinstance(bob.session_id, str)
-            assert alice.session_id != bob.session_id
-            await alice.quiet()
-            await bob.quiet()
-
-    run(scenario())
+@e2e
+async def test_a_connection_starts_with_connected_and_nothing_else(server: Server) -> None:
+    async with connected(server, 2) as (alice, bob):
+        assert alice.user_id != bob.user_id
+        assert isinstance(alice.session_id, str) and isinstance(bob.session_id, str)
+        assert alice.session_id != bob.session_id
+        await alice.quiet()
+        await bob.quiet()
 
 
 def test_health_reports_connections_and_rooms(server: Server) -> None:
@@ -128,141 +134,129 @@ EXAMPLES = [(m, e) for m in CLIENT_MESSAGES for e in m.examples]
     [(m, e.message) for m, e in EXAMPLES],
     ids=[f"{m.type}: {e.name or json.dumps(e.message)}" for m, e in EXAMPLES],
 )
-def test_every_client_example_gets_its_replies_and_one_ack(
+@e2e
+async def test_every_client_example_gets_its_replies_and_one_ack(
     server: Server, message: ir.Message, example: dict[str, Any]
 ) -> None:
-    async def scenario() -> None:
-        async with connected(server, 1) as (client,):
-            rooms, topics = _needs(message, example)
-            for room in rooms:
-                await client.request("join_room", room_id=room)
-            for topic in topics:
-                await client.request("subscribe", topic=topic)
-            ref = example.get("ref") or client.new_ref()
-            await client.send({**example, "ref": ref})
-            before, ack = await client.until_ack(ref)
-            assert ack.payload.status == AckStatus.ok
-            assert {m.type for m in before} <= set(message.replies), before
-            await client.quiet()  # exactly one ack, and nothing after it
-
-    run(scenario())
+    async with connected(server, 1) as (client,):
+        rooms, topics = _needs(message, example)
+        for room in rooms:
+            await client.request("join_room", room_id=room)
+        for topic in topics:
+            await client.request("subscribe", topic=topic)
+        ref = example.get("ref") or client.new_ref()
+        await client.send({**example, "ref": ref})
+        before, ack = await client.until_ack(ref)
+        assert ack.payload.status == AckStatus.ok
+        assert {m.type for m in before} <= set(message.replies), before
+        await client.quiet()  # exactly one ack, and nothing after it
 
 
 def test_every_client_type_has_an_example_above() -> None:
     assert {m.type for m, _ in EXAMPLES} == {m.type for m in CLIENT_MESSAGES} == set(HANDLERS)
 
 
-def test_ping_is_answered_with_pong(server: Server) -> None:
-    async def scenario() -> None:
-        async with connected(server, 1) as (client,):
-            await client.send({"type": "ping"})
-            await client.expect(Pong)
-            assert [type(m) for m in await client.request("ping")] == [Pong]
-
-    run(scenario())
+@e2e
+async def test_ping_is_answered_with_pong(server: Server) -> None:
+    async with connected(server, 1) as (client,):
+        await client.send({"type": "ping"})
+        await client.expect(Pong)
+        assert [type(m) for m in await client.request("ping")] == [Pong]
 
 
-def test_joining_and_leaving_are_told_to_the_room(server: Server) -> None:
-    async def scenario() -> None:
-        async with connected(server, 2) as (alice, bob):
-            joined = await alice.request("join_room", room_id="random")
-            assert joined == [user_joined(alice, "random"), room_update("random", 1)]
+@e2e
+async def test_joining_and_leaving_are_told_to_the_room(server: Server) -> None:
+    async with connected(server, 2) as (alice, bob):
+        joined = await alice.request("join_room", room_id="random")
+        assert joined == [user_joined(alice, "random"), room_update("random", 1)]
 
-            joined = await bob.request("join_room", room_id="random")
-            assert joined == [user_joined(bob, "random"), room_update("random", 2)]
-            assert [await alice.receive(), await alice.receive()] == joined
+        joined = await bob.request("join_room", room_id="random")
+        assert joined == [user_joined(bob, "random"), room_update("random", 2)]
+        assert [await alice.receive(), await alice.receive()] == joined
 
-            left = await bob.request("leave_room", room_id="random")
-            assert left == [user_left(bob, "random"), room_update("random", 1)]
-            assert [await alice.receive(), await alice.receive()] == left
-            await alice.quiet()
-            await bob.quiet()
-
-    run(scenario())
+        left = await bob.request("leave_room", room_id="random")
+        assert left == [user_left(bob, "random"), room_update("random", 1)]
+        assert [await alice.receive(), await alice.receive()] == left
+        await alice.quiet()
+        await bob.quiet()
 
 
-def test_room_errors_have_their_codes(server: Server) -> None:
-    async def scenario() -> None:
-        async with connected(server, 1) as (client,):
-            not_found = ErrorCode.ROOM_NOT_FOUND
-            assert await client.refused("join_room", room_id="nowhere") == not_found
-            assert await client.refused("leave_room", room_id="general") == not_found
-            assert await client.refused("chat", content="hi") == not_found  # no current room
-            assert await client.refused("chat", content="hi", room_id="help") == not_found
-            assert await client.refused("chat_message", content="hi", room_id="help") == not_found
-            assert await client.refused("typing", room_id="help", is_typing=True) == not_found
-            await client.request("join_room", room_id="help")
-            assert await client.refused("join_room", room_id="help") == ErrorCode.ALREADY_IN_ROOM
-            await client.request("leave_room", room_id="help")
-            assert await client.refused("leave_room", room_id="help") == not_found
-            await client.quiet()
-
-    run(scenario())
+@e2e
+async def test_room_errors_have_their_codes(server: Server) -> None:
+    async with connected(server, 1) as (client,):
+        not_found = ErrorCode.ROOM_NOT_FOUND
+        assert await client.refused("join_room", room_id="nowhere") == not_found
+        assert await client.refused("leave_room", room_id="general") == not_found
+        assert await client.refused("chat", content="hi") == not_found  # no current room
+        assert await client.refused("chat", content="hi", room_id="help") == not_found
+        assert await client.refused("chat_message", content="hi", room_id="help") == not_found
+        assert await client.refused("typing", room_id="help", is_typing=True) == not_found
+        await client.request("join_room", room_id="help")
+        assert await client.refused("join_room", room_id="help") == ErrorCode.ALREADY_IN_ROOM
+        await client.request("leave_room", room_id="help")
+        assert await client.refused("leave_room", room_id="help") == not_found
+        await client.quiet()
 
 
-def test_two_clients_in_a_room_hear_each_other(server: Server) -> None:
-    async def scenario() -> None:
-        async with connected(server, 2) as (alice, bob):
-            await alice.request("join_room", room_id="general")
-            await bob.request("join_room", room_id="general")
-            await alice.expect(UserJoined), await alice.expect(RoomUpdate)
+@e2e
+async def test_two_clients_in_a_room_hear_each_other(server: Server) -> None:
+    async with connected(server, 2) as (alice, bob):
+        await alice.request("join_room", room_id="general")
+        await bob.request("join_room", room_id="general")
+        await alice.expect(UserJoined), await alice.expect(RoomUpdate)
 
-            # To the room named, to the current room, and by the deprecated name: all alike.
-            for speaker, listener, kind, payload in [
-                (alice, bob, "chat", {"content": "Hello!", "room_id": "general"}),
-                (bob, alice, "chat", {"content": "Hi alice"}),
-                (alice, bob, "chat_message", {"content": "Old client", "room_id": "general"}),
-            ]:
-                said = chat(speaker, payload["content"], "general")
-                assert await speaker.request(kind, **payload) == [said]
-                assert await listener.receive() == said
+        # To the room named, to the current room, and by the deprecated name: all alike.
+        for speaker, listener, kind, payload in [
+            (alice, bob, "chat", {"content": "Hello!", "room_id": "general"}),
+            (bob, alice, "chat", {"content": "Hi alice"}),
+            (alice, bob, "chat_message", {"content": "Old client", "room_id": "general"}),
+        ]:
+            said = chat(speaker, payload["content"], "general")
+            assert await speaker.request(kind, **payload) == [said]
+            assert await listener.receive() == said
 
-            # Typing is checked and acked, but the protocol has no server message to relay it.
-            assert await alice.request("typing", room_id="general", is_typing=True) == []
-            await bob.quiet()
-            await alice.quiet()
-
-    run(scenario())
+        # Typing is checked and acked, but the protocol has no server message to relay it.
+        assert await alice.request("typing", room_id="general", is_typing=True) == []
+        await bob.quiet()
+        await alice.quiet()
 
 
-def test_the_current_room_is_the_last_joined_that_the_client_is_still_in(server: Server) -> None:
-    async def scenario() -> None:
-        async with connected(server, 1) as (client,):
-            await client.request("join_room", room_id="general")
-            await client.request("join_room", room_id="random")
-            [said] = await client.request("chat", content="here?")
-            assert said == chat(client, "here?", "random")
-            await client.request("leave_room", room_id="random")
-            [said] = await client.request("chat", content="now")
-            assert said == chat(client, "now", "general")
+@e2e
+async def test_the_current_room_is_the_last_joined_that_the_client_is_still_in(
+    server: Server,
+) -> None:
+    async with connected(server, 1) as (client,):
+        await client.request("join_room", room_id="general")
+        await client.request("join_room", room_id="random")
+        [said] = await client.request("chat", content="here?")
+        assert said == chat(client, "here?", "random")
+        await client.request("leave_room", room_id="random")
+        [said] = await client.request("chat", content="now")
+        assert said == chat(client, "now", "general")
 
-    run(scenario())
 
+@e2e
+async def test_topics_bring_room_events_to_clients_outside_the_room(server: Server) -> None:
+    async with connected(server, 2) as (watcher, member):
+        await watcher.request("subscribe", topic="presence:help")
+        await watcher.request("subscribe", topic="presence:help")  # again: no harm done
+        await watcher.request("subscribe", topic="rooms")
+        await member.request("join_room", room_id="help")
+        assert await watcher.receive() == user_joined(member, "help")
+        assert await watcher.receive() == room_update("help", 1)
+        await watcher.quiet()  # one room_update, though both topics carry it
 
-def test_topics_bring_room_events_to_clients_outside_the_room(server: Server) -> None:
-    async def scenario() -> None:
-        async with connected(server, 2) as (watcher, member):
-            await watcher.request("subscribe", topic="presence:help")
-            await watcher.request("subscribe", topic="presence:help")  # again: no harm done
-            await watcher.request("subscribe", topic="rooms")
-            await member.request("join_room", room_id="help")
-            assert await watcher.receive() == user_joined(member, "help")
-            assert await watcher.receive() == room_update("help", 1)
-            await watcher.quiet()  # one room_update, though both topics carry it
+        await watcher.request("unsubscribe", topic="presence:help")
+        await member.request("join_room", room_id="random")
+        assert await watcher.receive() == room_update("random", 1)  # `rooms` only
+        await watcher.quiet()
 
-            await watcher.request("unsubscribe", topic="presence:help")
-            await member.request("join_room", room_id="random")
-            assert await watcher.receive() == room_update("random", 1)  # `rooms` only
-            await watcher.quiet()
-
-            assert await watcher.refused("unsubscribe", topic="presence:help") == (
-                ErrorCode.NOT_SUBSCRIBED
-            )
-            assert await watcher.refused("subscribe", topic="presence:nowhere") == (
-                ErrorCode.ROOM_NOT_FOUND
-            )
-
-    run(scenario())
+        assert await watcher.refused("unsubscribe", topic="presence:help") == (
+            ErrorCode.NOT_SUBSCRIBED
+        )
+        assert await watcher.refused("subscribe", topic="presence:nowhere") == (
+            ErrorCode.ROOM_NOT_FOUND
+        )
 
 
 # --- invalid messages -------------------------------------------------------------------------
@@ -287,28 +281,26 @@ INVALID = [
 
 
 @pytest.mark.parametrize("example", INVALID, ids=[e.name for e in INVALID])
-def test_every_invalid_example_gets_its_error_and_the_connection_goes_on(
+@e2e
+async def test_every_invalid_example_gets_its_error_and_the_connection_goes_on(
     server: Server, example: ir.InvalidExample
 ) -> None:
-    async def scenario() -> None:
-        async with connected(server, 1) as (client,):
-            wire = example.raw if example.raw is not None else json.dumps(example.message)
-            await client.send(wire)
-            error = await client.expect(Error)
-            assert error.payload.code == expected_code(example), error
-            if error.payload.code == ErrorCode.INVALID_MESSAGE:
-                assert example.pointer in error.payload.message, error  # it says where
-            await client.quiet()  # no ack without a ref, and the connection still works
+    async with connected(server, 1) as (client,):
+        wire = example.raw if example.raw is not None else json.dumps(example.message)
+        await client.send(wire)
+        error = await client.expect(Error)
+        assert error.payload.code == expected_code(example), error
+        if error.payload.code == ErrorCode.INVALID_MESSAGE:
+            assert example.pointer in error.payload.message, error  # it says where
+        await client.quiet()  # no ack without a ref, and the connection still works
 
-            if isinstance(example.message, dict) and "ref" not in example.message:
-                # With a ref, the same mistake also gets exactly one failed ack.
-                await client.send({**example.message, "ref": "r1"})
-                assert (await client.expect(Error)).payload.code == expected_code(example)
-                ack = await client.expect(Ack)
-                assert (ack.payload.ref, ack.payload.status) == ("r1", AckStatus.error)
-                await client.quiet()
-
-    run(scenario())
+        if isinstance(example.message, dict) and "ref" not in example.message:
+            # With a ref, the same mistake also gets exactly one failed ack.
+            await client.send({**example.message, "ref": "r1"})
+            assert (await client.expect(Error)).payload.code == expected_code(example)
+            ack = await client.expect(Ack)
+            assert (ack.payload.ref, ack.payload.status) == ("r1", AckStatus.error)
+            await client.quiet()
 
 
 @pytest.mark.parametrize(
@@ -324,23 +316,24 @@ def test_every_invalid_example_gets_its_error_and_the_connection_goes_on(
         ('{"type": "chat", "payload": {"from": "x", "content": "hi"}}', ErrorCode.INVALID_MESSAGE),
     ],
 )
-def test_other_frames(server: Server, wire: str | bytes, code: ErrorCode | None) -> None:
-    async def scenario() -> None:
-        async with connected(server, 1) as (client,):
-            await client.send(wire)
-            if code is None:
-                await client.expect(Pong)
-            else:
-                assert (await client.expect(Error)).payload.code == code
-            await client.quiet()
-
-    run(scenario())
+@e2e
+async def test_other_frames(server: Server, wire: str | bytes, code: ErrorCode | None) -> None:
+    async with connected(server, 1) as (client,):
+        await client.send(wire)
+        if code is None:
+            await client.expect(Pong)
+        else:
+            assert (await client.expect(Error)).payload.code == code
+        await client.quiet()
 
 
 # --- acknowledgements -------------------------------------------------------------------------
 
 
-def test_every_ref_is_acked_exactly_once_whatever_happens_to_its_message(server: Server) -> None:
+@e2e
+async def test_every_ref_is_acked_exactly_once_whatever_happens_to_its_message(
+    server: Server,
+) -> None:
     sent: dict[str, tuple[dict[str, Any], AckStatus]] = {
         "join": ({"type": "join_room", "payload": {"room_id": "general"}}, AckStatus.ok),
         "chat": ({"type": "chat", "payload": {"content": "hi"}}, AckStatus.ok),
@@ -352,54 +345,48 @@ def test_every_ref_is_acked_exactly_once_whatever_happens_to_its_message(server:
         "empty": ({"type": "chat", "payload": {"content": ""}}, AckStatus.error),
         "leave": ({"type": "leave_room", "payload": {"room_id": "general"}}, AckStatus.ok),
     }
-
-    async def scenario() -> None:
-        async with connected(server, 1) as (client,):
-            for ref, (message, _) in sent.items():  # all at once, without waiting
-                await client.send({**message, "ref": ref})
-            await client.send({"type": "ping", "ref": "last"})
-            acks: dict[str, list[AckStatus]] = {}
-            while "last" not in acks:
-                if isinstance(message := await client.receive(), Ack):
-                    acks.setdefault(message.payload.ref, []).append(message.payload.status)
-            assert acks == {ref: [status] for ref, (_, status) in sent.items()} | {
-                "last": [AckStatus.ok]
-            }
-            await client.quiet()
-
-    run(scenario())
+    async with connected(server, 1) as (client,):
+        for ref, (message, _) in sent.items():  # all at once, without waiting
+            await client.send({**message, "ref": ref})
+        await client.send({"type": "ping", "ref": "last"})
+        acks: dict[str, list[AckStatus]] = {}
+        while "last" not in acks:
+            if isinstance(message := await client.receive(), Ack):
+                acks.setdefault(message.payload.ref, []).append(message.payload.status)
+        assert acks == {ref: [status] for ref, (_, status) in sent.items()} | {
+            "last": [AckStatus.ok]
+        }
+        await client.quiet()
 
 
 # --- leaving ----------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("how", ["closes", "drops"])
-def test_a_client_that_goes_away_is_removed_and_its_rooms_are_told(
+@e2e
+async def test_a_client_that_goes_away_is_removed_and_its_rooms_are_told(
     server: Server, how: str
 ) -> None:
-    async def scenario() -> None:
-        async with connected(server, 2) as (stays, goes):
-            for client in (stays, goes):
-                await client.request("join_room", room_id="general")
-                await client.request("join_room", room_id="random")
-            for _ in range(4):  # goes's user_joined and room_update, in both rooms
-                await stays.receive()
-            await goes.request("chat", content="brb")
-            assert await stays.receive() == chat(goes, "brb", "random")
-            if how == "closes":
-                await goes.close()
-            else:  # no closing handshake: the TCP connection just ends
-                assert goes.websocket.transport is not None
-                goes.websocket.transport.abort()
-            assert [await stays.receive() for _ in range(4)] == [
-                user_left(goes, "general"),
-                room_update("general", 1),
-                user_left(goes, "random"),
-                room_update("random", 1),
-            ]
-            await stays.quiet()
-
-    run(scenario())
+    async with connected(server, 2) as (stays, goes):
+        for client in (stays, goes):
+            await client.request("join_room", room_id="general")
+            await client.request("join_room", room_id="random")
+        for _ in range(4):  # goes's user_joined and room_update, in both rooms
+            await stays.receive()
+        await goes.request("chat", content="brb")
+        assert await stays.receive() == chat(goes, "brb", "random")
+        if how == "closes":
+            await goes.close()
+        else:  # no closing handshake: the TCP connection just ends
+            assert goes.websocket.transport is not None
+            goes.websocket.transport.abort()
+        assert [await stays.receive() for _ in range(4)] == [
+            user_left(goes, "general"),
+            room_update("general", 1),
+            user_left(goes, "random"),
+            room_update("random", 1),
+        ]
+        await stays.quiet()
 
 
 # --- limits -----------------------------------------------------------------------------------
@@ -415,15 +402,13 @@ def _message_of(size: int, char: str = "a") -> str:
     return wire
 
 
-def test_a_message_at_the_size_limit_is_read(server: Server) -> None:
-    async def scenario() -> None:
-        async with connected(server, 1) as (client,):
-            await client.send(_message_of(SETTINGS.max_message_bytes))
-            error = await client.expect(Error)  # read, and judged: its content is too long
-            assert error.payload.code == ErrorCode.INVALID_MESSAGE
-            await client.quiet()
-
-    run(scenario())
+@e2e
+async def test_a_message_at_the_size_limit_is_read(server: Server) -> None:
+    async with connected(server, 1) as (client,):
+        await client.send(_message_of(SETTINGS.max_message_bytes))
+        error = await client.expect(Error)  # read, and judged: its content is too long
+        assert error.payload.code == ErrorCode.INVALID_MESSAGE
+        await client.quiet()
 
 
 @pytest.mark.parametrize(
@@ -431,35 +416,31 @@ def test_a_message_at_the_size_limit_is_read(server: Server) -> None:
     [_message_of(SETTINGS.max_message_bytes + 1), _message_of(SETTINGS.max_message_bytes + 2, "é")],
     ids=["one byte over", "fewer characters than the limit, more bytes"],
 )
-def test_a_message_over_the_size_limit_gets_an_error_then_close_1009(
+@e2e
+async def test_a_message_over_the_size_limit_gets_an_error_then_close_1009(
     server: Server, wire: str
 ) -> None:
-    async def scenario() -> None:
-        async with connected(server, 2) as (stays, sender):
-            for client in (stays, sender):
-                await client.request("join_room", room_id="help")
-            await stays.expect(UserJoined), await stays.expect(RoomUpdate)
-            await sender.send(wire)
-            error = await sender.expect(Error)
-            assert error.payload.code == ErrorCode.MESSAGE_TOO_LARGE
-            with pytest.raises(ConnectionClosed) as closed:
-                await sender.receive()
-            assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009
-            assert await stays.receive() == user_left(sender, "help")
-            assert await stays.receive() == room_update("help", 1)
-
-    run(scenario())
+    async with connected(server, 2) as (stays, sender):
+        for client in (stays, sender):
+            await client.request("join_room", room_id="help")
+        await stays.expect(UserJoined), await stays.expect(RoomUpdate)
+        await sender.send(wire)
+        error = await sender.expect(Error)
+        assert error.payload.code == ErrorCode.MESSAGE_TOO_LARGE
+        with pytest.raises(ConnectionClosed) as closed:
+            await sender.receive()
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009
+        assert await stays.receive() == user_left(sender, "help")
+        assert await stays.receive() == room_update("help", 1)
 
 
-def test_a_frame_past_the_websocket_layer_cap_is_closed_with_1009(server: Server) -> None:
-    async def scenario() -> None:
-        async with connected(server, 1) as (client,):
-            await client.send("x" * (SETTINGS.frame_limit + 1))
-            with pytest.raises(ConnectionClosed) as closed:
-                await client.receive()
-            assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009
-
-    run(scenario())
+@e2e
+async def test_a_frame_past_the_websocket_layer_cap_is_closed_with_1009(server: Server) -> None:
+    async with connected(server, 1) as (client,):
+        await client.send("x" * (SETTINGS.frame_limit + 1))
+        with pytest.raises(ConnectionClosed) as closed:
+            await client.receive()
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009
 
 
 def test_a_client_too_slow_to_read_is_disconnected_and_the_others_go_on() -> None:
@@ -490,7 +471,7 @@ def test_a_client_too_slow_to_read_is_disconnected_and_the_others_go_on() -> Non
         assert closed.value.rcvd is not None and closed.value.rcvd.code == 1008
 
     with running_server("--send-queue", str(queue)) as server:
-        run(scenario(server))
+        asyncio.run(scenario(server))
         server.wait_until_idle()
     server.assert_stopped_cleanly()
 
@@ -517,6 +498,6 @@ def test_load_every_ref_acked_once_every_chat_heard_by_every_member() -> None:
             await watcher.quiet()
 
     with running_server("--rooms", ",".join(sorted(rooms))) as server:
-        run(scenario(server))
+        asyncio.run(scenario(server))
         assert server.process.poll() is None, server.output()  # still serving
     server.assert_stopped_cleanly()
