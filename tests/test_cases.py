@@ -17,6 +17,7 @@ import contextlib
 import hashlib
 import io
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -162,3 +163,18 @@ def test_every_error_names_a_place_and_has_a_hint() -> None:
                 where = (case.name, line)
                 assert line.startswith("schema/") or "no definition files" in line, where
                 assert i + 1 < len(lines) and lines[i + 1].startswith("    hint: "), where
+
+
+def test_silencing_every_finding_lets_check_pass(tmp_path: Path) -> None:
+    """The lint case again, with its remaining rules silenced under `protocol:`: check passes."""
+    case = tmp_path / "case"
+    shutil.copytree(CASES / "lint_findings_fail_check" / "schema", case / "schema")
+    definitions = case / "schema" / "protocol.yaml"
+    text = definitions.read_text(encoding="utf-8")
+    assert "  wire:\n" in text
+    silenced = "  lint: {ignore: [WB101, WB102, WB104, WB105]}\n  wire:\n"
+    definitions.write_text(text.replace("  wire:\n", silenced, 1), encoding="utf-8")
+    out = tmp_path / "generated"
+    for command in ("generate", "check"):
+        outcome = run_in_process(case, command, "--schema", "schema", "--out", str(out))
+        assert (outcome.code, outcome.stderr) == (0, ""), command

@@ -24,6 +24,7 @@ from wirebook import ir
 from wirebook.diagnostics import DefinitionError, Diagnostic, Position, did_you_mean
 from wirebook.lint import RULES
 from wirebook.load import Document, Pointer, load_file
+from wirebook.reference import json_kind
 from wirebook.structure import check_structure, definition_schema, place
 
 __all__ = ["definition_files", "definition_schema", "load_protocol", "pascal"]
@@ -78,6 +79,26 @@ GENERATED_CODE_NAMES = frozenset(
         "WireModel",
     }
 ) | {name for name in dir(builtins) if name[:1].isupper()}  # None, True, Exception…
+# Type names of other languages, and what to write instead.
+TYPE_SYNONYMS = {
+    **dict.fromkeys(("int", "long", "int32", "int64"), "write `integer`"),
+    **dict.fromkeys(("float", "double", "decimal"), "write `number`"),
+    **dict.fromkeys(("str", "text"), "write `string`"),
+    "bool": "write `boolean`",
+    **dict.fromkeys(("list", "tuple"), "write `{type: array, items: <type>}`"),
+    **dict.fromkeys(("dict", "map"), "write `{type: object, fields: {…}}`"),
+    **dict.fromkeys(("null", "none"), "write `nullable: true` on the field"),
+    **{
+        name: f"write `{{type: string, format: {fmt}}}`"
+        for name, fmt in (
+            ("uuid", "uuid"),
+            ("date", "date"),
+            ("datetime", "date-time"),
+            ("date-time", "date-time"),
+            ("timestamp", "date-time"),
+        )
+    },
+}
 # The envelope's own members; the correlation field sits beside them.
 ENVELOPE_FIELDS = ("v", "type", "payload")
 # The pattern wirebook pairs with each supported `format`, so that every validator (even one that
@@ -376,7 +397,8 @@ class _Builder:
         self.run.error(
             position,
             f"{where.name} has the unknown type '{name}'",
-            did_you_mean(name, [*PRIMITIVES, *self.named, *self.gaps.types, "ErrorCode"]),
+            TYPE_SYNONYMS.get(name.lower())
+            or did_you_mean(name, [*PRIMITIVES, *self.named, *self.gaps.types, "ErrorCode"]),
         )
         return None
 
@@ -400,7 +422,7 @@ class _Builder:
         self._only_keys(where, spec, {"enum", "type"}, "an enum")
         values = spec["enum"]
         at = where.child("enum")
-        kinds = {_json_kind(v) for v in values}
+        kinds = {json_kind(v) for v in values}
         if "null" in kinds:
             self.run.error(
                 at.position,
@@ -424,29 +446,31 @@ class _Builder:
                 "remove the repeated values",
             )
             return None
-        declared = spec.get("type")
         kind = "string" if kinds == {"string"} else "integer" if kinds == {"integer"} else "number"
-        if declared is not None and declared != kind and (declared, kind) != ("number", "integer"):
-            self.run.error(
-                where.child("type").position,
-                f"{where.name} has `type: {declared}` but its enum values are {kind}s",
-                "make the values match the type, or drop `type:` (the values say it)",
-            )
+        if not self._declared_type_fits(where, spec, kind, f"enum values are {kind}s"):
             return None
         return ir.EnumType(tuple(values))
 
     def _const(self, where: _Where, spec: dict[str, Any]) -> ir.TypeExpr | None:
         self._only_keys(where, spec, {"const", "type"}, "a const")
-        value, declared = spec["const"], spec.get("type")
-        kind = _json_kind(value)
-        if declared is not None and declared != kind and (declared, kind) != ("number", "integer"):
-            self.run.error(
-                where.child("type").position,
-                f"{where.name} has `type: {declared}` but its const is {kind}",
-                "make the const match the type, or drop `type:` (the const says it)",
-            )
+        value = spec["const"]
+        if not self._declared_type_fits(where, spec, json_kind(value), "const is {}"):
             return None
         return ir.ConstType(value)
+
+    def _declared_type_fits(
+        self, where: _Where, spec: dict[str, Any], kind: str, found: str
+    ) -> bool:
+        """An enum's or a const's `type:`, if written, must be what its values are."""
+        declared = spec.get("type")
+        if declared is None or declared == kind or (declared, kind) == ("number", "integer"):
+            return True
+        self.run.error(
+            where.child("type").position,
+            f"{where.name} has `type: {declared}` but its {found.format(kind)}",
+            "make the values match the type, or drop `type:` (the values say what they are)",
+        )
+        return False
 
     def _string(self, where: _Where, spec: dict[str, Any]) -> ir.TypeExpr | None:
         self._ordered(where, spec, "minLength", "maxLength")
@@ -578,18 +602,6 @@ class _Builder:
             seen.add(current.name)
             current = self.named_type(current.name)
         return current
-
-
-def _json_kind(value: Any) -> str:
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    return "object" if isinstance(value, dict) else "array" if isinstance(value, list) else "null"
 
 
 def _sections(docs: list[Document], name: str) -> Iterable[tuple[_Where, Any]]:

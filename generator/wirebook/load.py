@@ -295,22 +295,13 @@ def load_file(path: Path, display: str) -> tuple[Document | None, list[Diagnosti
     """Parse one YAML file. Anchors, aliases and merge keys work; tags do not."""
     try:
         text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        return None, [
-            Diagnostic(
-                Position(display, 1, 1),
-                f"the file is not UTF-8 text: {exc.reason}",
-                "save it as UTF-8",
-            )
-        ]
-    except OSError as exc:
-        return None, [
-            Diagnostic(
-                Position(display, 1, 1),
-                f"cannot read the file: {exc.strerror}",
-                "check that it exists and is readable",
-            )
-        ]
+    except (OSError, UnicodeDecodeError) as exc:
+        message, hint = (
+            (f"the file is not UTF-8 text: {exc.reason}", "save it as UTF-8")
+            if isinstance(exc, UnicodeDecodeError)
+            else (f"cannot read the file: {exc.strerror}", "check that it exists and is readable")
+        )
+        return None, [Diagnostic(Position(display, 1, 1), message, hint)]
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:

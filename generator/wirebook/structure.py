@@ -15,6 +15,7 @@ import jsonschema
 
 from wirebook.diagnostics import Diagnostic, did_you_mean
 from wirebook.load import Document, Pointer
+from wirebook.reference import json_kind
 
 SECTIONS = ("protocol", "errors", "types", "client", "server", "invalid")
 
@@ -166,20 +167,6 @@ _KINDS = {
 }
 
 
-def _kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    return "array" if isinstance(value, list) else "object"
-
-
 def _show(value: Any) -> str:
     text = json.dumps(value, ensure_ascii=False)
     return text if len(text) <= 40 else text[:37] + "..."
@@ -219,18 +206,24 @@ _SYNONYMS = {
     "responses": ("replies",),
     "response": ("replies",),
 }
-_KEY_HINTS = {
-    "optional": ("required", "write `required: false` instead"),
-    "direction": (
-        "summary",
-        "a message's direction is the section it is in: `client:` or `server:`",
-    ),
+_KEY_HINTS = {  # key → (a key that says where we are, what to write instead)
+    "optional": ("nullable", "write `required: false` instead"),
+    "direction": ("summary", "a message's direction is its section: `client:` or `server:`"),
+    "required": ("summary", "fields are required unless they say `required: false`"),
+}
+_SECTION_HINTS = {
+    "messages": "messages go under `client:` (sent by clients) or `server:` (sent by the server)",
+    "definitions": "named types go under `types:`",
+    "$defs": "named types go under `types:`",
+    "codes": "error codes go under `errors:`",
 }
 
 
 def _unknown_key_hint(key: str, allowed: set[str]) -> str:
     if key in _KEY_HINTS and _KEY_HINTS[key][0] in allowed:
         return _KEY_HINTS[key][1]
+    if allowed == {"name", "message", "payload"}:  # an example
+        return "put the payload under `payload:`, or the whole wire message under `message:`"
     for replacement in _SYNONYMS.get(key, ()):
         if replacement in allowed:
             return f"did you mean '{replacement}'?"
@@ -239,10 +232,15 @@ def _unknown_key_hint(key: str, allowed: set[str]) -> str:
 
 def _type_hint(doc: Document, pointer: Pointer, expected: list[str], got: Any) -> str:
     section = pointer[0] if pointer else ""
+    if got is None and len(pointer) == 1:
+        each = ", each starting with `- `," if "array" in expected else ", indented,"
+        return f"write its entries under it{each} or remove the empty section"
     if pointer in (("client",), ("server",), ("invalid",)):
-        return "list its entries under it, each starting with `- `, or remove the empty section"
-    if pointer in (("errors",), ("types",), ("protocol",)):
-        return "indent its entries under it, or remove the empty section"
+        return f"write a list: each entry starts with `- `, as in `{section}: [{{type: …}}]`"
+    if pointer == ("errors",):
+        return "write one `CODE: what it means` line per error code"
+    if pointer == ("types",):
+        return "write one `Name: {type: …}` entry per named type"
     if expected == ["string", "object"]:  # a field spec
         if got is None:
             return "give the field a type: `name: string` or `name: {type: string, …}`"
@@ -259,6 +257,12 @@ def _type_hint(doc: Document, pointer: Pointer, expected: list[str], got: Any) -
         return f"quote it if you mean the text: `{pointer[-1]}: {json.dumps(json.dumps(got))}`"
     if pointer[-1:] == ("message",) and expected == ["object"]:
         return "write the whole wire message as a mapping, such as `{type: ping}`"
+    if pointer[-1:] in (("payload",), ("fields",)) and expected == ["object"]:
+        return f"write the fields as a mapping: `{pointer[-1]}: {{room_id: RoomId, …}}`"
+    if expected == ["array"] and isinstance(got, str | int | float):
+        return f"write a list: `{pointer[-1]}: [{got}]`"
+    if expected == ["boolean"] and isinstance(got, str):
+        return "write true or false (yes, no, on and off are text in YAML 1.2)"
     if section in ("client", "server") and pointer[-1:] == ("deprecated",):
         return "write `true`, or better the reason and what to use instead"
     return "write " + " or ".join(_KINDS[e] for e in expected)
@@ -277,7 +281,8 @@ def _explain(
         allowed = set(error.schema.get("properties", {}) if isinstance(error.schema, dict) else ())
         for key in _unknown_keys(error):
             if not pointer:
-                message, hint = f"unknown section '{key}'", did_you_mean(key, SECTIONS)
+                message = f"unknown section '{key}'"
+                hint = _SECTION_HINTS.get(key) or did_you_mean(key, SECTIONS)
             else:
                 message, hint = f"unknown key '{key}' in {where}", _unknown_key_hint(key, allowed)
             yield Diagnostic(doc.key_at((*pointer, key)), message, hint)
@@ -314,7 +319,7 @@ def _explain(
         wanted = " or ".join(_KINDS[e] for e in expected)
         yield Diagnostic(
             doc.at(pointer),
-            f"{where} must be {wanted}, not {_KINDS[_kind(got)]} ({_show(got)})",
+            f"{where} must be {wanted}, not {_KINDS[json_kind(got)]} ({_show(got)})",
             _type_hint(doc, pointer, expected, got),
         )
         return
