@@ -44,41 +44,18 @@ FIELD_ONLY_KEYS = ("required", "default", "nullable", "deprecated", "description
 # Class names made by wirebook, and names the generated Python modules define or import: a
 # message or type of the same name would shadow them (`field` → `Field`, pydantic's `Field`).
 WIREBOOK_NAMES = ("ClientMessage", "ServerMessage", "ErrorCode")
-GENERATED_CODE_NAMES = frozenset(
-    {
-        "ABC",
-        "Any",
-        "Awaitable",
-        "BaseModel",
-        "C",
-        "Callable",
-        "ClassVar",
-        "ClientHandlers",
-        "ConfigDict",
-        "Connection",
-        "Field",
-        "Generic",
-        "Handler",
-        "Handlers",
-        "IncomingMessage",
-        "Literal",
-        "MISSING",
-        "Mapping",
-        "OutgoingMessage",
-        "Protocol",
-        "ProtocolError",
-        "RootModel",
-        "StrEnum",
-        "StrictBool",
-        "StrictFloat",
-        "StrictInt",
-        "StrictStr",
-        "TypeAdapter",
-        "TypeVar",
-        "ValidationError",
-        "WireModel",
-    }
-) | {name for name in dir(builtins) if name[:1].isupper()}  # None, True, Exception…
+GENERATED_CODE_NAMES = (
+    frozenset(
+        (  # noqa: SIM905 - a list of words reads better than thirty quoted names
+            "ABC Any Awaitable BaseModel C Callable ClassVar ClientHandlers ConfigDict "
+            "Connection Field Generic Handler Handlers IncomingMessage Literal MISSING Mapping "
+            "OutgoingMessage Protocol ProtocolError RootModel StrEnum StrictBool StrictFloat "
+            "StrictInt StrictStr "
+            "TypeAdapter TypeVar ValidationError WireModel"
+        ).split()
+    )
+    | {name for name in dir(builtins) if name[:1].isupper()}
+)  # None, True, Exception…
 # Type names of other languages, and what to write instead.
 TYPE_SYNONYMS = {
     **dict.fromkeys(("int", "long", "int32", "int64"), "write `integer`"),
@@ -246,12 +223,17 @@ def _child(value: Any, step: str | int) -> Any:
 
 def _note(gaps: _Gaps, data: dict[str, Any], unit: Pointer) -> None:
     section = unit[0]
+    name = str(unit[1]) if len(unit) > 1 else ""
     if section == "protocol":
-        gaps.protocol_keys.add(str(unit[1]) if len(unit) > 1 else "")
+        gaps.protocol_keys.add(name)
+    elif section == "errors" and name:
+        gaps.codes.add(name)
     elif section == "errors":
-        gaps.codes.add(str(unit[1])) if len(unit) > 1 else setattr(gaps, "all_codes", True)
+        gaps.all_codes = True
+    elif section == "types" and name:
+        gaps.types.add(name)
     elif section == "types":
-        gaps.types.add(str(unit[1])) if len(unit) > 1 else setattr(gaps, "all_types", True)
+        gaps.all_types = True
     elif section in ("client", "server"):
         message = data[section][unit[1]] if len(unit) > 1 else None
         type_ = message.get("type") if isinstance(message, dict) else None
@@ -308,7 +290,6 @@ class _Builder:
         """The IR of a named type, built once (it is reported once if broken)."""
         if name not in self.built:
             at, spec = self.named[name]
-            self.built[name] = None  # a reference cycle meets this while building
             self.built[name] = self.type_expr(at, spec, name, claim=False)
         return self.built[name]
 

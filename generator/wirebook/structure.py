@@ -121,8 +121,7 @@ def _named_parts(doc: Document, pointer: Pointer) -> tuple[list[str], Pointer]:
             rest = type_path(rest[2:], str(rest[1]))
         elif len(rest) > 1 and rest[0] in ("examples", "invalid") and isinstance(rest[1], int):
             kind = "example" if rest[0] == "examples" else "invalid example"
-            example = _value(doc, pointer[: len(pointer) - len(rest) + 2])
-            parts.append(f"{kind} {_label(example, 'name', rest[1])}")
+            parts.append(f"{kind} {_label(_value(doc, pointer[:4]), 'name', rest[1])}")
             rest = rest[2:]
     elif section == "types" and rest:
         parts.append(f"type '{rest[0]}'")
