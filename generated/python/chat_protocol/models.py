@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import MISSING, ConfigDict, Field, RootModel, StrictBool, StrictInt, StrictStr
 
-from chat_protocol.wire import WireModel
+from chat_protocol.wire import IntegerWireModel, WireModel
 
 
 class AckStatus(StrEnum):
@@ -48,7 +48,7 @@ class PingPayload(WireModel):
     )
 
 
-class Ping(WireModel):
+class Ping(IntegerWireModel):
     """
     Keep-alive
 
@@ -86,7 +86,7 @@ class JoinRoomPayload(WireModel):
     """
 
 
-class JoinRoom(WireModel):
+class JoinRoom(IntegerWireModel):
     """
     Join a room
 
@@ -125,7 +125,7 @@ class LeaveRoomPayload(WireModel):
     """
 
 
-class LeaveRoom(WireModel):
+class LeaveRoom(IntegerWireModel):
     """
     Leave a room
 
@@ -171,7 +171,7 @@ class ClientChatPayload(WireModel):
     """
 
 
-class ClientChat(WireModel):
+class ClientChat(IntegerWireModel):
     """
     Send chat message
 
@@ -218,7 +218,7 @@ class ChatMessagePayload(WireModel):
     """
 
 
-class ChatMessage(WireModel):
+class ChatMessage(IntegerWireModel):
     """
     Send chat message (old name)
 
@@ -260,7 +260,7 @@ class TypingPayload(WireModel):
     """
 
 
-class Typing(WireModel):
+class Typing(IntegerWireModel):
     """
     Typing indicator
 
@@ -298,7 +298,7 @@ class SubscribePayload(WireModel):
     """
 
 
-class Subscribe(WireModel):
+class Subscribe(IntegerWireModel):
     """
     Subscribe to updates
 
@@ -336,7 +336,7 @@ class UnsubscribePayload(WireModel):
     """
 
 
-class Unsubscribe(WireModel):
+class Unsubscribe(IntegerWireModel):
     """
     Unsubscribe
 
@@ -368,7 +368,7 @@ class PongPayload(WireModel):
     )
 
 
-class Pong(WireModel):
+class Pong(IntegerWireModel):
     """
     Keep-alive response
 
@@ -412,7 +412,7 @@ class ConnectedPayload(WireModel):
     """
 
 
-class Connected(WireModel):
+class Connected(IntegerWireModel):
     """
     Connection confirmed
 
@@ -452,7 +452,7 @@ class ErrorPayload(WireModel):
     """
 
 
-class Error(WireModel):
+class Error(IntegerWireModel):
     """
     Error occurred
 
@@ -505,7 +505,7 @@ class ServerChatPayload(WireModel):
     """
 
 
-class ServerChat(WireModel):
+class ServerChat(IntegerWireModel):
     """
     Chat message
 
@@ -549,7 +549,7 @@ class UserJoinedPayload(WireModel):
     """
 
 
-class UserJoined(WireModel):
+class UserJoined(IntegerWireModel):
     """
     User joined room
 
@@ -593,7 +593,7 @@ class UserLeftPayload(WireModel):
     """
 
 
-class UserLeft(WireModel):
+class UserLeft(IntegerWireModel):
     """
     User left room
 
@@ -615,7 +615,7 @@ class UserLeft(WireModel):
     payload: UserLeftPayload
 
 
-class RoomUpdatePayload(WireModel):
+class RoomUpdatePayload(IntegerWireModel):
     """
     Payload of server message `room_update`.
     """
@@ -635,7 +635,7 @@ class RoomUpdatePayload(WireModel):
     """
 
 
-class RoomUpdate(WireModel):
+class RoomUpdate(IntegerWireModel):
     """
     Room changed
 
@@ -679,7 +679,7 @@ class AckPayload(WireModel):
     """
 
 
-class Ack(WireModel):
+class Ack(IntegerWireModel):
     """
     Message acknowledged
 

@@ -18,6 +18,11 @@ class WireModel(BaseModel):
         validate_by_name=True,
         serialize_by_alias=True,
     )
+
+
+class IntegerWireModel(WireModel):
+    """A model with integer fields, which it reads as JSON Schema does."""
+
     _integer_fields: ClassVar[frozenset[str]] = frozenset()
 
     @classmethod
@@ -34,10 +39,16 @@ class WireModel(BaseModel):
     def _json_integers(cls, data: Any) -> Any:
         # Read integers as JSON Schema does: 1.0 is one, true is not (Python's True == 1 would
         # pass a Literal[1] or an IntEnum).
-        if not cls._integer_fields or not isinstance(data, dict):
+        # This runs for every message, so the common case (nothing to change) copies nothing.
+        if type(data) is not dict:
             return data
-        found = {name: _as_json_integer(data[name]) for name in cls._integer_fields if name in data}
-        return {**data, **found}
+        changed = None
+        for name in cls._integer_fields:
+            value = data.get(name)
+            if type(value) in _SUSPECT:
+                changed = changed or dict(data)
+                changed[name] = _as_json_integer(value)
+        return data if changed is None else changed
 
 
 class JsonBoolean:
@@ -48,6 +59,9 @@ class JsonBoolean:
 
     def __repr__(self) -> str:
         return "true" if self.value else "false"
+
+
+_SUSPECT = (bool, float, list)
 
 
 def _as_json_integer(value: Any) -> Any:

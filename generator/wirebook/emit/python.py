@@ -106,6 +106,47 @@ def _wrap(text: str) -> str:
     )
 
 
+def integer_classes(protocol: ir.Protocol) -> list[str]:
+    """The models with an integer field: they read integers as JSON Schema does (1.0 is one,
+    true is not), which costs a validator call per instance that the others are spared."""
+
+    def integral(expr: ir.TypeExpr) -> bool:
+        if isinstance(expr, ir.RefType):
+            named = protocol.named_type(expr.name).type
+            return not isinstance(named, ir.ObjectType) and integral(named)
+        if isinstance(expr, ir.NumericType):
+            return expr.integer
+        if isinstance(expr, ir.EnumType):
+            return any(isinstance(v, int) and not isinstance(v, bool) for v in expr.values)
+        if isinstance(expr, ir.ConstType):
+            return isinstance(expr.value, int) and not isinstance(expr.value, bool)
+        return isinstance(expr, ir.ArrayType) and integral(expr.items)
+
+    def objects(title: str, fields: tuple[ir.Field, ...]) -> list[tuple[str, tuple[ir.Field, ...]]]:
+        found = [(title, fields)]
+        for f in fields:
+            inner = f.type.items if isinstance(f.type, ir.ArrayType) else f.type
+            if isinstance(inner, ir.ObjectType):
+                found += objects(f.title, inner.fields)
+        return found
+
+    candidates = [m.class_name for m in protocol.messages]  # every envelope has `v`
+    for named in protocol.types:
+        if isinstance(named.type, ir.ObjectType):
+            candidates += [
+                t
+                for t, fs in objects(named.name, named.type.fields)
+                if any(integral(f.type) for f in fs)
+            ]
+    for message in protocol.messages:
+        candidates += [
+            t
+            for t, fs in objects(message.payload_class_name, message.fields)
+            if any(integral(f.type) for f in fs)
+        ]
+    return candidates
+
+
 def write_models(schemas: SchemaSet, output: Path, formatters: Sequence[str] = ()) -> None:
     """Run datamodel-code-generator on the schemas' models input, writing ``output``."""
     protocol = schemas.protocol
@@ -119,6 +160,13 @@ def write_models(schemas: SchemaSet, output: Path, formatters: Sequence[str] = (
         *MODEL_OPTIONS,
         "--base-class",
         f"{protocol.package}.wire.WireModel",
+        "--base-class-map",
+        json.dumps(
+            {
+                name: f"{protocol.package}.wire.IntegerWireModel"
+                for name in integer_classes(protocol)
+            }
+        ),
         "--custom-file-header",
         header(protocol),
         *(["--formatters", *formatters] if formatters else ["--no-formatters"]),
