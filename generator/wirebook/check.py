@@ -990,7 +990,9 @@ def _check_dispatch_needs(
                 server_at,
                 f"the protocol has no server message '{type_}'",
                 f"the generated dispatch sends it: declare `- type: {type_}` under `server:` "
-                "with the fields " + ", ".join(f"`{need.snippet}`" for need in needs),
+                "with the fields "
+                + ", ".join(f"`{need.snippet}`" for need in needs)
+                + (" (or set `envelope: {correlation: null}`: no acks)" if type_ == "ack" else ""),
             )
             continue
         fields = {f.name: f for f in message.fields}
