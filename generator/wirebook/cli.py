@@ -12,6 +12,7 @@ from wirebook.diagnostics import DefinitionError, render_all
 from wirebook.emit.python import handlers_skeleton
 from wirebook.lint import rules_help
 from wirebook.pipeline import Compiled, compile_definitions, render_outputs
+from wirebook.validate import command as validate_command
 from wirebook.write import foreign_files, stale_files, write_tree
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
@@ -112,6 +113,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     common(check)
     check.set_defaults(run=cmd_check)
+
+    validate_command.add_parser(commands)
     return parser
 
 

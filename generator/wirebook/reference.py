@@ -75,10 +75,29 @@ def _short(value: Any) -> str:
 
 def problems_of(error: ValidationError) -> list[Problem]:
     """Translate one jsonschema error into problems that name the offending member."""
-    at = pointer(error.absolute_path)
-    kind = str(error.validator)
-    value: Any = error.validator_value
-    got: Any = error.instance
+    if error.validator == "anyOf" and error.context:
+        # a nullable field: report the non-null branch, which says what was expected
+        branch = [e for e in error.context if e.validator != "type" or e.validator_value != "null"]
+        return [p for e in (branch or error.context) for p in problems_of(e)]
+    schema: Any = error.schema
+    return keyword_problems(
+        str(error.validator),
+        pointer(error.absolute_path),
+        error.validator_value,
+        error.instance,
+        schema,
+        error.message,
+    )
+
+
+def keyword_problems(
+    kind: str, at: str, value: Any, got: Any, schema: Mapping[str, Any], fallback: str
+) -> list[Problem]:
+    """The problems of one failed keyword, in words shared by every engine.
+
+    ``value`` is the keyword's value in ``schema``, ``got`` the instance at pointer ``at``;
+    ``fallback`` is the engine's own text for a keyword without one here.
+    """
     if kind == "required":
         return [
             Problem(f"{at}/{name}", "required", f"missing required field '{name}'")
@@ -86,7 +105,6 @@ def problems_of(error: ValidationError) -> list[Problem]:
             if isinstance(got, dict) and name not in got
         ]
     if kind == "additionalProperties" and isinstance(got, dict):
-        schema: Any = error.schema
         known = set(schema.get("properties", {}))
         return [
             Problem(
@@ -97,29 +115,32 @@ def problems_of(error: ValidationError) -> list[Problem]:
             for name in got
             if name not in known
         ]
-    if kind == "anyOf" and error.context:
-        # a nullable field: report the non-null branch, which says what was expected
-        branch = [e for e in error.context if e.validator != "type" or e.validator_value != "null"]
-        return [p for e in (branch or error.context) for p in problems_of(e)]
+    text = _TEXTS.get(kind)
+    if text is None:
+        return [Problem(at, kind, fallback)]
     size = len(got) if isinstance(got, str | list | dict) else 0
-    texts: dict[str, Callable[[], str]] = {
-        "type": lambda: f"expected {value}, got {json_kind(got)} {_short(got)}",
-        "enum": lambda: f"expected one of {', '.join(map(_short, value))}, got {_short(got)}",
-        "const": lambda: f"expected {_short(value)}, got {_short(got)}",
-        "pattern": lambda: f"{_short(got)} does not match the pattern {value}",
-        "format": lambda: f"{_short(got)} is not a valid {value}",
-        "minLength": lambda: f"expected at least {value} characters, got {size}",
-        "maxLength": lambda: f"expected at most {value} characters, got {size}",
-        "minimum": lambda: f"expected at least {value}, got {_short(got)}",
-        "maximum": lambda: f"expected at most {value}, got {_short(got)}",
-        "exclusiveMinimum": lambda: f"expected more than {value}, got {_short(got)}",
-        "exclusiveMaximum": lambda: f"expected less than {value}, got {_short(got)}",
-        "minItems": lambda: f"expected at least {value} items, got {size}",
-        "maxItems": lambda: f"expected at most {value} items, got {size}",
-        "uniqueItems": lambda: "items must be unique",
-    }
-    text = texts.get(kind)
-    return [Problem(at, kind, text() if text else error.message)]
+    return [Problem(at, kind, text(value, got, size))]
+
+
+# keyword → its words, from the keyword's value, the instance and the instance's size
+_TEXTS: dict[str, Callable[[Any, Any, int], str]] = {
+    "type": lambda value, got, size: f"expected {value}, got {json_kind(got)} {_short(got)}",
+    "enum": lambda value, got, size: (
+        f"expected one of {', '.join(map(_short, value))}, got {_short(got)}"
+    ),
+    "const": lambda value, got, size: f"expected {_short(value)}, got {_short(got)}",
+    "pattern": lambda value, got, size: f"{_short(got)} does not match the pattern {value}",
+    "format": lambda value, got, size: f"{_short(got)} is not a valid {value}",
+    "minLength": lambda value, got, size: f"expected at least {value} characters, got {size}",
+    "maxLength": lambda value, got, size: f"expected at most {value} characters, got {size}",
+    "minimum": lambda value, got, size: f"expected at least {value}, got {_short(got)}",
+    "maximum": lambda value, got, size: f"expected at most {value}, got {_short(got)}",
+    "exclusiveMinimum": lambda value, got, size: f"expected more than {value}, got {_short(got)}",
+    "exclusiveMaximum": lambda value, got, size: f"expected less than {value}, got {_short(got)}",
+    "minItems": lambda value, got, size: f"expected at least {value} items, got {size}",
+    "maxItems": lambda value, got, size: f"expected at most {value} items, got {size}",
+    "uniqueItems": lambda value, got, size: "items must be unique",
+}
 
 
 def route(

@@ -1,0 +1,392 @@
+"""The validator: orjson to parse, one compiled jsonschema-rs validator per (direction, type).
+
+A message is routed on ``type`` first, so its errors are those of its own schema, never the
+"not valid under any of the given schemas" of a ``oneOf``. The valid path only asks
+``is_valid``; an invalid message is asked again for every error, which are translated into the
+reference validator's ``Problem`` (same pointer, keyword and words).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
+
+import jsonschema_rs
+import orjson
+import regress
+
+from wirebook import ir
+from wirebook.reference import Problem, keyword_problems, route
+from wirebook.validate import sources
+from wirebook.validate.parse import parse
+
+Choice = Literal["client", "server", "any"]
+CHOICES: tuple[Choice, ...] = ("client", "server", "any")
+NO_TYPE = "(no type)"
+UNKNOWN_TYPE = "(unknown type)"
+
+# Patterns jsonschema-rs matches exactly as ECMA-262 does (it translates \d, \w, \s and `.` to
+# their ECMA meaning). Anything else, such as \b (a Unicode word boundary in Rust) or a
+# lookbehind, is matched by regress, the ECMA-262 engine of the reference validator.
+_NATIVE_PATTERN = re.compile(
+    r"(?:[^\\(\[]|\\[dDsSwWnrtfv.\-/\\^$*+?()\[\]{}|]|\\u[0-9A-Fa-f]{4}|\\x[0-9A-Fa-f]{2}"
+    r"|\((?!\?)|\(\?[:=!]|\[(?!\^?\]))*"
+)
+_ECMA_KEYWORD = "x-wirebook-ecma-pattern"
+
+
+class _EcmaPattern:
+    """``pattern`` matched by regress, for the patterns jsonschema-rs may read otherwise."""
+
+    def __init__(
+        self, parent_schema: dict[str, Any], value: Any, schema_path: list[str | int]
+    ) -> None:
+        self._pattern = str(value)
+        self._regex = regress.Regex(self._pattern, "u")
+
+    def validate(self, instance: Any) -> None:
+        if isinstance(instance, str) and self._regex.find(instance) is None:
+            raise ValueError(f"{instance!r} does not match {self._pattern!r}")
+
+
+def _ecma_patterns(schema: Any) -> Any:
+    """``schema`` with every pattern that needs regress moved to the custom keyword."""
+    if isinstance(schema, list):
+        return [_ecma_patterns(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    copied = {}
+    for key, value in schema.items():
+        if key == "pattern" and isinstance(value, str):
+            try:
+                regress.Regex(value, "u")
+            except regress.RegressError as exc:
+                raise sources.SourceError(
+                    f"pattern {value!r} is not an ECMA-262 regular expression: {exc}"
+                ) from exc
+            if not _NATIVE_PATTERN.fullmatch(value):
+                key = _ECMA_KEYWORD
+        plain = key in ("const", "enum", "default", "examples")  # values, not schemas
+        copied[key] = value if plain else _ecma_patterns(value)
+    return copied
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """Why a message is invalid against one direction (``None``: it could not be routed)."""
+
+    direction: ir.Direction | None
+    problems: tuple[Problem, ...]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """An invalid message: its line (counted from 0 in its batch), its ``type`` if it has a
+    string one (known or not), and why it was rejected."""
+
+    line: int
+    type: str | None
+    rejections: tuple[Rejection, ...]
+
+
+@dataclass
+class Tally:
+    """What one batch of messages gave: counts, and the findings of the invalid ones."""
+
+    read: int = 0
+    per_type: Counter[str] = field(default_factory=Counter)
+    invalid_per_type: Counter[str] = field(default_factory=Counter)
+    per_kind: Counter[str] = field(default_factory=Counter)
+    findings: list[Finding] = field(default_factory=list)
+
+    def add(self, finding: Finding) -> None:
+        label = _type_label(finding)
+        self.per_type[label] += 1
+        self.invalid_per_type[label] += 1
+        self.per_kind.update(p.keyword for r in finding.rejections for p in r.problems)
+        self.findings.append(finding)
+
+    def merge(self, other: Tally, keep_findings: bool = True) -> None:
+        """Add ``other``, read after this: its findings' lines move past this one's."""
+        if keep_findings:
+            self.findings.extend(replace(f, line=f.line + self.read) for f in other.findings)
+        self.read += other.read
+        self.per_type.update(other.per_type)
+        self.invalid_per_type.update(other.invalid_per_type)
+        self.per_kind.update(other.per_kind)
+
+    @property
+    def invalid(self) -> int:
+        return sum(self.invalid_per_type.values())
+
+
+def _type_label(finding: Finding) -> str:
+    """The type a finding is counted under: its own, if routed; bounded for anything else."""
+    if any(r.direction is not None for r in finding.rejections):
+        return str(finding.type)
+    return NO_TYPE if finding.type is None else UNKNOWN_TYPE
+
+
+class _Compiled:
+    """One message's schema, compiled; turns its errors into problems."""
+
+    def __init__(
+        self, direction: ir.Direction, schema: sources.Schema, validator: jsonschema_rs.Validator
+    ) -> None:
+        self.direction = direction
+        self.schema = schema
+        self.validator = validator
+        self._keywords: dict[str, _Keyword | None] = {}
+        self._words_of: dict[Hashable, list[Problem]] = {}
+
+    def problems(self, message: Any) -> tuple[Problem, ...]:
+        # evaluate() reports the failed leaves (the branches of a failed anyOf included) several
+        # times cheaper than iter_errors(), whose errors carry long verbose texts
+        errors = self.validator.evaluate(message).errors()
+        found: dict[tuple[str, str, str], Problem] = {}
+        looked: set[tuple[str, str]] = set()
+        for error in errors:
+            where, at = error["schemaLocation"], error["instanceLocation"]
+            if (where, at) in looked:  # `required` fails once per missing name; one look says all
+                continue
+            looked.add((where, at))
+            keyword = self._keyword(where)
+            if keyword is None:
+                words = [Problem(at, where.rsplit("/", 1)[-1], error["error"])]
+            elif keyword.nullable_branch and sum(e["instanceLocation"] == at for e in errors) > 1:
+                # a nullable field, read as the reference reads it: the non-null branch says
+                # what was expected, not the {"type": "null"} beside it
+                continue
+            else:
+                words = self._words(keyword, at, _member(message, at), error["error"])
+            found.update(((p.pointer, p.keyword, p.message), p) for p in words)
+        if not found:  # not seen so far; never leave an invalid message without a reason
+            return (Problem("", "schema", "invalid, and jsonschema-rs gave no reason"),)
+        return tuple(found[key] for key in sorted(found))
+
+    def _words(self, keyword: _Keyword, at: str, got: Any, text: str) -> list[Problem]:
+        """``keyword_problems``, remembered: a log repeats the same few mistakes many times."""
+        if keyword.name in ("required", "additionalProperties") and isinstance(got, dict):
+            key: Hashable = (id(keyword), at, tuple(got))  # the words name only the names
+        elif got is None or isinstance(got, str | int):  # bool is an int
+            key = (id(keyword), at, type(got), got)  # 1 and true are equal, not alike
+        elif isinstance(got, float):
+            key = (id(keyword), at, float, repr(got))  # nor are 0.0 and -0.0, or 1 and 1.0
+        else:
+            return keyword_problems(keyword.name, at, keyword.value, got, keyword.holder, text)
+        if key not in self._words_of:
+            if len(self._words_of) >= 4096:
+                self._words_of.clear()
+            self._words_of[key] = keyword_problems(
+                keyword.name, at, keyword.value, got, keyword.holder, text
+            )
+        return self._words_of[key]
+
+    def _keyword(self, location: str) -> _Keyword | None:
+        if location not in self._keywords:
+            self._keywords[location] = _Keyword.find(self.schema, location)
+        return self._keywords[location]
+
+
+@dataclass(frozen=True)
+class _Keyword:
+    """A keyword of a schema, found by the location jsonschema-rs gives for it."""
+
+    name: str
+    value: Any
+    holder: Mapping[str, Any]
+    nullable_branch: bool  # the {"type": "null"} branch of an anyOf
+
+    @staticmethod
+    def find(schema: sources.Schema, location: str) -> _Keyword | None:
+        path = list(_tokens(location.partition("#")[2] if "#" in location else location))
+        if not path:
+            return None
+        if path[-1] == _ECMA_KEYWORD:
+            path[-1] = "pattern"
+        node: Any = schema
+        for part in path[:-1]:
+            try:
+                node = node[int(part)] if isinstance(node, list) else node[part]
+            except (KeyError, IndexError, TypeError, ValueError):
+                return None
+        if not isinstance(node, dict) or path[-1] not in node:
+            return None
+        value = node[path[-1]]
+        nullable = path[-1] == "type" and value == "null" and len(path) > 2 and path[-3] == "anyOf"
+        return _Keyword(path[-1], value, node, nullable)
+
+
+@cache
+def _tokens(json_pointer: str) -> tuple[str, ...]:
+    return tuple(t.replace("~1", "/").replace("~0", "~") for t in json_pointer.split("/")[1:])
+
+
+def _member(message: Any, at: str) -> Any:
+    """The member of ``message`` at JSON pointer ``at``."""
+    for token in _tokens(at):
+        message = message[int(token)] if isinstance(message, list) else message[token]
+    return message
+
+
+def _compile(direction: ir.Direction, schema: sources.Schema) -> _Compiled:
+    ecma = _ecma_patterns(schema)
+    # a custom keyword slows every call down, so it is registered only where it is used
+    keywords: dict[str, type[jsonschema_rs.KeywordValidator]] | None = None
+    if _ECMA_KEYWORD in json.dumps(ecma):
+        keywords = {_ECMA_KEYWORD: _EcmaPattern}
+    try:
+        validator = jsonschema_rs.validator_for(
+            ecma,
+            validate_formats=False,  # `format` is an annotation in 2020-12, as for the reference
+            keywords=keywords,
+        )
+    except (ValueError, jsonschema_rs.ReferencingError) as exc:
+        raise sources.SourceError(f"{direction} message schema cannot be compiled: {exc}") from exc
+    return _Compiled(direction, schema, validator)
+
+
+class Validator:
+    """Validates wire messages of one protocol, routed by ``type``.
+
+    ``Validator.from_schemas("generated/schemas")`` reads the published bundles;
+    ``Validator.from_definitions("schema")`` the YAML definitions. ``validate`` returns the
+    problems of a message, ``[]`` when it is valid.
+    """
+
+    def __init__(self, schemas: sources.Schemas) -> None:
+        """``schemas``: direction → wire type → that message's self-contained schema."""
+        self.schemas = schemas
+        self._compiled = {
+            d: {t: _compile(d, s) for t, s in by_type.items()} for d, by_type in schemas.items()
+        }
+        self._routes: dict[Choice, dict[str, tuple[_Compiled, ...]]] = {}
+
+    @classmethod
+    def from_schemas(cls, folder: str | Path) -> Validator:
+        """From published bundles (``client.schema.json``, ``server.schema.json``) alone."""
+        return cls(sources.from_published(Path(folder)))
+
+    @classmethod
+    def from_definitions(cls, schema_dir: str | Path) -> Validator:
+        """From the YAML definitions, compiled as ``wirebook generate`` does."""
+        return cls(sources.from_definitions(Path(schema_dir)))
+
+    @property
+    def directions(self) -> tuple[ir.Direction, ...]:
+        return tuple(d for d in ir.DIRECTIONS if d in self._compiled)
+
+    def routes(self, choice: Choice) -> dict[str, tuple[_Compiled, ...]]:
+        """Wire type → the compiled schemas a message of that type may match."""
+        if choice not in self._routes:
+            if choice != "any" and choice not in self._compiled:
+                raise sources.SourceError(f"the schemas have no {choice} messages")
+            table: dict[str, tuple[_Compiled, ...]] = {}
+            for direction, by_type in self._compiled.items():
+                if choice in ("any", direction):
+                    for wire_type, compiled in by_type.items():
+                        table[wire_type] = (*table.get(wire_type, ()), compiled)
+            self._routes[choice] = table
+        return self._routes[choice]
+
+    def check(self, message: Any, choice: Choice = "any") -> tuple[Rejection, ...]:
+        """Why ``message`` is invalid in every direction allowed that has its type; () if valid."""
+        table = self.routes(choice)
+        label = "client or server" if choice == "any" else choice
+        candidates, problems = route(message, table, label)
+        if candidates is None:
+            return (Rejection(None, tuple(problems)),)
+        if any(compiled.validator.is_valid(message) for compiled in candidates):
+            return ()
+        return tuple(Rejection(c.direction, c.problems(message)) for c in candidates)
+
+    def validate(self, message: Any, direction: Choice = "any") -> list[Problem]:
+        """The problems of a message given as a JSON value (as ``json.loads`` returns it)."""
+        return [p for r in self.check(message, direction) for p in r.problems]
+
+    def validate_json(self, text: str | bytes, direction: Choice = "any") -> list[Problem]:
+        """The problems of wire text: strict JSON (no NaN, no repeated key), then the schema."""
+        message, problems = parse(text.encode("utf-8") if isinstance(text, str) else text)
+        return problems or self.validate(message, direction)
+
+    def check_lines(
+        self,
+        lines: Sequence[bytes],
+        choice: Choice,
+        oversized: Mapping[int, int] | None = None,
+        max_bytes: int = 0,
+        unterminated: bool = False,
+    ) -> Tally:
+        """Check one message per item of ``lines``: the hot loop of ``wirebook validate``.
+
+        ``oversized``: index → size of a line dropped for being longer than ``max_bytes``;
+        ``unterminated``: the last line ended the input without a newline.
+        """
+        fast = {t: _any_valid(cs) for t, cs in self.routes(choice).items()}
+        loads, dumps = orjson.loads, orjson.dumps
+        valid: list[str] = []  # the type of each valid message, counted at the end
+        closely: list[int] = []
+        for index, raw in enumerate(lines):
+            # The fast path: a message that orjson writes back as it came (see parse.py), with
+            # a known type, valid. Whatever fails on the way is looked at closely below.
+            try:
+                message = loads(raw)
+                wire_type = message["type"]
+                if dumps(message) == raw and fast[wire_type](message):
+                    valid.append(wire_type)
+                    continue
+            except (ValueError, TypeError, KeyError):
+                pass
+            closely.append(index)
+        tally = Tally(read=len(lines))
+        last = len(lines) - 1
+        for index in closely:
+            if oversized and index in oversized:
+                tally.add(
+                    Finding(
+                        index, None, (Rejection(None, (_too_large(oversized[index], max_bytes),)),)
+                    )
+                )
+                continue
+            message, problems = parse(lines[index], truncated=unterminated and index == last)
+            finding = (
+                Finding(index, None, (Rejection(None, tuple(problems)),))
+                if problems
+                else self._finding(index, message, choice)
+            )
+            if finding.rejections:
+                tally.add(finding)
+            else:
+                valid.append(str(finding.type))
+        tally.per_type.update(valid)
+        return tally
+
+    def _finding(self, index: int, message: Any, choice: Choice) -> Finding:
+        wire_type = message.get("type") if isinstance(message, dict) else None
+        return Finding(
+            index, wire_type if isinstance(wire_type, str) else None, self.check(message, choice)
+        )
+
+
+def _any_valid(candidates: tuple[_Compiled, ...]) -> Callable[[Any], bool]:
+    if len(candidates) == 1:
+        return candidates[0].validator.is_valid
+    first, second = (c.validator.is_valid for c in candidates)  # a type has at most 2 directions
+    return lambda message: first(message) or second(message)
+
+
+def too_large(size: int, max_bytes: int) -> Finding:
+    """The finding of a message longer than ``max_bytes``, which is not even parsed."""
+    return Finding(0, None, (Rejection(None, (_too_large(size, max_bytes),)),))
+
+
+def _too_large(size: int, max_bytes: int) -> Problem:
+    return Problem(
+        "", "maxBytes", f"{size} bytes, more than --max-bytes {max_bytes}: not read as JSON"
+    )

@@ -1,0 +1,126 @@
+"""Strict, exact JSON for wire messages, and a clear word for every way a text is not one.
+
+orjson parses fast but lets a repeated key win silently and reads integers beyond 64 bits as
+floats. A message that orjson writes back byte for byte has neither (a dropped member or a
+rounded integer would change the text), so only the other texts, a few in practice, take the
+exact path through the standard library: there a repeated key is an error and integers keep
+every digit, so JSON Schema sees the number that was sent.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import orjson
+
+from wirebook.reference import Problem, pointer
+
+BOM = b"\xef\xbb\xbf"
+# orjson's own limit; the standard library's recursion limit is met near the same depth.
+MAX_DEPTH = 1024
+
+
+class _Repeated(dict[str, Any]):
+    """An object whose text repeats a name; marked while parsing, located afterwards."""
+
+    def __init__(self, pairs: list[tuple[str, Any]], name: str) -> None:
+        super().__init__(pairs)
+        self.name = name
+
+
+class _NotJSON(ValueError):
+    pass
+
+
+def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found = dict(pairs)
+    if len(found) == len(pairs):
+        return found
+    seen: set[str] = set()
+    name = next(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
+    return _Repeated(pairs, name)
+
+
+def _constant(name: str) -> Any:
+    raise _NotJSON(f"{name} is not a JSON number (JSON has no NaN or Infinity)")
+
+
+_EXACT = json.JSONDecoder(object_pairs_hook=_pairs, parse_constant=_constant)
+
+
+def _repeated(value: Any, path: tuple[str | int, ...] = ()) -> list[Problem]:
+    found = []
+    if isinstance(value, _Repeated):
+        found.append(
+            Problem(
+                pointer((*path, value.name)),
+                "duplicateKey",
+                f"the key '{value.name}' appears more than once in one object "
+                "(readers disagree on which value counts)",
+            )
+        )
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found.extend(_repeated(item, (*path, key)))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found.extend(_repeated(item, (*path, index)))
+    return found
+
+
+def parse_exact(raw: bytes) -> tuple[Any, list[Problem]]:
+    """The standard library's reading of a text that orjson accepted but cannot round-trip."""
+    try:
+        message = _EXACT.decode(raw.decode("utf-8"))
+    except RecursionError:
+        return None, [_not_json(f"nested more than about {MAX_DEPTH} levels deep")]
+    except ValueError as exc:  # NaN, or an integer too long to convert
+        return None, [_not_json(str(exc))]
+    repeated = _repeated(message)
+    return (None, repeated) if repeated else (message, [])
+
+
+def parse(raw: bytes, truncated: bool = False) -> tuple[Any, list[Problem]]:
+    """Parse one message: the value, or why it is not a (strict, unambiguous) JSON message.
+
+    ``truncated``: the input ended inside ``raw`` (said when it fails).
+    """
+    try:
+        message = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        return None, [failure(raw, exc, truncated)]
+    if orjson.dumps(message) == raw:
+        return message, []
+    return parse_exact(raw)
+
+
+def _not_json(text: str) -> Problem:
+    return Problem("", "json", f"not JSON: {text}")
+
+
+def failure(raw: bytes, error: orjson.JSONDecodeError, truncated: bool = False) -> Problem:
+    """Why orjson refused ``raw``, in words; ``truncated``: the input ended inside it."""
+    if not raw.strip():
+        return Problem("", "json", "empty: no JSON value (a JSON Lines file has one on every line)")
+    if raw.startswith(BOM):
+        return _not_json("starts with a UTF-8 byte-order mark, which JSON text must not have")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return _not_json(f"not UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})")
+    detail = str(error)
+    if "depth limit" in detail:
+        detail = f"nested more than {MAX_DEPTH} levels deep"
+    elif "infinity" in detail:
+        detail = f"a number beyond the range of a 64-bit float ({detail})"
+    else:
+        try:  # the standard library names NaN and Infinity, which orjson only calls unexpected
+            _EXACT.decode(text)
+        except _NotJSON as exc:
+            detail = str(exc)
+        except (ValueError, RecursionError):
+            pass
+    if truncated:
+        detail += " (the input ends inside this message: truncated?)"
+    return _not_json(detail)

@@ -1,0 +1,179 @@
+"""Where messages come from: files, folders and standard input, streamed a block at a time.
+
+A ``.json`` file is one message; a ``.jsonl``/``.ndjson`` file (or any other file named on the
+command line, or standard input) is JSON Lines. Lines are cut from 1 MiB blocks, so memory
+stays flat however long the input, and a line longer than ``--max-bytes`` is skipped over
+without ever being held whole.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO, Literal
+
+BLOCK = 1 << 20
+# One unit of work for a process: big enough to pay for its dispatch, small enough that the
+# findings of one unit (held until they are printed) stay small.
+TASK_BYTES = 4 << 20
+STDIN = "-"
+MESSAGE_SUFFIXES = (".json",)
+LINES_SUFFIXES = (".jsonl", ".ndjson")
+
+
+@dataclass(frozen=True)
+class Source:
+    """One input: how reports name it, and whether it holds one message or one per line."""
+
+    name: str
+    kind: Literal["message", "lines"]
+
+    @property
+    def is_stdin(self) -> bool:
+        return self.name == STDIN
+
+    @property
+    def seekable(self) -> bool:
+        """A regular file, which processes can split by byte ranges (not a pipe or a FIFO)."""
+        try:
+            return not self.is_stdin and stat.S_ISREG(os.stat(self.name).st_mode)
+        except OSError:
+            return False
+
+
+@dataclass
+class Batch:
+    """Lines cut from an input; an over-long line is kept as ``b""`` with its size aside."""
+
+    lines: list[bytes] = field(default_factory=list)
+    oversized: dict[int, int] = field(default_factory=dict)  # index → size in bytes
+    unterminated: bool = False  # the last line ends the input without a newline
+
+
+def expand(paths: Sequence[str]) -> tuple[list[Source], list[str]]:
+    """The inputs named by ``paths`` (folders walked, in sorted order), and what is wrong."""
+    sources: list[Source] = []
+    errors: list[str] = []
+    for name in paths:
+        if name == STDIN:
+            sources.append(Source(STDIN, "lines"))
+        elif os.path.isdir(name):
+            found = _walk(name, errors)
+            if not found:
+                errors.append(f"{name}: no {', '.join(MESSAGE_SUFFIXES + LINES_SUFFIXES)} files")
+            sources.extend(found)
+        elif os.path.exists(name):
+            sources.append(Source(name, _kind(name) or "lines"))
+        else:
+            errors.append(f"{name}: no such file or folder")
+    return sources, errors
+
+
+def _kind(name: str) -> Literal["message", "lines"] | None:
+    suffix = os.path.splitext(name)[1].lower()
+    if suffix in MESSAGE_SUFFIXES:
+        return "message"
+    return "lines" if suffix in LINES_SUFFIXES else None
+
+
+def _walk(folder: str, errors: list[str]) -> list[Source]:
+    found = []
+
+    def refuse(error: OSError) -> None:
+        errors.append(f"{error.filename}: cannot read: {error.strerror}")
+
+    for root, dirs, files in os.walk(folder, onerror=refuse):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))  # no .git, .venv…
+        for name in sorted(files):
+            kind = _kind(name)
+            if kind is not None:
+                found.append(Source(os.path.join(root, name), kind))
+    return found
+
+
+def regions(path: str, size: int | None = None) -> Iterator[tuple[int, int]]:
+    """Byte ranges of about ``size`` that cover the file and end just after a newline."""
+    size = size or TASK_BYTES
+    with open(path, "rb") as stream:
+        total = os.fstat(stream.fileno()).st_size
+        start = 0
+        while start < total:
+            end = min(start + size, total)
+            if end < total:
+                end = _line_end(stream, end - 1, total)
+            yield start, end
+            start = end
+
+
+def _line_end(stream: BinaryIO, offset: int, total: int) -> int:
+    """The offset just after the first newline at or after ``offset`` (or the end)."""
+    stream.seek(offset)
+    while offset < total:
+        piece = stream.read(1 << 16)
+        if not piece:
+            break
+        cut = piece.find(b"\n")
+        if cut >= 0:
+            return offset + cut + 1
+        offset += len(piece)
+    return total
+
+
+def batches(
+    stream: BinaryIO, max_bytes: int, limit: int | None = None, size: int | None = None
+) -> Iterator[Batch]:
+    """Cut ``stream`` (at most ``limit`` bytes of it) into batches of lines of about ``size``."""
+    size = size or TASK_BYTES
+    batch = Batch()
+    pending = 0  # bytes in the batch
+    rest = b""  # the start of a line whose end is not read yet
+    skipped: int | None = None  # size so far of an over-long line being skipped
+    left = limit
+    while left is None or left > 0:
+        block = stream.read(BLOCK if left is None else min(BLOCK, left))
+        if not block:
+            break
+        if left is not None:
+            left -= len(block)
+        pending += len(block)
+        if skipped is not None:
+            cut = block.find(b"\n")
+            if cut < 0:
+                skipped += len(block)
+                continue
+            batch.oversized[len(batch.lines)] = skipped + cut
+            batch.lines.append(b"")
+            skipped, block = None, block[cut + 1 :]
+        lines = (rest + block).split(b"\n")
+        rest = lines.pop()
+        if lines and max(map(len, lines)) > max_bytes:
+            for index, line in enumerate(lines):
+                if len(line) > max_bytes:
+                    batch.oversized[len(batch.lines) + index] = len(line)
+                    lines[index] = b""
+        batch.lines.extend(lines)
+        if len(rest) > max_bytes:
+            skipped, rest = len(rest), b""
+        if pending >= size and batch.lines:
+            yield batch
+            batch, pending = Batch(), 0
+    if skipped is not None:
+        batch.oversized[len(batch.lines)] = skipped
+        batch.lines.append(b"")
+    elif rest:
+        batch.lines.append(rest)
+        batch.unterminated = True
+    if batch.lines:
+        yield batch
+
+
+def read_message(path: str, max_bytes: int) -> bytes | int:
+    """A ``.json`` file's bytes, or its size when that is over ``max_bytes`` (it is not read)."""
+    with open(path, "rb") as stream:
+        data = stream.read(max_bytes + 1)
+        if len(data) <= max_bytes:
+            return data
+        return os.fstat(stream.fileno()).st_size if Path(path).is_file() else len(data)

@@ -1,0 +1,178 @@
+"""The work of a run: tasks cut from the inputs, checked in this or in worker processes.
+
+Results come back in input order whatever the number of processes, so the output is the same
+for ``--jobs 1`` and ``--jobs 8``. At most a few tasks per process are in flight, which keeps
+memory flat: a worker reads its own byte range of a file, and only findings travel back.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import sys
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from itertools import chain, islice
+from multiprocessing.pool import AsyncResult
+
+from wirebook.validate.engine import Choice, Tally, Validator, too_large
+from wirebook.validate.reader import Batch, Source, batches, read_message, regions
+from wirebook.validate.sources import Schemas
+
+
+@dataclass(frozen=True)
+class Region:
+    """A byte range of a regular JSON Lines file, cut after a newline."""
+
+    source: int
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Lines:
+    """Lines already read, from standard input or a pipe."""
+
+    source: int
+    batch: Batch
+
+
+@dataclass(frozen=True)
+class Whole:
+    """A ``.json`` file: one message."""
+
+    source: int
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """An input that failed while its tasks were cut; reported in its place in the order."""
+
+    source: int
+    error: str
+
+
+Task = Region | Lines | Whole | Unreadable
+
+
+@dataclass(frozen=True)
+class Outcome:
+    source: int
+    tally: Tally
+    error: str | None = None
+
+
+class Checker:
+    """Checks one task; lives in each worker process (or in this one)."""
+
+    def __init__(
+        self, validator: Validator, sources: Sequence[Source], choice: Choice, max_bytes: int
+    ) -> None:
+        self.validator = validator
+        self.sources = sources
+        self.choice = choice
+        self.max_bytes = max_bytes
+
+    def __call__(self, task: Task) -> Outcome:
+        if isinstance(task, Unreadable):
+            return Outcome(task.source, Tally(), task.error)
+        name = self.sources[task.source].name
+        try:
+            return Outcome(task.source, self._tally(task, name))
+        except OSError as exc:
+            return Outcome(task.source, Tally(), _unreadable(name, exc))
+
+    def _tally(self, task: Region | Lines | Whole, name: str) -> Tally:
+        if isinstance(task, Lines):
+            return self._lines(task.batch)
+        if isinstance(task, Whole):
+            data = read_message(name, self.max_bytes)
+            if isinstance(data, int):
+                tally = Tally(read=1)
+                tally.add(too_large(data, self.max_bytes))
+                return tally
+            return self.validator.check_lines([data], self.choice)
+        tally = Tally()
+        with open(name, "rb") as stream:
+            stream.seek(task.start)
+            for batch in batches(stream, self.max_bytes, limit=task.end - task.start):
+                tally.merge(self._lines(batch))
+        return tally
+
+    def _lines(self, batch: Batch) -> Tally:
+        return self.validator.check_lines(
+            batch.lines, self.choice, batch.oversized, self.max_bytes, batch.unterminated
+        )
+
+
+def _unreadable(name: str, exc: OSError) -> str:
+    return f"{name}: cannot read: {exc.strerror or exc}"
+
+
+def tasks(sources: Sequence[Source], max_bytes: int) -> Iterator[Task]:
+    """The tasks of every input, in order; standard input and pipes are read here, lazily."""
+    for index, source in enumerate(sources):
+        if source.kind == "message":
+            yield Whole(index)
+            continue
+        try:
+            if source.seekable:
+                yield from (Region(index, start, end) for start, end in regions(source.name))
+            elif source.is_stdin:
+                yield from (Lines(index, b) for b in batches(sys.stdin.buffer, max_bytes))
+            else:
+                with open(source.name, "rb") as stream:
+                    yield from (Lines(index, b) for b in batches(stream, max_bytes))
+        except OSError as exc:
+            yield Unreadable(index, _unreadable(source.name, exc))
+
+
+# Set in each worker process by ``_start_worker``.
+_WORKER: Checker | None = None
+
+
+def _start_worker(
+    schemas: Schemas, sources: Sequence[Source], choice: Choice, max_bytes: int
+) -> None:
+    global _WORKER
+    _WORKER = Checker(Validator(schemas), sources, choice, max_bytes)
+
+
+def _work(task: Task) -> Outcome:
+    assert _WORKER is not None, "the pool's initializer sets the worker up"
+    return _WORKER(task)
+
+
+def execute(
+    validator: Validator,
+    sources: Sequence[Source],
+    choice: Choice,
+    max_bytes: int,
+    jobs: int,
+) -> Iterator[Outcome]:
+    """Check every input; outcomes come in input order."""
+    todo = tasks(sources, max_bytes)
+    first = list(islice(todo, 2))
+    todo = chain(first, todo)
+    if jobs <= 1 or len(first) < 2:
+        check = Checker(validator, sources, choice, max_bytes)
+        yield from map(check, todo)
+        return
+    setup = (validator.schemas, sources, choice, max_bytes)
+    with multiprocessing.get_context().Pool(jobs, _start_worker, setup) as pool:
+        yield from _in_order(todo, pool.apply_async, 2 * jobs)
+
+
+def _in_order(
+    todo: Iterator[Task],
+    submit: Callable[[Callable[[Task], Outcome], tuple[Task]], AsyncResult[Outcome]],
+    window: int,
+) -> Iterator[Outcome]:
+    """Submit tasks, keeping at most ``window`` in flight, and yield their outcomes in order."""
+    pending: deque[AsyncResult[Outcome]] = deque()
+    for task in todo:
+        pending.append(submit(_work, (task,)))
+        if len(pending) >= window:
+            yield pending.popleft().get()
+    while pending:
+        yield pending.popleft().get()

@@ -1,0 +1,66 @@
+"""The Python API of `wirebook validate`, for the tests of other projects."""
+
+from __future__ import annotations
+
+import pytest
+import wirebook
+from wire_corpus import ROOT, SCHEMA_DIR
+from wirebook.reference import Problem
+from wirebook.testing import assert_invalid_message, assert_valid_message
+
+VALIDATOR = wirebook.Validator.from_schemas(SCHEMA_DIR)
+
+
+def test_a_validator_from_the_bundles_or_the_definitions_says_the_same() -> None:
+    message = {"type": "join_room", "payload": {"room_id": "General"}}
+    problems = VALIDATOR.validate(message, "client")
+    assert problems == [
+        Problem(
+            "/payload/room_id",
+            "pattern",
+            '"General" does not match the pattern ^[a-z0-9][a-z0-9_-]*$',
+        )
+    ]
+    assert wirebook.Validator.from_definitions(ROOT / "schema").validate(message) == problems
+
+
+def test_wire_text_is_read_strictly() -> None:
+    assert VALIDATOR.validate_json('{"type": "ping"}') == []
+    assert VALIDATOR.validate_json(b'{"type":"ping","v":NaN}')[0].keyword == "json"
+    [repeated] = VALIDATOR.validate_json('{"type": "ping", "type": "pong"}')
+    assert (repeated.pointer, repeated.keyword) == ("/type", "duplicateKey")
+
+
+def test_assert_valid_message_passes_a_valid_message() -> None:
+    assert_valid_message({"type": "ping"}, schemas=SCHEMA_DIR)
+    assert_valid_message(
+        '{"type":"chat","payload":{"from":"u1","content":"Hi"}}',
+        direction="server",
+        validator=VALIDATOR,
+    )
+
+
+def test_assert_valid_message_names_every_problem() -> None:
+    with pytest.raises(AssertionError) as failure:
+        assert_valid_message(
+            {"type": "chat", "payload": {"mood": 1}}, direction="client", validator=VALIDATOR
+        )
+    assert str(failure.value) == (
+        "invalid client message:\n"
+        "  /payload/content: missing required field 'content' (required)\n"
+        "  /payload/mood: unexpected field 'mood'; expected only: content, room_id "
+        "(additionalProperties)\n"
+        'message: {"type": "chat", "payload": {"mood": 1}}'
+    )
+
+
+def test_assert_invalid_message_checks_where_it_fails() -> None:
+    message = {"type": "ack", "payload": {"ref": "r1", "status": "lost"}}
+    problems = assert_invalid_message(
+        message, pointer="/payload/status", keyword="enum", validator=VALIDATOR
+    )
+    assert len(problems) == 1
+    with pytest.raises(AssertionError, match="not at /payload/ref"):
+        assert_invalid_message(message, pointer="/payload/ref", validator=VALIDATOR)
+    with pytest.raises(AssertionError, match="expected an invalid message, but it is valid"):
+        assert_invalid_message({"type": "ping"}, validator=VALIDATOR)

@@ -1,0 +1,375 @@
+"""`wirebook validate` on files, folders and stdin: verdicts, words, formats, exit codes."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from wire_corpus import INVALID, ROOT, SCHEMA_DIR, VALID
+from wirebook.cli import main
+from wirebook.validate import reader
+
+SCHEMA = str(ROOT / "schema")
+
+
+def validate(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, str, str]:
+    code = main(["validate", "--schema", SCHEMA, "--jobs", "1", *map(str, args)])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def write_lines(path: Path, lines: list[bytes]) -> Path:
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    return path
+
+
+def reported_lines(out: str, name: Path) -> set[int]:
+    prefix = f"{name}:"
+    return {
+        int(line[len(prefix) :].split(":", 1)[0])
+        for line in out.splitlines()
+        if line.startswith(prefix)
+    }
+
+
+# --- the examples of schema/ -------------------------------------------------------------------
+
+
+def test_every_example_is_valid(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for index, case in enumerate(VALID):
+        folder = tmp_path / case.message.direction
+        folder.mkdir(exist_ok=True)
+        (folder / f"{index:03}.json").write_text(json.dumps(case.example.message))
+    for direction in ("client", "server"):
+        count = len(list((tmp_path / direction).iterdir()))
+        code, out, _ = validate(capsys, "--direction", direction, tmp_path / direction)
+        assert code == 0
+        assert out.splitlines()[0] == f"{count} messages read from {count} inputs: all valid"
+
+
+def test_every_invalid_example_is_reported_where_it_fails(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for direction in ("client", "server"):
+        cases = [c for c in INVALID if c.example.direction == direction]
+        folder = tmp_path / direction
+        folder.mkdir()
+        for index, case in enumerate(cases):
+            (folder / f"{index:03}.json").write_text(case.text)
+        code, out, _ = validate(capsys, "--direction", direction, "--format", "json", folder)
+        records = {Path(r["file"]).name: r for r in map(json.loads, out.splitlines())}
+        assert code == 1
+        assert len(records) == len(cases)
+        for index, case in enumerate(cases):
+            errors = records[f"{index:03}.json"]["errors"]
+            expected = {"pointer": case.example.pointer, "keyword": case.example.keyword}
+            assert expected in [{k: e[k] for k in ("pointer", "keyword")} for e in errors]
+
+
+def test_the_seeds_anti_patterns_are_reported(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    log = write_lines(
+        tmp_path / "anti.jsonl",
+        [
+            b'{"content": "Hello"}',
+            b'{"type": "chat", "payload": "Hello"}',
+            b'{"chat": {"content": "Hello"}}',
+            b"Error occurred",
+        ],
+    )
+    code, out, _ = validate(capsys, "--direction", "client", log)
+    assert code == 1
+    assert out.splitlines()[:4] == [
+        f"{log}:1: (no type): /type: missing required field 'type' (every message names its type)",
+        f'{log}:2: chat: /payload: expected object, got string "Hello"',
+        f"{log}:3: (no type): /type: missing required field 'type' (every message names its type)",
+        f"{log}:4: (no type): /: not JSON: unexpected character, expected a JSON value: "
+        "line 1 column 1 (char 0)",
+    ]
+
+
+# --- hostile input -----------------------------------------------------------------------------
+
+PING = b'{"type":"ping"}'
+HOSTILE: list[tuple[bytes, str]] = [
+    (b"not json", "not JSON: "),
+    (b'{"type":"ping",\xff"x":1}', "not JSON: not UTF-8 (byte 0xff at offset 15)"),
+    (b"\xef\xbb\xbf" + PING, "not JSON: starts with a UTF-8 byte-order mark"),
+    (b'{"type":"ping","v":NaN}', "not JSON: NaN is not a JSON number"),
+    (b'{"type":"ping","v":Infinity}', "not JSON: Infinity is not a JSON number"),
+    (b'{"type":"ping","v":-Infinity}', "not JSON: -Infinity is not a JSON number"),
+    (b"[" + PING + b"]", "/: a message must be a JSON object, got array"),
+    (b'"ping"', "/: a message must be a JSON object, got string"),
+    (b"null", "/: a message must be a JSON object, got null"),
+    (b'{"type":"ping","type":"pong"}', "/type: the key 'type' appears more than once"),
+    (
+        b'{"type":"join_room","payload":{"room_id":"a","room_id":"b"}}',
+        "/payload/room_id: the key 'room_id' appears more than once",
+    ),
+    (b"[" * 5000 + b"]" * 5000, "not JSON: nested more than 1024 levels deep"),
+    (b'{"a":' * 100_000 + b"1" + b"}" * 100_000, "not JSON: nested more than 1024 levels deep"),
+    (
+        b'{"type":"ping","v":18446744073709551616}',
+        "/v: expected one of 1, got 18446744073709551616",
+    ),
+    (b'{"type":"ping","v":1e400}', "not JSON: a number beyond the range of a 64-bit float"),
+    (b"", "empty: no JSON value"),
+    (b"   ", "empty: no JSON value"),
+]
+
+
+def test_hostile_lines_are_reported_and_reading_goes_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lines = [PING]
+    for text, _ in HOSTILE:
+        lines.extend([text, PING])
+    log = write_lines(tmp_path / "hostile.jsonl", lines)
+    code, out, _ = validate(capsys, log)
+    assert code == 1
+    for index, (_, words) in enumerate(HOSTILE):
+        number = 2 * index + 2
+        [reported] = [line for line in out.splitlines() if line.startswith(f"{log}:{number}:")]
+        assert words in reported
+    assert reported_lines(out, log) == {2 * i + 2 for i in range(len(HOSTILE))}
+    assert f"{len(lines)} messages read from 1 input: {len(HOSTILE)} invalid" in out
+
+
+def test_an_integer_beyond_64_bits_is_a_number_like_any_other(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    big = b'{"type":"room_update","payload":{"room_id":"general","users":%d}}' % 2**70
+    code, out, _ = validate(capsys, write_lines(tmp_path / "big.jsonl", [big]))
+    assert (code, out.splitlines()[0]) == (0, "1 message read from 1 input: all valid")
+
+
+def test_a_message_over_max_bytes_is_not_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    long = b'{"type":"chat","payload":{"content":"' + b"x" * 3_000_000 + b'"}}'
+    log = write_lines(tmp_path / "long.jsonl", [PING, long, PING, b"[" * 2_500_000])
+    code, out, _ = validate(capsys, "--max-bytes", "1000", log)
+    assert code == 1
+    assert out.splitlines()[:2] == [
+        f"{log}:2: (no type): /: {len(long)} bytes, more than --max-bytes 1000: not read as JSON",
+        f"{log}:4: (no type): /: 2500000 bytes, more than --max-bytes 1000: not read as JSON",
+    ]
+    json_file = tmp_path / "long.json"
+    json_file.write_bytes(long)
+    code, out, _ = validate(capsys, "--max-bytes", "1000", json_file)
+    assert out.startswith(f"{json_file}:1: (no type): /: {len(long)} bytes, more than")
+
+
+def test_a_truncated_last_line_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    log = tmp_path / "cut.jsonl"
+    log.write_bytes(PING + b"\n" + b'{"type":"chat","payl')
+    code, out, _ = validate(capsys, log)
+    assert code == 1
+    assert out.splitlines()[0].endswith("(the input ends inside this message: truncated?)")
+    log.write_bytes(PING + b"\n" + PING)  # a last line without newline is fine when whole
+    assert validate(capsys, log)[0] == 0
+
+
+# --- protocol sources, formats, inputs ---------------------------------------------------------
+
+
+def mixed_log(tmp_path: Path) -> Path:
+    return write_lines(
+        tmp_path / "mixed.jsonl",
+        [
+            PING,
+            b'{"type":"chat","payload":{"room_id":"General"}}',
+            b'{"type":"chat_messages"}',
+            b'{"type":"chat","payload":{"from":"u1","content":"Hi"}}',
+            b'{"type":"ack","payload":{"ref":"r","status":"lost"}}',
+        ],
+    )
+
+
+def test_published_bundles_alone_give_the_same_report(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bundles = tmp_path / "bundles"
+    bundles.mkdir()
+    for name in ("client.schema.json", "server.schema.json"):
+        shutil.copy(SCHEMA_DIR / name, bundles / name)
+    log = mixed_log(tmp_path)
+    from_definitions = validate(capsys, log)
+    assert main(["validate", "--published", str(bundles), "--jobs", "1", str(log)]) == 1
+    assert capsys.readouterr() == from_definitions[1:]
+    out = from_definitions[1]
+    assert f"{log}:2: client chat: /payload/content: missing required field 'content'" in out
+    assert f"{log}:2: server chat: /payload/from: missing required field 'from'" in out
+    assert (
+        f'{log}:5: ack: /payload/status: expected one of "ok", "delivered", "error", got "lost"'
+        in out
+    )
+    assert reported_lines(out, log) == {2, 3, 5}
+
+
+def test_json_format_writes_one_record_per_invalid_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, out, err = validate(capsys, "--format", "json", mixed_log(tmp_path))
+    records = [json.loads(line) for line in out.splitlines()]
+    assert [(r["line"], r["type"]) for r in records] == [
+        (2, "chat"),
+        (3, "chat_messages"),
+        (5, "ack"),
+    ]
+    assert records[2]["errors"] == [
+        {
+            "direction": "server",
+            "pointer": "/payload/status",
+            "keyword": "enum",
+            "message": 'expected one of "ok", "delivered", "error", got "lost"',
+        }
+    ]
+    assert "5 messages read from 1 input: 3 invalid" in err
+
+
+def test_github_format_writes_workflow_annotations(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    log = mixed_log(tmp_path)
+    _, out, err = validate(capsys, "--format", "github", log)
+    annotations = out.splitlines()
+    assert all(line.startswith(f"::error file={log},line=") for line in annotations)
+    assert annotations[-1] == (
+        f"::error file={log},line=5,title=invalid message (enum)::{log}:5: ack: /payload/status: "
+        'expected one of "ok", "delivered", "error", got "lost"'
+    )
+    assert "3 invalid" in err
+
+
+def test_standard_input_is_json_lines(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "wirebook.cli", "validate", "--schema", SCHEMA, "-"],
+        input=mixed_log(tmp_path).read_bytes(),
+        capture_output=True,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert done.stdout.decode().splitlines()[0] == (
+        "<stdin>:2: client chat: /payload/content: missing required field 'content'"
+    )
+
+
+def test_folders_are_searched_recursively_in_order(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "b" / "deep").mkdir(parents=True)
+    (tmp_path / ".hidden").mkdir()
+    (tmp_path / "a.json").write_bytes(b'{"type":"nope"}')
+    write_lines(tmp_path / "b" / "deep" / "c.ndjson", [PING, b"[]"])
+    write_lines(tmp_path / "b" / "c.jsonl", [b"{}"])
+    (tmp_path / "b" / "notes.txt").write_text("not a message")
+    (tmp_path / ".hidden" / "x.json").write_text("not a message")
+    code, out, _ = validate(capsys, tmp_path)
+    assert code == 1
+    assert [line.split(": ")[0] for line in out.splitlines()[:3]] == [
+        f"{tmp_path / 'a.json'}:1",
+        f"{tmp_path / 'b' / 'c.jsonl'}:1",
+        f"{tmp_path / 'b' / 'deep' / 'c.ndjson'}:2",
+    ]
+    assert "4 messages read from 3 inputs: 3 invalid" in out
+
+
+def test_the_output_is_the_same_for_any_number_of_processes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(reader, "TASK_BYTES", 300)  # many small tasks, to shuffle the work
+    lines = [mixed_log(tmp_path).read_bytes().splitlines()[i % 5] for i in range(400)]
+    log = write_lines(tmp_path / "many.jsonl", lines)
+    one = validate(capsys, log, tmp_path / "mixed.jsonl")
+    code = main(
+        ["validate", "--schema", SCHEMA, "--jobs", "2", str(log), str(tmp_path / "mixed.jsonl")]
+    )
+    assert (code, *capsys.readouterr()) == one
+    assert len(reported_lines(one[1], log)) == 240
+
+
+def test_the_summary_counts_types_and_error_kinds(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, out, _ = validate(capsys, mixed_log(tmp_path))
+    summary = [line.split() for line in out.splitlines()[-10:]]
+    assert summary == [
+        ["5", "messages", "read", "from", "1", "input:", "3", "invalid"],
+        ["type", "read", "invalid"],
+        ["(unknown", "type)", "1", "1"],
+        ["ack", "1", "1"],
+        ["chat", "2", "1"],
+        ["ping", "1", "0"],
+        ["error", "kind", "count"],
+        ["required", "3"],
+        ["enum", "2"],
+        ["pattern", "2"],
+    ]
+
+
+# --- usage and input problems: exit 2 ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["missing.jsonl"], "missing.jsonl: no such file or folder"),
+        (["--schema", "nowhere", "{log}"], "no definitions folder at nowhere"),
+        (["--published", "nowhere", "{log}"], "nowhere: no such folder"),
+        (["--published", "{empty}", "{log}"], "no client.schema.json or server.schema.json"),
+        (["--published", "{broken}", "{log}"], "cannot read the schema"),
+        (
+            ["--published", "{client_only}", "--direction", "server", "{log}"],
+            "the schemas have no server messages",
+        ),
+        (["{empty}"], "no .json, .jsonl, .ndjson files"),
+    ],
+)
+def test_usage_and_input_problems_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], words: str
+) -> None:
+    places: dict[str, Any] = {"log": mixed_log(tmp_path)}
+    for name in ("empty", "broken", "client_only"):
+        places[name] = tmp_path / name
+        places[name].mkdir()
+    (places["broken"] / "client.schema.json").write_text("{not json")
+    shutil.copy(SCHEMA_DIR / "client.schema.json", places["client_only"])
+    argv = ["validate", "--jobs", "1", *(a.format(**places) for a in args)]
+    if "--published" not in args and "--schema" not in args:
+        argv[1:1] = ["--schema", SCHEMA]
+    assert main(argv) == 2
+    out, err = capsys.readouterr()
+    assert words in err
+    assert out == ""
+
+
+def test_an_unreadable_schema_folder_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    broken = tmp_path / "schema"
+    broken.mkdir()
+    (broken / "protocol.yaml").write_text("protocol: [\n")
+    assert main(["validate", "--schema", str(broken), str(mixed_log(tmp_path))]) == 2
+    assert "error(s) in the definitions" in capsys.readouterr().err
+
+
+def test_help_explains_the_command(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["validate", "--help"])
+    text = capsys.readouterr().out
+    for words in (
+        "--direction {client,server,any}",
+        "--published DIR",
+        "--format {text,json,github}",
+        "--max-bytes N",
+        "exit codes: 0",
+        "path:line: <type>: <JSON pointer>",
+    ):
+        assert words in text

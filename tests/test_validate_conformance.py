@@ -1,0 +1,204 @@
+"""The engine of `wirebook validate` (jsonschema-rs) agrees with the reference (python-jsonschema).
+
+Same verdict, and the same problems (pointer, keyword and words), on every example, every
+invalid example, the corpus of mutants shared with the other conformance tests, and schemas
+written to probe regular expressions, nullable fields and numbers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from wire_corpus import INVALID, PROTOCOL, REFERENCE, ROOT, SCHEMA_DIR, VALID, mutants
+from wirebook import ir
+from wirebook.reference import Problem, ReferenceValidator
+from wirebook.validate.engine import Validator
+from wirebook.verify import parse_raw
+
+ENGINE = Validator.from_schemas(SCHEMA_DIR)  # the committed bundles, as other teams get them
+FROM_DEFINITIONS = Validator.from_definitions(ROOT / "schema")
+
+
+def assert_agree(direction: ir.Direction, message: Any) -> list[Problem]:
+    ours = ENGINE.validate(message, direction)
+    assert ours == REFERENCE.validate(direction, message)
+    assert FROM_DEFINITIONS.validate(message, direction) == ours
+    return ours
+
+
+@pytest.mark.parametrize("case", VALID, ids=lambda c: c.id)
+def test_every_example_is_valid(case: Any) -> None:
+    assert assert_agree(case.message.direction, case.example.message) == []
+
+
+@pytest.mark.parametrize("case", INVALID, ids=lambda c: c.id)
+def test_every_invalid_example_fails_where_it_says(case: Any) -> None:
+    example = case.example
+    if example.raw is not None:
+        ours = ENGINE.validate_json(example.raw, example.direction)
+        theirs, _ = parse_raw(example.raw)
+        assert theirs is None and [p.keyword for p in ours] == ["json"]
+    else:
+        ours = assert_agree(example.direction, example.message)
+    assert (example.pointer, example.keyword) in {(p.pointer, p.keyword) for p in ours}
+
+
+@pytest.mark.parametrize("case", VALID, ids=lambda c: c.id)
+def test_every_mutant_gets_the_same_problems(case: Any) -> None:
+    corpus = mutants(case)
+    invalid = [m for m in corpus if assert_agree(case.message.direction, m.message)]
+    assert 0 < len(invalid) < len(corpus)  # the corpus holds both kinds
+
+
+def test_any_direction_is_valid_in_one_direction_that_has_the_type() -> None:
+    for case in VALID:
+        for mutant in mutants(case):
+            message = mutant.message
+            either = any(not REFERENCE.validate(d, message) for d in ir.DIRECTIONS)
+            assert (not ENGINE.validate(message, "any")) == either, mutant.label
+
+
+def test_a_type_of_both_directions_is_checked_against_both() -> None:
+    server_chat = {"type": "chat", "payload": {"from": "u1", "content": "Hi"}}
+    assert ENGINE.validate(server_chat, "any") == []
+    assert ENGINE.validate(server_chat, "server") == []
+    assert [p.pointer for p in ENGINE.validate(server_chat, "client")] == ["/payload/from"]
+    both = ENGINE.check({"type": "chat", "payload": {}}, "any")
+    assert [r.direction for r in both] == ["client", "server"]
+    assert [p.pointer for p in both[1].problems] == ["/payload/content", "/payload/from"]
+
+
+def test_an_unknown_type_lists_the_known_ones() -> None:
+    [problem] = ENGINE.validate({"type": "chat_messages"}, "client")
+    known = sorted(m.type for m in PROTOCOL.direction("client"))
+    assert (problem.pointer, problem.keyword) == ("/type", "enum")
+    assert problem.message.endswith("known types: " + ", ".join(known))
+
+
+# --- schemas written to probe the engine -------------------------------------------------------
+
+PATTERNS = [
+    "^[a-z0-9][a-z0-9_-]*$",  # the example protocol's room id
+    "^[a-z]+$",
+    "[a-z]$",
+    "^a.c$",
+    "^[^a]$",
+    "^\\d+$",  # \d, \w, \s are ASCII in ECMA-262, Unicode in some engines
+    "^\\w+$",
+    "^\\s$",
+    "^\\S+$",
+    "\\bword\\b",  # a word boundary: Unicode in Rust, ASCII in ECMA-262 (matched by regress)
+    "(?<=a)b",  # a lookbehind (regress)
+    "^\\p{L}+$",
+    "^(a|ab)(c|bcd)(d*)$",
+    "^\\u00e9$",
+    "^[😀-😂]$",
+    "^.{2}$",  # counts code points, not UTF-16 units
+]
+STRINGS = [
+    "",
+    "general",
+    "general\n",
+    "\ngeneral",
+    "general\r",
+    "General",
+    "général",
+    "abc",
+    "a\nc",
+    "a\u2028c",
+    "a\rc",
+    "\n",
+    "b",
+    "ab",
+    "123",
+    "١٢٣",  # Arabic-Indic digits
+    "é",
+    "ß",
+    " ",
+    "\u00a0",
+    "\ufeff",
+    "\u2003",
+    "word",
+    "a word here",
+    "éword",
+    "wordé",
+    "abcd",
+    "😀",
+    "😁",
+    "😀😀",
+    "e\u0301",
+]
+
+
+def probe(field: dict[str, Any]) -> tuple[Validator, ReferenceValidator]:
+    schema = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "type": "object",
+        "properties": {"type": {"const": "probe"}, "x": field},
+        "required": ["type", "x"],
+        "additionalProperties": False,
+        "$defs": {"Word": {"type": "string", "pattern": "^[a-z]+$", "maxLength": 3}},
+    }
+    return Validator({"client": {"probe": schema}}), ReferenceValidator(
+        {"client": {"probe": schema}}
+    )
+
+
+@pytest.mark.parametrize("pattern", PATTERNS)
+def test_patterns_match_as_ecma_262_says(pattern: str) -> None:
+    engine, reference = probe({"type": "string", "pattern": pattern})
+    for text in STRINGS:
+        message = {"type": "probe", "x": text}
+        assert engine.validate(message, "client") == reference.validate("client", message), text
+
+
+def test_a_trailing_newline_does_not_match_a_dollar() -> None:
+    engine, _ = probe({"type": "string", "pattern": "^[a-z]+$"})
+    [problem] = engine.validate({"type": "probe", "x": "general\n"}, "client")
+    assert (problem.pointer, problem.keyword) == ("/x", "pattern")
+    assert problem.message == '"general\\n" does not match the pattern ^[a-z]+$'
+
+
+def test_a_pattern_that_is_not_ecma_262_is_refused() -> None:
+    with pytest.raises(Exception, match="not an ECMA-262 regular expression"):
+        probe({"type": "string", "pattern": "(?i)^a$"})
+
+
+@pytest.mark.parametrize(
+    "value", [None, "ok", "OK", "toolong", 5, True, [], {}], ids=lambda v: repr(v)
+)
+def test_a_nullable_field_reports_the_non_null_branch(value: Any) -> None:
+    engine, reference = probe({"anyOf": [{"$ref": "#/$defs/Word"}, {"type": "null"}]})
+    message = {"type": "probe", "x": value}
+    assert engine.validate(message, "client") == reference.validate("client", message)
+
+
+NUMBERS = [0, -1, 1, 1.0, 1.5, -0.0, 2**53 + 1, 2**63, 2**64, 2**100, -(2**100), 1e300, True]
+
+
+@pytest.mark.parametrize(
+    "field",
+    [
+        {"type": "integer"},
+        {"type": "integer", "minimum": 0, "maximum": 2**64},
+        {"type": "number", "exclusiveMaximum": 2**63},
+        {"enum": [1, 2**64]},
+        {"const": 2**100},
+    ],
+    ids=lambda f: str(f),
+)
+def test_numbers_of_any_size_compare_as_numbers(field: dict[str, Any]) -> None:
+    engine, reference = probe(field)
+    for number in NUMBERS:
+        message = {"type": "probe", "x": number}
+        assert engine.validate(message, "client") == reference.validate("client", message), number
+
+
+def test_big_integers_from_wire_text_keep_every_digit() -> None:
+    engine, reference = probe({"type": "integer", "maximum": 2**64})
+    text = '{"type":"probe","x":18446744073709551617}'  # 2**64 + 1: a float would round it
+    [problem] = engine.validate_json(text, "client")
+    assert (problem.pointer, problem.keyword) == ("/x", "maximum")
+    message, _ = parse_raw(text)
+    assert reference.validate("client", message) == [problem]
