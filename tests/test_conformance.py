@@ -28,12 +28,12 @@ from chat_protocol.dispatch import (
 from chat_protocol.models import (
     ChatMessage,
     ClientChat,
+    ClientTyping,
     ErrorCode,
     JoinRoom,
     LeaveRoom,
     Ping,
     Subscribe,
-    Typing,
     Unsubscribe,
 )
 from jsonschema import Draft202012Validator
@@ -128,7 +128,7 @@ class Recorder(ClientHandlers[Outbox]):
     async def on_chat_message(self, connection: Outbox, message: ChatMessage) -> None:
         await self._record("on_chat_message", message)
 
-    async def on_typing(self, connection: Outbox, message: Typing) -> None:
+    async def on_typing(self, connection: Outbox, message: ClientTyping) -> None:
         await self._record("on_typing", message)
 
     async def on_subscribe(self, connection: Outbox, message: Subscribe) -> None:

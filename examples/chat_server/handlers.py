@@ -14,12 +14,12 @@ from chat_protocol.models import (
     ChatMessagePayload,
     ClientChat,
     ClientChatPayload,
+    ClientTyping,
     JoinRoom,
     LeaveRoom,
     Ping,
     Pong,
     Subscribe,
-    Typing,
     Unsubscribe,
 )
 from pydantic import MISSING
@@ -53,13 +53,9 @@ class Handlers(ClientHandlers[Client]):
         """Send chat message (old name). Replies: chat, ack, error. Served exactly like `chat`."""
         self._say(connection, message.payload)
 
-    async def on_typing(self, connection: Client, message: Typing) -> None:
-        """Typing indicator. Replies: ack, error.
-
-        Checked (the client must be in the room) and acknowledged, but not relayed: the
-        protocol has no server → client message that could carry it to the others.
-        """
-        connection.room(message.payload.room_id)
+    async def on_typing(self, connection: Client, message: ClientTyping) -> None:
+        """Typing indicator. Replies: ack, error; the room's other members get a `typing`."""
+        self.hub.typing(connection, message.payload.room_id, message.payload.is_typing)
 
     async def on_subscribe(self, connection: Client, message: Subscribe) -> None:
         """Subscribe to updates. Replies: ack, error."""

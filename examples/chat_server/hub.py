@@ -16,6 +16,8 @@ from chat_protocol.models import (
     RoomUpdatePayload,
     ServerChat,
     ServerChatPayload,
+    ServerTyping,
+    ServerTypingPayload,
     UserJoined,
     UserJoinedPayload,
     UserLeft,
@@ -127,6 +129,12 @@ class Hub:
         said = {"from": client.user_id, "content": content, "room_id": room_id}
         chat = ServerChat(type="chat", payload=ServerChatPayload.model_validate(said))
         publish(self.rooms[room_id], chat)
+
+    def typing(self, client: Client, room_id: str, is_typing: bool) -> None:
+        room_id = client.room(room_id)
+        payload = ServerTypingPayload(user_id=client.user_id, room_id=room_id, is_typing=is_typing)
+        others = (member for member in self.rooms[room_id] if member is not client)
+        publish(others, ServerTyping(type="typing", payload=payload))
 
     def subscribe(self, client: Client, topic: str) -> None:
         if topic.startswith(PRESENCE_TOPIC):

@@ -93,7 +93,7 @@ SEED_PAYLOADS: dict[str, type[BaseModel]] = {
     "leave_room": models.LeaveRoomPayload,
     "chat": models.ClientChatPayload,
     "chat_message": models.ChatMessagePayload,
-    "typing": models.TypingPayload,
+    "typing": models.ClientTypingPayload,
     "subscribe": models.SubscribePayload,
     "unsubscribe": models.UnsubscribePayload,
 }

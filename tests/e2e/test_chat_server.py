@@ -26,6 +26,8 @@ from chat_protocol.models import (
     Pong,
     RoomUpdate,
     ServerChat,
+    ServerTyping,
+    ServerTypingPayload,
     UserJoined,
     UserLeft,
 )
@@ -215,8 +217,12 @@ async def test_two_clients_in_a_room_hear_each_other(server: Server) -> None:
             assert await speaker.request(kind, **payload) == [said]
             assert await listener.receive() == said
 
-        # Typing is checked and acked, but the protocol has no server message to relay it.
+        # Typing reaches the others only, as a server `typing`.
         assert await alice.request("typing", room_id="general", is_typing=True) == []
+        assert await bob.receive() == ServerTyping(
+            type="typing",
+            payload=ServerTypingPayload(user_id=alice.user_id, room_id="general", is_typing=True),
+        )
         await bob.quiet()
         await alice.quiet()
 

@@ -23,6 +23,7 @@ from chat_protocol.models import (
     AckStatus,
     ChatMessage,
     ClientChat,
+    ClientTyping,
     Connected,
     Error,
     ErrorCode,
@@ -33,8 +34,8 @@ from chat_protocol.models import (
     Pong,
     RoomUpdate,
     ServerChat,
+    ServerTyping,
     Subscribe,
-    Typing,
     Unsubscribe,
     UserJoined,
     UserLeft,
@@ -47,9 +48,11 @@ SUPPORTED_VERSIONS = frozenset({1})
 MAX_ERROR_TEXT = 1000
 
 IncomingMessage = (
-    Ping | JoinRoom | LeaveRoom | ClientChat | ChatMessage | Typing | Subscribe | Unsubscribe
+    Ping | JoinRoom | LeaveRoom | ClientChat | ChatMessage | ClientTyping | Subscribe | Unsubscribe
 )
-OutgoingMessage = Pong | Connected | Error | ServerChat | UserJoined | UserLeft | RoomUpdate | Ack
+OutgoingMessage = (
+    Pong | Connected | Error | ServerChat | ServerTyping | UserJoined | UserLeft | RoomUpdate | Ack
+)
 """Any server → client message."""
 
 
@@ -102,7 +105,7 @@ class ClientHandlers(ABC, Generic[C]):
         use `chat`, which takes the same payload."""
 
     @abstractmethod
-    async def on_typing(self, connection: C, message: Typing) -> None:
+    async def on_typing(self, connection: C, message: ClientTyping) -> None:
         """`typing`: Typing indicator. Replies: ack, error."""
 
     @abstractmethod

@@ -240,7 +240,7 @@ class ChatMessage(IntegerWireModel):
     payload: ChatMessagePayload
 
 
-class TypingPayload(WireModel):
+class ClientTypingPayload(WireModel):
     """
     Payload of client message `typing`.
     """
@@ -260,11 +260,12 @@ class TypingPayload(WireModel):
     """
 
 
-class Typing(IntegerWireModel):
+class ClientTyping(IntegerWireModel):
     """
     Typing indicator
 
-    Tells the other members of a room that the client started or stopped typing.
+    Tells the other members of a room that the client started or stopped typing: they get a
+    server `typing`. The client must be in the room (ROOM_NOT_FOUND otherwise).
     """
 
     model_config = ConfigDict(
@@ -279,7 +280,7 @@ class Typing(IntegerWireModel):
     """
     Client correlation id, echoed by the server's `ack`.
     """
-    payload: TypingPayload
+    payload: ClientTypingPayload
 
 
 class SubscribePayload(WireModel):
@@ -527,6 +528,54 @@ class ServerChat(IntegerWireModel):
     payload: ServerChatPayload
 
 
+class ServerTypingPayload(WireModel):
+    """
+    Payload of server message `typing`.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    user_id: StrictStr = Field(
+        ..., max_length=64, min_length=1, pattern="^[A-Za-z0-9_-]+$", title="UserId"
+    )
+    """
+    Who is typing.
+    """
+    room_id: StrictStr = Field(
+        ..., max_length=64, min_length=1, pattern="^[a-z0-9][a-z0-9_-]*$", title="RoomId"
+    )
+    """
+    The room they type in.
+    """
+    is_typing: StrictBool
+    """
+    true when typing started, false when it stopped.
+    """
+
+
+class ServerTyping(IntegerWireModel):
+    """
+    Typing indicator
+
+    Tells a room's other members that somebody started or stopped typing.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    v: Literal[1] | MISSING = MISSING
+    """
+    Wire version; a message without it is read as 1.
+    """
+    type: Literal["typing"]
+    ref: StrictStr | MISSING = Field(default=MISSING, max_length=128, min_length=1)
+    """
+    Client correlation id, echoed by the server's `ack`.
+    """
+    payload: ServerTypingPayload
+
+
 class UserJoinedPayload(WireModel):
     """
     Payload of server message `user_joined`.
@@ -703,11 +752,29 @@ class Ack(IntegerWireModel):
 
 
 class ServerMessage(
-    RootModel[Pong | Connected | Error | ServerChat | UserJoined | UserLeft | RoomUpdate | Ack]
+    RootModel[
+        Pong
+        | Connected
+        | Error
+        | ServerChat
+        | ServerTyping
+        | UserJoined
+        | UserLeft
+        | RoomUpdate
+        | Ack
+    ]
 ):
-    root: Pong | Connected | Error | ServerChat | UserJoined | UserLeft | RoomUpdate | Ack = Field(
-        ..., discriminator="type", title="ServerMessage"
-    )
+    root: (
+        Pong
+        | Connected
+        | Error
+        | ServerChat
+        | ServerTyping
+        | UserJoined
+        | UserLeft
+        | RoomUpdate
+        | Ack
+    ) = Field(..., discriminator="type", title="ServerMessage")
     """
     Any message of Chat protocol sent from server to client.
     """
@@ -715,11 +782,25 @@ class ServerMessage(
 
 class ClientMessage(
     RootModel[
-        Ping | JoinRoom | LeaveRoom | ClientChat | ChatMessage | Typing | Subscribe | Unsubscribe
+        Ping
+        | JoinRoom
+        | LeaveRoom
+        | ClientChat
+        | ChatMessage
+        | ClientTyping
+        | Subscribe
+        | Unsubscribe
     ]
 ):
     root: (
-        Ping | JoinRoom | LeaveRoom | ClientChat | ChatMessage | Typing | Subscribe | Unsubscribe
+        Ping
+        | JoinRoom
+        | LeaveRoom
+        | ClientChat
+        | ChatMessage
+        | ClientTyping
+        | Subscribe
+        | Unsubscribe
     ) = Field(..., discriminator="type", title="ClientMessage")
     """
     Any message of Chat protocol sent from client to server.
