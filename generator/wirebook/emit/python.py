@@ -25,7 +25,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from datamodel_code_generator.__main__ import main as datamodel_codegen
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from wirebook import __version__, ir
@@ -173,6 +172,9 @@ def write_models(schemas: SchemaSet, output: Path, formatters: Sequence[str] = (
     ]
     messages = io.StringIO()
     with contextlib.redirect_stdout(messages), contextlib.redirect_stderr(messages):
+        # imported here: importing its __main__ reads sys.argv, which is ours (`wirebook --help`)
+        from datamodel_code_generator.__main__ import main as datamodel_codegen
+
         status = datamodel_codegen(args)
     source.unlink()
     if status != 0:

@@ -183,6 +183,22 @@ def _refs(schema: Any) -> list[str]:
     return []
 
 
+def _wrap_annotated_refs(schema: Any) -> Any:
+    """``{"$ref": X, "description": …}`` → ``{"allOf": [{"$ref": X}], "description": …}``.
+
+    Same meaning; but generators such as json-schema-to-typescript read a ``$ref`` with
+    siblings as a new type (``RoomId1``, ``RoomId2``…), and through ``allOf`` as a use of ``X``.
+    """
+    if isinstance(schema, list):
+        return [_wrap_annotated_refs(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    wrapped = {key: _wrap_annotated_refs(value) for key, value in schema.items()}
+    if "$ref" in wrapped and len(wrapped) > 1:
+        wrapped = {"allOf": [{"$ref": wrapped.pop("$ref")}], **wrapped}
+    return wrapped
+
+
 def _drop_none(schema: Schema) -> Schema:
     return {k: v for k, v in schema.items() if v is not None}
 
@@ -225,13 +241,14 @@ class SchemaSet:
     def bundle(self, direction: ir.Direction) -> Schema:
         union = self.union(direction)
         roots = [m.class_name for m in self.protocol.direction(direction)]
-        return {**self._header(bundle_path(direction)), **union, "$defs": self._defs.closure(roots)}
+        defs = _wrap_annotated_refs(self._defs.closure(roots))
+        return {**self._header(bundle_path(direction)), **union, "$defs": defs}
 
     def message(self, message: ir.Message) -> Schema:
-        root = self._defs.defs[message.class_name]
+        root = _wrap_annotated_refs(self._defs.defs[message.class_name])
         defs = self._defs.closure([message.class_name])
         del defs[message.class_name]
-        return {**self._header(message_path(message)), **root, "$defs": defs}
+        return {**self._header(message_path(message)), **root, "$defs": _wrap_annotated_refs(defs)}
 
     def models_input(self) -> Schema:
         """One schema holding both unions, for datamodel-code-generator (not published)."""
