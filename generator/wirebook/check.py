@@ -25,6 +25,7 @@ from wirebook.diagnostics import DefinitionError, Diagnostic, Position, did_you_
 from wirebook.lint import RULES
 from wirebook.load import Document, Pointer, load_file
 from wirebook.reference import json_kind
+from wirebook.reference import pointer as json_pointer
 from wirebook.structure import check_structure, definition_schema, place
 
 __all__ = ["definition_files", "definition_schema", "load_protocol", "pascal"]
@@ -793,7 +794,15 @@ def _message(
             )
             continue
         wire = example["message"] if has_message else {"type": type_, "payload": example["payload"]}
-        examples.append(ir.Example(example.get("name", f"example {i + 1}"), wire, ex_at.position))
+        written = ex_at.child("message" if has_message else "payload")
+        examples.append(
+            ir.Example(
+                example.get("name", f"example {i + 1}"),
+                wire,
+                ex_at.position,
+                _members(written, "" if has_message else "/payload"),
+            )
+        )
     invalid = tuple(
         _invalid(builder.run, at.child("invalid", i), item, direction, type_)
         for i, item in enumerate(m.get("invalid", []))
@@ -813,6 +822,16 @@ def _message(
         invalid=invalid,
         lint_ignore=tuple(m.get("lint", {}).get("ignore", [])),
         position=type_position,
+    )
+
+
+def _members(at: _Where, prefix: str) -> tuple[tuple[str, Position], ...]:
+    """JSON pointer (within the wire message) → position, for every value written under ``at``."""
+    depth = len(at.pointer)
+    return tuple(
+        (prefix + json_pointer(ptr[depth:]), position)
+        for ptr, position in at.doc.values.items()
+        if ptr[:depth] == at.pointer
     )
 
 

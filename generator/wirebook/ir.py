@@ -111,6 +111,17 @@ class Example:
     name: str
     message: JSON
     position: Position | None = None
+    # where each member of the message is written: JSON pointer → position
+    members: tuple[tuple[str, Position], ...] = ()
+
+    def position_of(self, pointer: str) -> Position | None:
+        """Where the member at ``pointer`` (or its nearest written ancestor) is written."""
+        written = dict(self.members)
+        while pointer:
+            if pointer in written:
+                return written[pointer]
+            pointer = pointer.rsplit("/", 1)[0]
+        return self.position
 
 
 @dataclass(frozen=True)

@@ -54,15 +54,15 @@ def verify_examples(schemas: SchemaSet) -> list[Diagnostic]:
             wire = example.message.get("type") if isinstance(example.message, dict) else None
             if wire != message.type and not problems:
                 problems = [Problem("/type", "const", f"the example's type is {wire!r}")]
-            if problems:
-                found.append(
-                    Diagnostic(
-                        example.position,
-                        f"example '{example.name}' of {message.direction} message '{message.type}' "
-                        f"is invalid: {_describe(problems)}",
-                        "fix the example or the definition",
-                    )
+            found.extend(
+                Diagnostic(
+                    example.position_of(problem.pointer),
+                    f"example '{example.name}' of {message.direction} message '{message.type}' is "
+                    f"invalid at {problem.pointer or '/'} ({problem.keyword}): {problem.message}",
+                    "fix the example or the definition",
                 )
+                for problem in problems
+            )
         for field in message.fields:
             if field.has_default:
                 found.extend(_check_default(schemas, message, field))
