@@ -100,7 +100,7 @@ def keyword_problems(
     """
     if kind == "required":
         return [
-            Problem(f"{at}/{name}", "required", f"missing required field '{name}'")
+            Problem(at + pointer([name]), "required", f"missing required field '{name}'")
             for name in value
             if isinstance(got, dict) and name not in got
         ]
@@ -108,7 +108,7 @@ def keyword_problems(
         known = set(schema.get("properties", {}))
         return [
             Problem(
-                f"{at}/{name}",
+                at + pointer([name]),
                 "additionalProperties",
                 f"unexpected field '{name}'; expected only: {', '.join(sorted(known)) or 'none'}",
             )
