@@ -24,8 +24,10 @@ def _compile(schema: Path) -> Compiled | None:
     except DefinitionError as exc:
         errors = [d for d in exc.diagnostics if d.is_error]
         print(render_all(exc.diagnostics), file=sys.stderr)
-        print(f"{len(errors)} error{'s' * (len(errors) != 1)} in {schema}/; nothing was written.",
-              file=sys.stderr)
+        print(
+            f"{len(errors)} error{'s' * (len(errors) != 1)} in {schema}/; nothing was written.",
+            file=sys.stderr,
+        )
         return None
     if compiled.warnings:
         print(render_all(compiled.warnings), file=sys.stderr)
@@ -59,20 +61,28 @@ def cmd_check(args: argparse.Namespace) -> int:
         return EXIT_PROBLEMS
     failed = False
     if compiled.warnings:
-        print(f"{len(compiled.warnings)} lint finding(s); fix them or silence the rule.", file=sys.stderr)
+        print(
+            f"{len(compiled.warnings)} lint finding(s); fix them or silence the rule.",
+            file=sys.stderr,
+        )
         failed = True
     stale = stale_files(args.out, render_outputs(compiled))
     if stale:
         print("\n".join(stale), file=sys.stderr)
-        print(f"{args.out}/ is not what the definitions give: run `make generate` and commit the result.",
-              file=sys.stderr)
+        print(
+            f"{args.out}/ is not what the definitions give: "
+            "run `make generate` and commit the result.",
+            file=sys.stderr,
+        )
         failed = True
     if failed:
         return EXIT_PROBLEMS
     messages = len(compiled.protocol.messages)
     examples = sum(len(m.examples) + len(m.invalid) for m in compiled.protocol.messages)
-    print(f"ok: {messages} messages, {examples + len(compiled.protocol.invalid)} examples checked, "
-          f"{args.out}/ up to date")
+    print(
+        f"ok: {messages} messages, {examples + len(compiled.protocol.invalid)} examples checked, "
+        f"{args.out}/ up to date"
+    )
     return EXIT_OK
 
 
@@ -86,25 +96,41 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def common(sub: argparse.ArgumentParser) -> None:
-        sub.add_argument("--schema", type=Path, default=Path("schema"), metavar="DIR",
-                         help="folder of the *.yaml definitions (default: schema)")
-        sub.add_argument("--out", type=Path, default=Path("generated"), metavar="DIR",
-                         help="folder of the generated files (default: generated)")
+        sub.add_argument(
+            "--schema",
+            type=Path,
+            default=Path("schema"),
+            metavar="DIR",
+            help="folder of the *.yaml definitions (default: schema)",
+        )
+        sub.add_argument(
+            "--out",
+            type=Path,
+            default=Path("generated"),
+            metavar="DIR",
+            help="folder of the generated files (default: generated)",
+        )
 
     generate = commands.add_parser(
-        "generate", help="check the definitions and write everything under --out",
+        "generate",
+        help="check the definitions and write everything under --out",
         description="Check the definitions and their examples, then write schemas/, python/ and "
         "docs/ under --out. On any error nothing is written; on success the whole folder is "
         "replaced at once. Lint findings are printed as warnings.",
     )
     common(generate)
-    generate.add_argument("--handlers", type=Path, metavar="FILE",
-                          help="also write a handler skeleton to FILE if it does not exist yet "
-                          "(it is yours afterwards: never overwritten)")
+    generate.add_argument(
+        "--handlers",
+        type=Path,
+        metavar="FILE",
+        help="also write a handler skeleton to FILE if it does not exist yet "
+        "(it is yours afterwards: never overwritten)",
+    )
     generate.set_defaults(run=cmd_generate)
 
     check = commands.add_parser(
-        "check", help="fail on broken definitions, failing examples, lint findings or a stale --out",
+        "check",
+        help="fail on broken definitions, failing examples, lint findings or a stale --out",
         description="Exit 1 if a definition is broken, an example fails (or an invalid example "
         "passes), a lint rule is broken, or --out differs from what the definitions give.",
         epilog="lint rules (silence one with `lint: {ignore: [ID]}` on a message, or under "
