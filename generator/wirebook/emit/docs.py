@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
-
 from wirebook import __version__, ir
+from wirebook.emit import templates
 
 
 def type_text(expr: ir.TypeExpr, title: str = "") -> str:
@@ -88,14 +87,7 @@ def cell(text: str) -> str:
 
 
 def render(protocol: ir.Protocol) -> str:
-    env = Environment(
-        loader=PackageLoader("wirebook", "templates"),
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        undefined=StrictUndefined,
-        autoescape=False,
-    )
+    env = templates()
     env.filters.update(
         type_text=type_text,
         constraints=constraints_text,

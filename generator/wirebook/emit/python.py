@@ -25,10 +25,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import Environment
 
 from wirebook import __version__, ir
 from wirebook.check import pascal
+from wirebook.emit import templates
 from wirebook.emit.schemas import SchemaSet
 
 
@@ -182,17 +183,7 @@ def write_models(schemas: SchemaSet, output: Path, formatters: Sequence[str] = (
 
 
 def _environment() -> Environment:
-    env = Environment(
-        loader=PackageLoader("wirebook", "templates"),
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        undefined=StrictUndefined,
-        autoescape=False,
-    )
-    env.filters["pascal"] = pascal
-    env.filters["handler_name"] = handler_name
-    return env
+    return templates(pascal=pascal, handler_name=handler_name)
 
 
 def handler_name(message: ir.Message) -> str:
