@@ -6,7 +6,8 @@ models accept exactly what the schemas accept:
 
 - strict scalar types: no "1" for an integer, no 1 for a string;
 - ``MISSING`` for optional fields: an explicit ``null`` is rejected unless the field is nullable;
-- ``extra="forbid"`` (in ``WireModel``) mirrors ``additionalProperties: false``.
+- ``extra="forbid"`` (in ``WireModel``) mirrors ``additionalProperties: false``;
+- integers read as JSON Schema reads them (``IntegerWireModel``): 1.0 is one, true is not.
 
 All generated Python is finished by one ``ruff`` run (imports sorted, then formatted).
 """
@@ -41,7 +42,7 @@ def header(protocol: ir.Protocol) -> str:
 
 
 # datamodel-code-generator's options, as its command line takes them: its `main` runs in-process
-# several times faster than its `generate()` facade, which builds a large config model first.
+# in about half the time of its `generate()` facade, which first builds a large config model.
 MODEL_OPTIONS = [
     "--input-file-type",
     "jsonschema",
