@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from wire_corpus import INVALID, ROOT, SCHEMA_DIR, VALID
 from wirebook.cli import main
 from wirebook.validate import reader
@@ -373,3 +375,14 @@ def test_help_explains_the_command(capsys: pytest.CaptureFixture[str]) -> None:
         "path:line: <type>: <JSON pointer>",
     ):
         assert words in text
+
+
+def test_the_pre_commit_hook_runs_this_command_on_message_files() -> None:
+    [hook] = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    assert (hook["id"], hook["entry"], hook["language"]) == (
+        "wirebook-validate",
+        "wirebook validate",
+        "python",
+    )
+    matches = [bool(re.search(hook["files"], n)) for n in ("a.json", "b.jsonl", "c.ndjson", "d.py")]
+    assert matches == [True, True, True, False]

@@ -8,6 +8,7 @@ reference validator's ``Problem`` (same pointer, keyword and words).
 
 from __future__ import annotations
 
+import gc
 import json
 import re
 from collections import Counter
@@ -39,6 +40,7 @@ _NATIVE_PATTERN = re.compile(
     r"|\((?!\?)|\(\?[:=!]|\[(?!\^?\]))*"
 )
 _ECMA_KEYWORD = "x-wirebook-ecma-pattern"
+_NAMES_ONLY = ("/required", "/additionalProperties")  # keywords whose words name names only
 
 
 class _EcmaPattern:
@@ -143,50 +145,47 @@ class _Compiled:
         self.schema = schema
         self.validator = validator
         self._keywords: dict[str, _Keyword | None] = {}
-        self._words_of: dict[Hashable, list[Problem]] = {}
+        self._memo: dict[tuple[tuple[str, str, Hashable], ...], tuple[Problem, ...]] = {}
 
     def problems(self, message: Any) -> tuple[Problem, ...]:
         # evaluate() reports the failed leaves (the branches of a failed anyOf included) several
         # times cheaper than iter_errors(), whose errors carry long verbose texts
         errors = self.validator.evaluate(message).errors()
-        found: dict[tuple[str, str, str], Problem] = {}
-        looked: set[tuple[str, str]] = set()
+        looks: list[tuple[str, str, str]] = []  # (schema location, instance location, text)
         for error in errors:
-            where, at = error["schemaLocation"], error["instanceLocation"]
-            if (where, at) in looked:  # `required` fails once per missing name; one look says all
-                continue
-            looked.add((where, at))
+            look = (error["schemaLocation"], error["instanceLocation"], error["error"])
+            # `required` fails once per missing name, but one look says all
+            if not any(look[:2] == seen[:2] for seen in looks):
+                looks.append(look)
+        gots = [_member(message, at) for _, at, _ in looks]
+        # a log repeats the same few mistakes many times: their words are remembered
+        key = tuple(
+            (where, at, _alike(where.endswith(_NAMES_ONLY), got))
+            for (where, at, _), got in zip(looks, gots, strict=True)
+        )
+        known = self._memo.get(key)
+        if known is None:
+            if len(self._memo) >= 4096:
+                self._memo.clear()
+            known = self._memo[key] = self._translate(looks, gots)
+        return known
+
+    def _translate(self, looks: list[tuple[str, str, str]], gots: list[Any]) -> tuple[Problem, ...]:
+        found: dict[tuple[str, str, str], Problem] = {}
+        for (where, at, text), got in zip(looks, gots, strict=True):
             keyword = self._keyword(where)
             if keyword is None:
-                words = [Problem(at, where.rsplit("/", 1)[-1], error["error"])]
-            elif keyword.nullable_branch and sum(e["instanceLocation"] == at for e in errors) > 1:
+                words = [Problem(at, where.rsplit("/", 1)[-1], text)]
+            elif keyword.nullable_branch and sum(look[1] == at for look in looks) > 1:
                 # a nullable field, read as the reference reads it: the non-null branch says
                 # what was expected, not the {"type": "null"} beside it
                 continue
             else:
-                words = self._words(keyword, at, _member(message, at), error["error"])
+                words = keyword_problems(keyword.name, at, keyword.value, got, keyword.holder, text)
             found.update(((p.pointer, p.keyword, p.message), p) for p in words)
         if not found:  # not seen so far; never leave an invalid message without a reason
             return (Problem("", "schema", "invalid, and jsonschema-rs gave no reason"),)
         return tuple(found[key] for key in sorted(found))
-
-    def _words(self, keyword: _Keyword, at: str, got: Any, text: str) -> list[Problem]:
-        """``keyword_problems``, remembered: a log repeats the same few mistakes many times."""
-        if keyword.name in ("required", "additionalProperties") and isinstance(got, dict):
-            key: Hashable = (id(keyword), at, tuple(got))  # the words name only the names
-        elif got is None or isinstance(got, str | int):  # bool is an int
-            key = (id(keyword), at, type(got), got)  # 1 and true are equal, not alike
-        elif isinstance(got, float):
-            key = (id(keyword), at, float, repr(got))  # nor are 0.0 and -0.0, or 1 and 1.0
-        else:
-            return keyword_problems(keyword.name, at, keyword.value, got, keyword.holder, text)
-        if key not in self._words_of:
-            if len(self._words_of) >= 4096:
-                self._words_of.clear()
-            self._words_of[key] = keyword_problems(
-                keyword.name, at, keyword.value, got, keyword.holder, text
-            )
-        return self._words_of[key]
 
     def _keyword(self, location: str) -> _Keyword | None:
         if location not in self._keywords:
@@ -228,6 +227,16 @@ def _tokens(json_pointer: str) -> tuple[str, ...]:
     return tuple(t.replace("~1", "/").replace("~0", "~") for t in json_pointer.split("/")[1:])
 
 
+def _alike(names_only: bool, got: Any) -> Hashable:
+    """What the words about ``got`` depend on: its names only, for `required` and
+    `additionalProperties`; else its value (1, 1.0 and true apart; 0.0 and -0.0 too)."""
+    if names_only and isinstance(got, dict):
+        return ("names", *got)
+    if got is None or isinstance(got, str | int):  # bool is an int
+        return (type(got), got)
+    return (type(got), orjson.dumps(got))  # a float's repr, a container's text, in order
+
+
 def _member(message: Any, at: str) -> Any:
     """The member of ``message`` at JSON pointer ``at``."""
     for token in _tokens(at):
@@ -236,20 +245,23 @@ def _member(message: Any, at: str) -> Any:
 
 
 def _compile(direction: ir.Direction, schema: sources.Schema) -> _Compiled:
+    return _Compiled(direction, schema, _validator(schema, f"{direction} message schema"))
+
+
+def _validator(schema: sources.Schema, what: str) -> jsonschema_rs.Validator:
     ecma = _ecma_patterns(schema)
     # a custom keyword slows every call down, so it is registered only where it is used
     keywords: dict[str, type[jsonschema_rs.KeywordValidator]] | None = None
     if _ECMA_KEYWORD in json.dumps(ecma):
         keywords = {_ECMA_KEYWORD: _EcmaPattern}
     try:
-        validator = jsonschema_rs.validator_for(
+        return jsonschema_rs.validator_for(
             ecma,
             validate_formats=False,  # `format` is an annotation in 2020-12, as for the reference
             keywords=keywords,
         )
     except (ValueError, jsonschema_rs.ReferencingError) as exc:
-        raise sources.SourceError(f"{direction} message schema cannot be compiled: {exc}") from exc
-    return _Compiled(direction, schema, validator)
+        raise sources.SourceError(f"{what} cannot be compiled: {exc}") from exc
 
 
 class Validator:
@@ -267,6 +279,7 @@ class Validator:
             d: {t: _compile(d, s) for t, s in by_type.items()} for d, by_type in schemas.items()
         }
         self._routes: dict[Choice, dict[str, tuple[_Compiled, ...]]] = {}
+        self._fast: dict[Choice, dict[str, Callable[[Any], bool]]] = {}  # type → is it valid?
 
     @classmethod
     def from_schemas(cls, folder: str | Path) -> Validator:
@@ -328,37 +341,39 @@ class Validator:
         ``oversized``: index → size of a line dropped for being longer than ``max_bytes``;
         ``unterminated``: the last line ended the input without a newline.
         """
-        fast = {t: _any_valid(cs) for t, cs in self.routes(choice).items()}
+        if choice not in self._fast:
+            self._fast[choice] = {t: _any_valid(cs) for t, cs in self.routes(choice).items()}
+        fast = self._fast[choice]
         loads, dumps = orjson.loads, orjson.dumps
         valid: list[str] = []  # the type of each valid message, counted at the end
         closely: list[int] = []
-        for index, raw in enumerate(lines):
-            # The fast path: a message that orjson writes back as it came (see parse.py), with
-            # a known type, valid. Whatever fails on the way is looked at closely below.
-            try:
-                message = loads(raw)
-                wire_type = message["type"]
-                if dumps(message) == raw and fast[wire_type](message):
-                    valid.append(wire_type)
-                    continue
-            except (ValueError, TypeError, KeyError):
-                pass
-            closely.append(index)
+        collecting = gc.isenabled()
+        gc.disable()  # the loop makes no cycles; a collection would walk every module for nothing
+        try:
+            for index, raw in enumerate(lines):
+                # The fast path: a message that orjson writes back as it came (see parse.py),
+                # of a known type, valid. Whatever fails on the way is looked at closely below.
+                try:
+                    message = loads(raw)
+                    wire_type = message["type"]
+                    if dumps(message) == raw and fast[wire_type](message):
+                        valid.append(wire_type)
+                        continue
+                except (ValueError, TypeError, KeyError):
+                    pass
+                closely.append(index)
+        finally:
+            if collecting:
+                gc.enable()
         tally = Tally(read=len(lines))
         last = len(lines) - 1
         for index in closely:
             if oversized and index in oversized:
-                tally.add(
-                    Finding(
-                        index, None, (Rejection(None, (_too_large(oversized[index], max_bytes),)),)
-                    )
-                )
+                tally.add(_unrouted(index, _too_large(oversized[index], max_bytes)))
                 continue
             message, problems = parse(lines[index], truncated=unterminated and index == last)
             finding = (
-                Finding(index, None, (Rejection(None, tuple(problems)),))
-                if problems
-                else self._finding(index, message, choice)
+                _unrouted(index, *problems) if problems else self._finding(index, message, choice)
             )
             if finding.rejections:
                 tally.add(finding)
@@ -375,15 +390,27 @@ class Validator:
 
 
 def _any_valid(candidates: tuple[_Compiled, ...]) -> Callable[[Any], bool]:
+    """One call that says whether a message is valid against any of ``candidates``."""
     if len(candidates) == 1:
         return candidates[0].validator.is_valid
-    first, second = (c.validator.is_valid for c in candidates)  # a type has at most 2 directions
-    return lambda message: first(message) or second(message)
+    ids = [c.schema.get("$id") for c in candidates]
+    if None not in ids and len(set(ids)) == len(ids):
+        # both schemas as resources of one anyOf (their $ids keep their $refs apart): one call
+        # into jsonschema-rs instead of two when the first direction does not have it
+        either = {"anyOf": [c.schema for c in candidates]}
+        return _validator(either, "the union of both directions").is_valid
+    checks = [c.validator.is_valid for c in candidates]
+    return lambda message: any(is_valid(message) for is_valid in checks)
 
 
 def too_large(size: int, max_bytes: int) -> Finding:
     """The finding of a message longer than ``max_bytes``, which is not even parsed."""
-    return Finding(0, None, (Rejection(None, (_too_large(size, max_bytes),)),))
+    return _unrouted(0, _too_large(size, max_bytes))
+
+
+def _unrouted(index: int, *problems: Problem) -> Finding:
+    """A message refused before any schema saw it (not JSON, too large)."""
+    return Finding(index, None, (Rejection(None, problems),))
 
 
 def _too_large(size: int, max_bytes: int) -> Problem:

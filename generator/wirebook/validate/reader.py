@@ -1,7 +1,7 @@
 """Where messages come from: files, folders and standard input, streamed a block at a time.
 
 A ``.json`` file is one message; a ``.jsonl``/``.ndjson`` file (or any other file named on the
-command line, or standard input) is JSON Lines. Lines are cut from 1 MiB blocks, so memory
+command line, or standard input) is JSON Lines. Lines are cut from 256 KiB blocks, so memory
 stays flat however long the input, and a line longer than ``--max-bytes`` is skipped over
 without ever being held whole.
 """
@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Literal
 
-BLOCK = 1 << 20
+# Lines are checked a block at a time, while the block is still in the processor's cache.
+BLOCK = 256 << 10
 # One unit of work for a process: big enough to pay for its dispatch, small enough that the
 # findings of one unit (held until they are printed) stay small.
 TASK_BYTES = 4 << 20
@@ -122,13 +123,9 @@ def _line_end(stream: BinaryIO, offset: int, total: int) -> int:
     return total
 
 
-def batches(
-    stream: BinaryIO, max_bytes: int, limit: int | None = None, size: int | None = None
-) -> Iterator[Batch]:
-    """Cut ``stream`` (at most ``limit`` bytes of it) into batches of lines of about ``size``."""
-    size = size or TASK_BYTES
+def batches(stream: BinaryIO, max_bytes: int, limit: int | None = None) -> Iterator[Batch]:
+    """Cut ``stream`` (at most ``limit`` bytes of it) into batches of lines, one per block."""
     batch = Batch()
-    pending = 0  # bytes in the batch
     rest = b""  # the start of a line whose end is not read yet
     skipped: int | None = None  # size so far of an over-long line being skipped
     left = limit
@@ -138,7 +135,6 @@ def batches(
             break
         if left is not None:
             left -= len(block)
-        pending += len(block)
         if skipped is not None:
             cut = block.find(b"\n")
             if cut < 0:
@@ -157,9 +153,9 @@ def batches(
         batch.lines.extend(lines)
         if len(rest) > max_bytes:
             skipped, rest = len(rest), b""
-        if pending >= size and batch.lines:
+        if batch.lines:
             yield batch
-            batch, pending = Batch(), 0
+            batch = Batch()
     if skipped is not None:
         batch.oversized[len(batch.lines)] = skipped
         batch.lines.append(b"")
