@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 from pathlib import Path
@@ -126,6 +127,9 @@ def run(args: argparse.Namespace) -> int:
     except sources.SourceError as exc:
         print(f"wirebook validate: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    # what is built so far (modules, the compiled schemas) lives as long as the run: the
+    # collector need not walk it again and again
+    gc.freeze()
     inputs, errors = expand(args.paths)
     report = Report(args.format, sys.stdout, sys.stderr)
     for error in errors:

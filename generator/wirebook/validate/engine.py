@@ -13,7 +13,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
@@ -89,7 +89,7 @@ class Rejection:
 
 @dataclass(frozen=True)
 class Finding:
-    """An invalid message: its line (counted from 0 in its batch), its ``type`` if it has a
+    """An invalid message: its line (from 0, in its task), its ``type`` if it has a
     string one (known or not), and why it was rejected."""
 
     line: int
@@ -115,9 +115,9 @@ class Tally:
         self.findings.append(finding)
 
     def merge(self, other: Tally, keep_findings: bool = True) -> None:
-        """Add ``other``, read after this: its findings' lines move past this one's."""
+        """Add the counts (and the findings) of ``other``."""
         if keep_findings:
-            self.findings.extend(replace(f, line=f.line + self.read) for f in other.findings)
+            self.findings.extend(other.findings)
         self.read += other.read
         self.per_type.update(other.per_type)
         self.invalid_per_type.update(other.invalid_per_type)
@@ -335,45 +335,59 @@ class Validator:
         oversized: Mapping[int, int] | None = None,
         max_bytes: int = 0,
         unterminated: bool = False,
+        first: int = 0,
     ) -> Tally:
         """Check one message per item of ``lines``: the hot loop of ``wirebook validate``.
 
         ``oversized``: index → size of a line dropped for being longer than ``max_bytes``;
-        ``unterminated``: the last line ended the input without a newline.
+        ``unterminated``: the last line ended the input without a newline; ``first``: the
+        number (from 0) that findings give the first line.
         """
+        collecting = gc.isenabled()
+        gc.disable()  # nothing here makes a cycle; a collection would walk every module for nothing
+        try:
+            return self._check_lines(lines, choice, oversized, max_bytes, unterminated, first)
+        finally:
+            if collecting:
+                gc.enable()
+
+    def _check_lines(
+        self,
+        lines: Sequence[bytes],
+        choice: Choice,
+        oversized: Mapping[int, int] | None,
+        max_bytes: int,
+        unterminated: bool,
+        first: int,
+    ) -> Tally:
         if choice not in self._fast:
             self._fast[choice] = {t: _any_valid(cs) for t, cs in self.routes(choice).items()}
         fast = self._fast[choice]
         loads, dumps = orjson.loads, orjson.dumps
         valid: list[str] = []  # the type of each valid message, counted at the end
         closely: list[int] = []
-        collecting = gc.isenabled()
-        gc.disable()  # the loop makes no cycles; a collection would walk every module for nothing
-        try:
-            for index, raw in enumerate(lines):
-                # The fast path: a message that orjson writes back as it came (see parse.py),
-                # of a known type, valid. Whatever fails on the way is looked at closely below.
-                try:
-                    message = loads(raw)
-                    wire_type = message["type"]
-                    if dumps(message) == raw and fast[wire_type](message):
-                        valid.append(wire_type)
-                        continue
-                except (ValueError, TypeError, KeyError):
-                    pass
-                closely.append(index)
-        finally:
-            if collecting:
-                gc.enable()
+        for index, raw in enumerate(lines):
+            # The fast path: a message that orjson writes back as it came (see parse.py), of a
+            # known type, valid. Whatever fails on the way is looked at closely below.
+            try:
+                message = loads(raw)
+                wire_type = message["type"]
+                if dumps(message) == raw and fast[wire_type](message):
+                    valid.append(wire_type)
+                    continue
+            except (ValueError, TypeError, KeyError):
+                pass
+            closely.append(index)
         tally = Tally(read=len(lines))
         last = len(lines) - 1
         for index in closely:
+            line = first + index
             if oversized and index in oversized:
-                tally.add(_unrouted(index, _too_large(oversized[index], max_bytes)))
+                tally.add(_unrouted(line, _too_large(oversized[index], max_bytes)))
                 continue
             message, problems = parse(lines[index], truncated=unterminated and index == last)
             finding = (
-                _unrouted(index, *problems) if problems else self._finding(index, message, choice)
+                _unrouted(line, *problems) if problems else self._finding(line, message, choice)
             )
             if finding.rejections:
                 tally.add(finding)

@@ -114,7 +114,7 @@ def failure(raw: bytes, error: orjson.JSONDecodeError, truncated: bool = False) 
         detail = f"nested more than {MAX_DEPTH} levels deep"
     elif "infinity" in detail:
         detail = f"a number beyond the range of a 64-bit float ({detail})"
-    else:
+    elif b"NaN" in raw or b"Infinity" in raw:
         try:  # the standard library names NaN and Infinity, which orjson only calls unexpected
             _EXACT.decode(text)
         except _NotJSON as exc:

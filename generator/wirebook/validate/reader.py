@@ -143,14 +143,19 @@ def batches(stream: BinaryIO, max_bytes: int, limit: int | None = None) -> Itera
             batch.oversized[len(batch.lines)] = skipped + cut
             batch.lines.append(b"")
             skipped, block = None, block[cut + 1 :]
-        lines = (rest + block).split(b"\n")
+        data = rest + block
+        lines = data.split(b"\n")
         rest = lines.pop()
-        if lines and max(map(len, lines)) > max_bytes:
+        # no line of data is longer than data: most blocks need no look at each line's length
+        if len(data) > max_bytes and lines and max(map(len, lines)) > max_bytes:
             for index, line in enumerate(lines):
                 if len(line) > max_bytes:
                     batch.oversized[len(batch.lines) + index] = len(line)
                     lines[index] = b""
-        batch.lines.extend(lines)
+        if batch.lines:
+            batch.lines.extend(lines)
+        else:
+            batch.lines = lines
         if len(rest) > max_bytes:
             skipped, rest = len(rest), b""
         if batch.lines:

@@ -96,12 +96,12 @@ class Checker:
         with open(name, "rb") as stream:
             stream.seek(task.start)
             for batch in batches(stream, self.max_bytes, limit=task.end - task.start):
-                tally.merge(self._lines(batch))
+                tally.merge(self._lines(batch, first=tally.read))
         return tally
 
-    def _lines(self, batch: Batch) -> Tally:
+    def _lines(self, batch: Batch, first: int = 0) -> Tally:
         return self.validator.check_lines(
-            batch.lines, self.choice, batch.oversized, self.max_bytes, batch.unterminated
+            batch.lines, self.choice, batch.oversized, self.max_bytes, batch.unterminated, first
         )
 
 
