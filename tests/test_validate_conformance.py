@@ -7,13 +7,16 @@ written to probe regular expressions, nullable fields and numbers.
 
 from __future__ import annotations
 
+import json
+from functools import partial
 from typing import Any
 
+import orjson
 import pytest
 from wire_corpus import INVALID, PROTOCOL, REFERENCE, ROOT, SCHEMA_DIR, VALID, mutants
 from wirebook import ir
 from wirebook.reference import Problem, ReferenceValidator
-from wirebook.validate.engine import Validator
+from wirebook.validate.engine import Choice, Validator
 from wirebook.verify import parse_raw
 
 ENGINE = Validator.from_schemas(SCHEMA_DIR)  # the committed bundles, as other teams get them
@@ -57,6 +60,30 @@ def test_any_direction_is_valid_in_one_direction_that_has_the_type() -> None:
             message = mutant.message
             either = any(not REFERENCE.validate(d, message) for d in ir.DIRECTIONS)
             assert (not ENGINE.validate(message, "any")) == either, mutant.label
+
+
+@pytest.mark.parametrize("choice", ["client", "server", "any"])
+def test_the_fast_path_of_the_command_gives_the_same_verdicts(choice: Choice) -> None:
+    messages = [m for case in VALID for m in [case.example.message, *corpus(case)]]
+    directions = ir.DIRECTIONS if choice == "any" else (choice,)
+    expected = {
+        i for i, m in enumerate(messages) if all(REFERENCE.validate(d, m) for d in directions)
+    }
+    # compact text takes the fast path; text with spaces is re-read by the exact parser
+    for dumps in (compact, partial(json.dumps, ensure_ascii=False)):
+        lines = [dumps(m).encode("utf-8") for m in messages]
+        assert {f.line for f in ENGINE.check_lines(lines, choice).findings} == expected
+
+
+def corpus(case: Any) -> list[Any]:
+    return [m.message for m in mutants(case)]
+
+
+def compact(message: Any) -> str:
+    try:  # as orjson writes it, but for integers beyond 64 bits, which only json can write
+        return orjson.dumps(message).decode("utf-8")
+    except TypeError:
+        return json.dumps(message, separators=(",", ":"), ensure_ascii=False)
 
 
 def test_a_type_of_both_directions_is_checked_against_both() -> None:

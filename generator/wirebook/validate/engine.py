@@ -99,7 +99,7 @@ class Finding:
 
 @dataclass
 class Tally:
-    """What one batch of messages gave: counts, and the findings of the invalid ones."""
+    """What a batch of messages (or a whole run) gave: counts, and the invalid ones' findings."""
 
     read: int = 0
     per_type: Counter[str] = field(default_factory=Counter)
@@ -290,10 +290,6 @@ class Validator:
     def from_definitions(cls, schema_dir: str | Path) -> Validator:
         """From the YAML definitions, compiled as ``wirebook generate`` does."""
         return cls(sources.from_definitions(Path(schema_dir)))
-
-    @property
-    def directions(self) -> tuple[ir.Direction, ...]:
-        return tuple(d for d in ir.DIRECTIONS if d in self._compiled)
 
     def routes(self, choice: Choice) -> dict[str, tuple[_Compiled, ...]]:
         """Wire type → the compiled schemas a message of that type may match."""
