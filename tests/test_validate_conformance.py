@@ -229,3 +229,21 @@ def test_big_integers_from_wire_text_keep_every_digit() -> None:
     assert (problem.pointer, problem.keyword) == ("/x", "maximum")
     message, _ = parse_raw(text)
     assert reference.validate("client", message) == [problem]
+
+
+def test_nesting_is_checked_to_254_levels_and_refused_beyond() -> None:
+    def nested(levels: int) -> dict[str, Any]:
+        value: Any = 1
+        for _ in range(levels - 2):  # the message and its payload are two levels
+            value = [value]
+        return {"type": "ping", "payload": {"deep": value}}
+
+    deepest = nested(254)
+    assert assert_agree("client", deepest)[0].pointer == "/payload/deep"
+    assert ENGINE.validate_json(json.dumps(deepest)) == ENGINE.validate(deepest)
+    [refused] = ENGINE.validate_json(json.dumps(nested(255)))
+    assert (refused.keyword, refused.message) == (
+        "json",
+        "nested more than 254 levels deep: refused unread",
+    )
+    assert ENGINE.validate(nested(300)) == [refused]  # a Python value, not text: refused alike

@@ -25,7 +25,7 @@ import regress
 from wirebook import ir
 from wirebook.reference import Problem, keyword_problems, route
 from wirebook.validate import sources
-from wirebook.validate.parse import parse
+from wirebook.validate.parse import parse, too_deep
 
 Choice = Literal["client", "server", "any"]
 CHOICES: tuple[Choice, ...] = ("client", "server", "any")
@@ -145,12 +145,15 @@ class _Compiled:
         self.schema = schema
         self.validator = validator
         self._keywords: dict[str, _Keyword | None] = {}
-        self._memo: dict[tuple[tuple[str, str, Hashable], ...], tuple[Problem, ...]] = {}
+        self._memo: dict[tuple[tuple[str, str, Hashable | None], ...], tuple[Problem, ...]] = {}
 
     def problems(self, message: Any) -> tuple[Problem, ...]:
         # evaluate() reports the failed leaves (the branches of a failed anyOf included) several
         # times cheaper than iter_errors(), whose errors carry long verbose texts
-        errors = self.validator.evaluate(message).errors()
+        try:
+            errors = self.validator.evaluate(message).errors()
+        except ValueError:  # its recursion limit: only a value given to validate() gets here
+            return (too_deep(),)
         looks: list[tuple[str, str, str]] = []  # (schema location, instance location, text)
         for error in errors:
             look = (error["schemaLocation"], error["instanceLocation"], error["error"])
@@ -163,6 +166,8 @@ class _Compiled:
             (where, at, _alike(where.endswith(_NAMES_ONLY), got))
             for (where, at, _), got in zip(looks, gots, strict=True)
         )
+        if any(alike is None for _, _, alike in key):
+            return self._translate(looks, gots)
         known = self._memo.get(key)
         if known is None:
             if len(self._memo) >= 4096:
@@ -227,14 +232,18 @@ def _tokens(json_pointer: str) -> tuple[str, ...]:
     return tuple(t.replace("~1", "/").replace("~0", "~") for t in json_pointer.split("/")[1:])
 
 
-def _alike(names_only: bool, got: Any) -> Hashable:
+def _alike(names_only: bool, got: Any) -> Hashable | None:
     """What the words about ``got`` depend on: its names only, for `required` and
-    `additionalProperties`; else its value (1, 1.0 and true apart; 0.0 and -0.0 too)."""
+    `additionalProperties`; else its value (1, 1.0 and true apart; 0.0 and -0.0 too).
+    None: not worth remembering."""
     if names_only and isinstance(got, dict):
         return ("names", *got)
     if got is None or isinstance(got, str | int):  # bool is an int
         return (type(got), got)
-    return (type(got), orjson.dumps(got))  # a float's repr, a container's text, in order
+    try:
+        return (type(got), orjson.dumps(got))  # a float's repr, a container's text, in order
+    except TypeError:  # an integer beyond 64 bits, or nesting deeper than orjson writes
+        return None
 
 
 def _member(message: Any, at: str) -> Any:

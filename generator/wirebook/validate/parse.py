@@ -17,8 +17,9 @@ import orjson
 from wirebook.reference import Problem, pointer
 
 BOM = b"\xef\xbb\xbf"
-# orjson's own limit; the standard library's recursion limit is met near the same depth.
-MAX_DEPTH = 1024
+# The deepest nesting that every part reads, writes and reports on: orjson writes no deeper
+# (it reads 1024 levels) and jsonschema-rs reports no errors deeper.
+MAX_DEPTH = 254
 
 
 class _Repeated(dict[str, Any]):
@@ -73,8 +74,8 @@ def parse_exact(raw: bytes) -> tuple[Any, list[Problem]]:
     """The standard library's reading of a text that orjson accepted but cannot round-trip."""
     try:
         message = _EXACT.decode(raw.decode("utf-8"))
-    except RecursionError:
-        return None, [_not_json(f"nested more than about {MAX_DEPTH} levels deep")]
+    except RecursionError:  # not met below MAX_DEPTH, which parse() checks first
+        return None, [too_deep()]
     except ValueError as exc:  # NaN, or an integer too long to convert
         return None, [_not_json(str(exc))]
     repeated = _repeated(message)
@@ -90,9 +91,15 @@ def parse(raw: bytes, truncated: bool = False) -> tuple[Any, list[Problem]]:
         message = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         return None, [failure(raw, exc, truncated)]
-    if orjson.dumps(message) == raw:
-        return message, []
-    return parse_exact(raw)
+    try:
+        canonical = orjson.dumps(message) == raw
+    except TypeError:  # all that orjson fails to write back of what it read: deep nesting
+        return None, [too_deep()]
+    return (message, []) if canonical else parse_exact(raw)
+
+
+def too_deep() -> Problem:
+    return Problem("", "json", f"nested more than {MAX_DEPTH} levels deep: refused unread")
 
 
 def _not_json(text: str) -> Problem:
@@ -111,10 +118,10 @@ def failure(raw: bytes, error: orjson.JSONDecodeError, truncated: bool = False) 
         return _not_json(f"not UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})")
     detail = str(error)
     if "depth limit" in detail:
-        detail = f"nested more than {MAX_DEPTH} levels deep"
-    elif "infinity" in detail:
-        detail = f"a number beyond the range of a 64-bit float ({detail})"
-    elif b"NaN" in raw or b"Infinity" in raw:
+        return too_deep()
+    if "infinity" in detail:
+        return Problem("", "json", f"a number beyond the range of a 64-bit float ({detail})")
+    if b"NaN" in raw or b"Infinity" in raw:
         try:  # the standard library names NaN and Infinity, which orjson only calls unexpected
             _EXACT.decode(text)
         except _NotJSON as exc:
