@@ -124,7 +124,11 @@ HOSTILE: list[tuple[bytes, str]] = [
         b'{"type":"ping","v":18446744073709551616}',
         "/v: expected one of 1, got 18446744073709551616",
     ),
-    (b'{"type":"ping","v":1e400}', "/: a number beyond the range of a 64-bit float"),
+    (b'{"type":"ping","v":1e400}', "/: the number 1e400 is beyond the range of a 64-bit float"),
+    (
+        b'{"type":"ping","v":1' + b"0" * 5000 + b"}",
+        "/: a number too long to read: Exceeds the limit",
+    ),
     (b"", "empty: no JSON value"),
     (b"   ", "empty: no JSON value"),
 ]
@@ -150,9 +154,16 @@ def test_hostile_lines_are_reported_and_reading_goes_on(
 def test_an_integer_beyond_64_bits_is_a_number_like_any_other(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    big = b'{"type":"room_update","payload":{"room_id":"general","users":%d}}' % 2**70
-    code, out, _ = validate(capsys, write_lines(tmp_path / "big.jsonl", [big]))
-    assert (code, out.splitlines()[0]) == (0, "1 message read from 1 input: all valid")
+    big = b'{"type":"room_update","payload":{"room_id":"general","users":%d}}'
+    lines = [big % 2**70, big % 10**400]  # beyond a 64-bit integer; beyond a 64-bit float
+    code, out, _ = validate(capsys, write_lines(tmp_path / "big.jsonl", lines))
+    assert (code, out.splitlines()[0]) == (0, "2 messages read from 1 input: all valid")
+    lines = [big % -(2**70), big % -(10**400)]  # and below the minimum: said so, exactly
+    code, out, _ = validate(capsys, write_lines(tmp_path / "big.jsonl", lines))
+    assert code == 1
+    assert f"got {-(2**70)}" in out.splitlines()[0]
+    shortened = "-1" + "0" * 55 + "..."  # a value is shown with 60 characters at most
+    assert out.splitlines()[1].endswith(f"/payload/users: expected at least 0, got {shortened}")
 
 
 def test_a_message_over_max_bytes_is_not_read(

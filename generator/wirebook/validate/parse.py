@@ -10,6 +10,7 @@ every digit, so JSON Schema sees the number that was sent.
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 import orjson
@@ -47,7 +48,14 @@ def _constant(name: str) -> Any:
     raise _NotJSON(f"{name} is not a JSON number (JSON has no NaN or Infinity)")
 
 
-_EXACT = json.JSONDecoder(object_pairs_hook=_pairs, parse_constant=_constant)
+def _float(text: str) -> float:
+    number = float(text)
+    if math.isinf(number):
+        raise _NotJSON(f"the number {text} is beyond the range of a 64-bit float")
+    return number
+
+
+_EXACT = json.JSONDecoder(object_pairs_hook=_pairs, parse_constant=_constant, parse_float=_float)
 
 
 def _repeated(value: Any, path: tuple[str | int, ...] = ()) -> list[Problem]:
@@ -76,8 +84,10 @@ def parse_exact(raw: bytes) -> tuple[Any, list[Problem]]:
         message = _EXACT.decode(raw.decode("utf-8"))
     except RecursionError:  # not met below MAX_DEPTH, which parse() checks first
         return None, [too_deep()]
-    except ValueError as exc:  # NaN, or an integer too long to convert
-        return None, [_not_json(str(exc))]
+    except _NotJSON as exc:  # NaN, Infinity, a float out of range
+        return None, [Problem("", "json", str(exc))]
+    except ValueError as exc:  # an integer of more digits than Python converts (4300)
+        return None, [Problem("", "json", f"a number too long to read: {exc}")]
     repeated = _repeated(message)
     return (None, repeated) if repeated else (message, [])
 
@@ -90,6 +100,8 @@ def parse(raw: bytes, truncated: bool = False) -> tuple[Any, list[Problem]]:
     try:
         message = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
+        if "infinity" in str(exc):  # maybe an integer, too long for a float, not for JSON
+            return parse_exact(raw)
         return None, [failure(raw, exc, truncated)]
     try:
         canonical = orjson.dumps(message) == raw
@@ -119,8 +131,6 @@ def failure(raw: bytes, error: orjson.JSONDecodeError, truncated: bool = False) 
     detail = str(error)
     if "depth limit" in detail:
         return too_deep()
-    if "infinity" in detail:
-        return Problem("", "json", f"a number beyond the range of a 64-bit float ({detail})")
     if b"NaN" in raw or b"Infinity" in raw:
         try:  # the standard library names NaN and Infinity, which orjson only calls unexpected
             _EXACT.decode(text)
