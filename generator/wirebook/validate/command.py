@@ -10,7 +10,7 @@ from pathlib import Path
 
 from wirebook.validate import sources
 from wirebook.validate.engine import CHOICES, Tally, Validator
-from wirebook.validate.reader import expand
+from wirebook.validate.reader import Source, expand
 from wirebook.validate.report import FORMATS, Report
 from wirebook.validate.run import execute
 
@@ -127,32 +127,42 @@ def run(args: argparse.Namespace) -> int:
     except sources.SourceError as exc:
         print(f"wirebook validate: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    # what is built so far (modules, the compiled schemas) lives as long as the run: the
-    # collector need not walk it again and again
-    gc.freeze()
     inputs, errors = expand(args.paths)
     report = Report(args.format, sys.stdout, sys.stderr)
     for error in errors:
         report.input_error(error)
     if errors:
         return EXIT_USAGE
-    total, failed = Tally(), False
-    source, base = -1, 0  # the input being reported, and its lines reported so far
+    # what is built so far (modules, the compiled schemas) lives as long as the run: the
+    # collector need not walk it again and again
+    gc.freeze()
     try:
-        for outcome in execute(validator, inputs, args.direction, args.max_bytes, args.jobs):
-            if outcome.source != source:
-                source, base = outcome.source, 0
-            if outcome.error is not None:
-                report.input_error(outcome.error)
-                failed = True
-                continue
-            report.findings(inputs[source].name, base, outcome.tally.findings)
-            base += outcome.tally.read
-            total.merge(outcome.tally, keep_findings=False)
-        report.summary(total, len(inputs))
+        total = _check(validator, inputs, args, report)
     except BrokenPipeError:  # `wirebook validate … | head`: the reader has seen enough
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return EXIT_INVALID if total.invalid else EXIT_OK
-    if failed:
+        return EXIT_INVALID
+    finally:
+        gc.unfreeze()
+    if total is None:
         return EXIT_USAGE
     return EXIT_INVALID if total.invalid else EXIT_OK
+
+
+def _check(
+    validator: Validator, inputs: list[Source], args: argparse.Namespace, report: Report
+) -> Tally | None:
+    """Check and report every input; the totals, or None when an input could not be read."""
+    total, failed = Tally(), False
+    source, base = -1, 0  # the input being reported, and its lines reported so far
+    for outcome in execute(validator, inputs, args.direction, args.max_bytes, args.jobs):
+        if outcome.source != source:
+            source, base = outcome.source, 0
+        if outcome.error is not None:
+            report.input_error(outcome.error)
+            failed = True
+            continue
+        report.findings(inputs[source].name, base, outcome.tally.findings)
+        base += outcome.tally.read
+        total.merge(outcome.tally, keep_findings=False)
+    report.summary(total, len(inputs))
+    return None if failed else total
