@@ -827,12 +827,26 @@ def _message(
 
 def _members(at: _Where, prefix: str) -> tuple[tuple[str, Position], ...]:
     """JSON pointer (within the wire message) → position, for every value written under ``at``."""
-    depth = len(at.pointer)
-    return tuple(
-        (prefix + json_pointer(ptr[depth:]), position)
-        for ptr, position in at.doc.values.items()
-        if ptr[:depth] == at.pointer
-    )
+    found: list[tuple[str, Position]] = []
+
+    def walk(value: Any, path: Pointer) -> None:
+        if (position := at.doc.values.get((*at.pointer, *path))) is not None:
+            found.append((prefix + json_pointer(path), position))
+        children = (
+            value.items()
+            if isinstance(value, dict)
+            else enumerate(value)
+            if isinstance(value, list)
+            else ()
+        )
+        for key, child in children:
+            walk(child, (*path, key))
+
+    value = at.doc.data
+    for step in at.pointer:
+        value = _child(value, step)
+    walk(value, ())
+    return tuple(found)
 
 
 def _invalid(
