@@ -16,7 +16,8 @@ import pytest
 from wire_corpus import INVALID, PROTOCOL, REFERENCE, ROOT, SCHEMA_DIR, VALID, mutants
 from wirebook import ir
 from wirebook.reference import Problem, ReferenceValidator
-from wirebook.validate.engine import Choice, Validator
+from wirebook.validate.engine import Validator
+from wirebook.validate.options import Choice
 from wirebook.verify import parse_raw
 
 ENGINE = Validator.from_schemas(SCHEMA_DIR)  # the committed bundles, as other teams get them

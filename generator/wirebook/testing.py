@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from wirebook.reference import Problem
-from wirebook.validate.engine import Choice, Validator
+from wirebook.validate.engine import Validator
+from wirebook.validate.options import Choice
 
 DEFAULT_SCHEMAS = Path("generated/schemas")
 

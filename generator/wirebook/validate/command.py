@@ -7,12 +7,14 @@ import gc
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from wirebook.validate import sources
-from wirebook.validate.engine import CHOICES, Tally, Validator
-from wirebook.validate.reader import Source, expand
-from wirebook.validate.report import FORMATS, Report
-from wirebook.validate.run import execute
+from wirebook.validate.options import CHOICES, FORMATS
+
+if TYPE_CHECKING:
+    from wirebook.validate.engine import Tally, Validator
+    from wirebook.validate.reader import Source
+    from wirebook.validate.report import Report
 
 # the codes of every wirebook command
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
@@ -117,6 +119,12 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
+    # imported here: building the parser for another command must not load the engine
+    from wirebook.validate import sources
+    from wirebook.validate.engine import Validator
+    from wirebook.validate.reader import expand
+    from wirebook.validate.report import Report
+
     try:
         if args.published is not None:
             schemas = sources.from_published(args.published)
@@ -152,6 +160,9 @@ def _check(
     validator: Validator, inputs: list[Source], args: argparse.Namespace, report: Report
 ) -> Tally | None:
     """Check and report every input; the totals, or None when an input could not be read."""
+    from wirebook.validate.engine import Tally
+    from wirebook.validate.run import execute
+
     total, failed = Tally(), False
     source, base = -1, 0  # the input being reported, and its lines reported so far
     for outcome in execute(validator, inputs, args.direction, args.max_bytes, args.jobs):

@@ -16,7 +16,7 @@ from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import jsonschema_rs
 import orjson
@@ -25,10 +25,9 @@ import regress
 from wirebook import ir
 from wirebook.reference import Problem, keyword_problems, route
 from wirebook.validate import sources
+from wirebook.validate.options import Choice
 from wirebook.validate.parse import parse, too_deep
 
-Choice = Literal["client", "server", "any"]
-CHOICES: tuple[Choice, ...] = ("client", "server", "any")
 NO_TYPE = "(no type)"
 UNKNOWN_TYPE = "(unknown type)"
 

@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from typing import Literal, TextIO
+from typing import TextIO
 
 from wirebook.reference import Problem
 from wirebook.validate.engine import NO_TYPE, Finding, Rejection, Tally
+from wirebook.validate.options import Format
 from wirebook.validate.reader import STDIN
-
-Format = Literal["text", "json", "github"]
-FORMATS: tuple[Format, ...] = ("text", "json", "github")
 
 
 def _label(finding: Finding, rejection: Rejection) -> str:

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from itertools import chain, islice
 from multiprocessing.pool import AsyncResult
 
-from wirebook.validate.engine import Choice, Tally, Validator, too_large
+from wirebook.validate.engine import Tally, Validator, too_large
+from wirebook.validate.options import Choice
 from wirebook.validate.reader import Batch, Source, batches, read_message, regions
 from wirebook.validate.sources import Schemas
 
