@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from wirebook import ir
 from wirebook.check import load_protocol
 from wirebook.diagnostics import DefinitionError, Diagnostic
@@ -34,7 +36,11 @@ def compile_definitions(schema_dir: Path) -> Compiled:
 
 
 def json_text(value: Any) -> str:
-    return json.dumps(value, indent=2, ensure_ascii=False) + "\n"
+    """Indented JSON, as people read it in a diff (orjson: the stdlib's indenting is slow)."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE).decode()
+    except TypeError:  # an integer beyond 64 bits, which only the stdlib writes
+        return json.dumps(value, indent=2, ensure_ascii=False) + "\n"
 
 
 def render_outputs(compiled: Compiled) -> dict[str, str]:
