@@ -147,14 +147,13 @@ def encode(message: OutgoingMessage) -> str:
 
 def parse_client_message(raw: str | bytes) -> IncomingMessage:
     """Parse and validate one client message; raises pydantic's `ValidationError`."""
-    # by_name=False: on the wire only wire names count (`from`, never `from_`)
-    return _INCOMING.validate_json(raw, by_name=False)
+    return _INCOMING.validate_json(raw)
 
 
 async def dispatch(handlers: ClientHandlers[C], connection: C, raw: str | bytes) -> None:
     """Handle one text frame from a client: route it to its handler, or answer what is wrong."""
     try:
-        message = _INCOMING.validate_json(raw, by_name=False)  # parse_client_message, inlined
+        message = _INCOMING.validate_json(raw)  # parse_client_message, inlined
     except ValidationError as exc:
         code, text, ref = _diagnose(raw, exc)
         await _fail(connection, ref, code, text)

@@ -14,8 +14,6 @@ class WireModel(BaseModel):
         extra="forbid",
         frozen=True,
         allow_inf_nan=False,  # NaN and Infinity are not JSON
-        validate_by_alias=True,
-        validate_by_name=True,
         serialize_by_alias=True,
     )
 
