@@ -153,25 +153,26 @@ class _Compiled:
             errors = self.validator.evaluate(message).errors()
         except ValueError:  # its recursion limit: only a value given to validate() gets here
             return (too_deep(),)
-        looks: list[tuple[str, str, str]] = []  # (schema location, instance location, text)
+        # (schema location, instance location) → text: `required` fails once per missing
+        # name, but one look (the first) says all
+        first: dict[tuple[str, str], str] = {}
         for error in errors:
-            look = (error["schemaLocation"], error["instanceLocation"], error["error"])
-            # `required` fails once per missing name, but one look says all
-            if not any(look[:2] == seen[:2] for seen in looks):
-                looks.append(look)
-        gots = [_member(message, at) for _, at, _ in looks]
+            first.setdefault((error["schemaLocation"], error["instanceLocation"]), error["error"])
         # a log repeats the same few mistakes many times: their words are remembered
         key = tuple(
-            (where, at, _alike(where.endswith(_NAMES_ONLY), got))
-            for (where, at, _), got in zip(looks, gots, strict=True)
+            [
+                (where, at, _alike(where.endswith(_NAMES_ONLY), _member(message, at)))
+                for where, at in first
+            ]
         )
-        if any(alike is None for _, _, alike in key):
-            return self._translate(looks, gots)
         known = self._memo.get(key)
         if known is None:
-            if len(self._memo) >= 4096:
-                self._memo.clear()
-            known = self._memo[key] = self._translate(looks, gots)
+            looks = [(where, at, text) for (where, at), text in first.items()]
+            known = self._translate(looks, [_member(message, at) for _, at, _ in looks])
+            if all(alike is not None for _, _, alike in key):
+                if len(self._memo) >= 4096:
+                    self._memo.clear()
+                self._memo[key] = known
         return known
 
     def _translate(self, looks: list[tuple[str, str, str]], gots: list[Any]) -> tuple[Problem, ...]:
@@ -321,7 +322,7 @@ class Validator:
             return (Rejection(None, tuple(problems)),)
         if any(compiled.validator.is_valid(message) for compiled in candidates):
             return ()
-        return tuple(Rejection(c.direction, c.problems(message)) for c in candidates)
+        return _rejections(message, candidates)
 
     def validate(self, message: Any, direction: Choice = "any") -> list[Problem]:
         """The problems of a message given as a JSON value (as ``json.loads`` returns it)."""
@@ -370,33 +371,62 @@ class Validator:
         loads, dumps = orjson.loads, orjson.dumps
         valid: list[str] = []  # the type of each valid message, counted at the end
         closely: list[int] = []
+        # index → a message that is exact JSON of a known type, and that its schema(s) refused
+        refused: dict[int, dict[str, Any]] = {}
         for index, raw in enumerate(lines):
             # The fast path: a message that orjson writes back as it came (see parse.py), of a
             # known type, valid. Whatever fails on the way is looked at closely below.
             try:
                 message = loads(raw)
                 wire_type = message["type"]
-                if dumps(message) == raw and fast[wire_type](message):
-                    valid.append(wire_type)
-                    continue
+                if dumps(message) == raw:
+                    if fast[wire_type](message):
+                        valid.append(wire_type)
+                        continue
+                    refused[index] = message  # parsed and routed already: not again below
             except (ValueError, TypeError, KeyError):
                 pass
             closely.append(index)
         tally = Tally(read=len(lines))
+        if not closely:
+            tally.per_type.update(valid)
+            return tally
+        table = self.routes(choice)
+        findings = tally.findings
+        labels: list[str] = []  # each finding's type label, and each of its problems' keyword:
+        kinds: list[str] = []  # counted at the end, as Tally.add counts them
         last = len(lines) - 1
         for index in closely:
             line = first + index
-            if oversized and index in oversized:
-                tally.add(_unrouted(line, _too_large(oversized[index], max_bytes)))
-                continue
-            message, problems = parse(lines[index], truncated=unterminated and index == last)
-            finding = (
-                _unrouted(line, *problems) if problems else self._finding(line, message, choice)
-            )
-            if finding.rejections:
-                tally.add(finding)
+            message = refused.get(index)
+            if message is not None:
+                wire_type = message["type"]
+                candidates = table[wire_type]
+                # one schema: `fast` was its own is_valid; both: ask each, as check() does
+                if len(candidates) > 1 and any(c.validator.is_valid(message) for c in candidates):
+                    valid.append(wire_type)
+                    continue
+                finding = Finding(line, wire_type, _rejections(message, candidates))
+                labels.append(wire_type)  # routed: the label is its type
             else:
-                valid.append(str(finding.type))
+                if oversized and index in oversized:
+                    finding = _unrouted(line, _too_large(oversized[index], max_bytes))
+                else:
+                    parsed, problems = parse(lines[index], truncated=unterminated and index == last)
+                    finding = (
+                        _unrouted(line, *problems)
+                        if problems
+                        else self._finding(line, parsed, choice)
+                    )
+                    if not finding.rejections:
+                        valid.append(str(finding.type))
+                        continue
+                labels.append(_type_label(finding))
+            findings.append(finding)
+            kinds.extend(p.keyword for r in finding.rejections for p in r.problems)
+        tally.per_type.update(labels)
+        tally.invalid_per_type.update(labels)
+        tally.per_kind.update(kinds)
         tally.per_type.update(valid)
         return tally
 
@@ -405,6 +435,11 @@ class Validator:
         return Finding(
             index, wire_type if isinstance(wire_type, str) else None, self.check(message, choice)
         )
+
+
+def _rejections(message: Any, candidates: tuple[_Compiled, ...]) -> tuple[Rejection, ...]:
+    """Why a routed ``message`` is invalid against each of ``candidates`` (none takes it)."""
+    return tuple(Rejection(c.direction, c.problems(message)) for c in candidates)
 
 
 def _any_valid(candidates: tuple[_Compiled, ...]) -> Callable[[Any], bool]:

@@ -7,18 +7,20 @@ memory flat: a worker reads its own byte range of a file, and only findings trav
 
 from __future__ import annotations
 
-import multiprocessing
 import sys
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import chain, islice
-from multiprocessing.pool import AsyncResult
+from typing import TYPE_CHECKING
 
 from wirebook.validate.engine import Tally, Validator, too_large
 from wirebook.validate.options import Choice
 from wirebook.validate.reader import Batch, Source, batches, read_message, regions
 from wirebook.validate.sources import Schemas
+
+if TYPE_CHECKING:
+    from multiprocessing.pool import AsyncResult
 
 
 @dataclass(frozen=True)
@@ -159,6 +161,8 @@ def execute(
         check = Checker(validator, sources, choice, max_bytes)
         yield from map(check, todo)
         return
+    import multiprocessing  # imported here: a run in this process alone does without it
+
     setup = (validator.schemas, sources, choice, max_bytes)
     with multiprocessing.get_context().Pool(jobs, _start_worker, setup) as pool:
         yield from _in_order(todo, pool.apply_async, 2 * jobs)
