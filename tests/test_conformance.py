@@ -57,7 +57,8 @@ from wire_corpus import (
 from wirebook import ir
 from wirebook.emit.python import handler_name
 from wirebook.emit.schemas import DIALECT, bundle_path, generated_comment, message_path
-from wirebook.reference import ReferenceDraft, pointer
+from wirebook.problems import pointer
+from wirebook.reference import ReferenceDraft
 from wirebook.verify import invalid_verdict, parse_raw
 
 ADAPTERS: dict[str, TypeAdapter[Any]] = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import wirebook
 from wire_corpus import ROOT, SCHEMA_DIR
-from wirebook.reference import Problem
+from wirebook.problems import Problem
 from wirebook.testing import assert_invalid_message, assert_valid_message
 
 VALIDATOR = wirebook.Validator.from_schemas(SCHEMA_DIR)

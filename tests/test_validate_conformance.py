@@ -15,7 +15,8 @@ import orjson
 import pytest
 from wire_corpus import INVALID, PROTOCOL, REFERENCE, ROOT, SCHEMA_DIR, VALID, mutants
 from wirebook import ir
-from wirebook.reference import Problem, ReferenceValidator
+from wirebook.problems import Problem
+from wirebook.reference import ReferenceValidator
 from wirebook.validate.engine import Validator
 from wirebook.validate.options import Choice
 from wirebook.verify import parse_raw

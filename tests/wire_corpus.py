@@ -16,7 +16,8 @@ from typing import Any
 from wirebook import ir
 from wirebook.emit.schemas import bundle_path, message_path
 from wirebook.pipeline import compile_definitions
-from wirebook.reference import ReferenceDraft, ReferenceValidator, pointer
+from wirebook.problems import pointer
+from wirebook.reference import ReferenceDraft, ReferenceValidator
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_DIR = ROOT / "generated" / "schemas"

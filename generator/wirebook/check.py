@@ -24,8 +24,8 @@ from wirebook import ir
 from wirebook.diagnostics import DefinitionError, Diagnostic, Position, did_you_mean
 from wirebook.lint import RULES
 from wirebook.load import Document, Pointer, load_file
-from wirebook.reference import json_kind
-from wirebook.reference import pointer as json_pointer
+from wirebook.problems import json_kind
+from wirebook.problems import pointer as json_pointer
 from wirebook.structure import check_structure, definition_schema, place
 
 __all__ = ["definition_files", "definition_schema", "load_protocol", "pascal"]

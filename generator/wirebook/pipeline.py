@@ -12,7 +12,6 @@ import orjson
 from wirebook import ir
 from wirebook.check import load_protocol
 from wirebook.diagnostics import DefinitionError, Diagnostic
-from wirebook.emit import docs, python
 from wirebook.emit.schemas import SchemaSet
 from wirebook.lint import lint
 from wirebook.verify import verify_examples
@@ -45,6 +44,9 @@ def json_text(value: Any) -> str:
 
 def render_outputs(compiled: Compiled) -> dict[str, str]:
     """Every generated file: path under the output folder → text."""
+    # imported here: checking definitions (`check`, `validate`) needs no code generators
+    from wirebook.emit import docs, python
+
     files = {
         f"schemas/{path}": json_text(schema)
         for path, schema in compiled.schemas.published().items()

@@ -16,7 +16,7 @@ import jsonschema_rs
 
 from wirebook.diagnostics import Diagnostic, did_you_mean
 from wirebook.load import Document, Pointer
-from wirebook.reference import json_kind
+from wirebook.problems import json_kind
 
 SECTIONS = ("protocol", "errors", "types", "client", "server", "invalid")
 

@@ -16,7 +16,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from wirebook.reference import Problem
+from wirebook.problems import Problem
 from wirebook.validate.engine import Validator
 from wirebook.validate.options import Choice
 

@@ -8,7 +8,8 @@ from typing import Any
 from wirebook import ir
 from wirebook.diagnostics import Diagnostic
 from wirebook.emit.schemas import SchemaSet
-from wirebook.reference import Problem, ReferenceDraft, ReferenceValidator, problems_of
+from wirebook.problems import Problem
+from wirebook.reference import ReferenceDraft, ReferenceValidator, problems_of
 
 
 def reference_validator(schemas: SchemaSet) -> ReferenceValidator:

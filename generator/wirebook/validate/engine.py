@@ -23,7 +23,7 @@ import orjson
 import regress
 
 from wirebook import ir
-from wirebook.reference import Problem, keyword_problems, route
+from wirebook.problems import Problem, keyword_problems, route
 from wirebook.validate import sources
 from wirebook.validate.options import Choice
 from wirebook.validate.parse import parse, too_deep

@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 
-from wirebook.reference import Problem, pointer
+from wirebook.problems import Problem, pointer
 
 BOM = b"\xef\xbb\xbf"
 # The deepest nesting that every part reads, writes and reports on: orjson writes no deeper

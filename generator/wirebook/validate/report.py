@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterable
 from typing import TextIO
 
-from wirebook.reference import Problem
+from wirebook.problems import Problem
 from wirebook.validate.engine import NO_TYPE, Finding, Rejection, Tally
 from wirebook.validate.options import Format
 from wirebook.validate.reader import STDIN

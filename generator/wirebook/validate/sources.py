@@ -25,26 +25,20 @@ class SourceError(Exception):
 def from_definitions(schema_dir: Path) -> Schemas:
     """The schemas that ``wirebook generate`` would publish for these definitions.
 
-    Refused, as by ``compile_definitions``, when the definitions or their examples have an error;
-    only its lint (warnings, which are not shown here) and its emitters are left out.
+    Refused when the definitions or their examples have an error (lint warnings are not shown).
     """
     # imported here: the compiler (YAML, the checks) is not needed for --published
-    from wirebook.check import load_protocol
-    from wirebook.emit.schemas import SchemaSet
-    from wirebook.verify import verify_examples
+    from wirebook.pipeline import compile_definitions
 
     try:
-        protocol = load_protocol(schema_dir)
-        schemas = SchemaSet(protocol)
-        errors = verify_examples(schemas)
-        if errors:
-            raise DefinitionError(errors)
+        compiled = compile_definitions(schema_dir)
     except DefinitionError as exc:
         errors = [d for d in exc.diagnostics if d.is_error]
         raise SourceError(
             f"{render_all(exc.diagnostics)}\n{len(errors)} error(s) in the definitions "
             f"({schema_dir}/): fix them first (`wirebook check` says the same)"
         ) from exc
+    protocol, schemas = compiled.protocol, compiled.schemas
     return {d: {m.type: schemas.message(m) for m in protocol.direction(d)} for d in ir.DIRECTIONS}
 
 
