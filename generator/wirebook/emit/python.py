@@ -19,7 +19,6 @@ import io
 import json
 import re
 import subprocess
-import sys
 import tempfile
 import textwrap
 from collections.abc import Sequence
@@ -27,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment
+from ruff.__main__ import find_ruff_bin  # type: ignore[import-untyped]
 
 from wirebook import __version__, ir
 from wirebook.check import pascal
@@ -254,7 +254,7 @@ def _ruff_finish(root: Path, names: list[str]) -> dict[str, str]:
     """Sort imports and format the ``.py`` files under ``root`` with one ruff run each."""
     config = ["--isolated", "--line-length", "100", "--target-version", "py311"]
     python_files = [str(root / n) for n in names if n.endswith(".py")]
-    ruff = [sys.executable, "-m", "ruff"]
+    ruff = [find_ruff_bin()]  # the binary itself: `python -m ruff` costs an interpreter start
     for step in (
         ["check", "--fix", "--select", "I,F401", "--quiet", *config],
         ["format", "--quiet", *config],
