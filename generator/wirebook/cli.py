@@ -14,6 +14,7 @@ from wirebook import __version__
 from wirebook.diagnostics import DefinitionError, render_all
 from wirebook.lint import rules_help
 from wirebook.validate import command as validate_command
+from wirebook.validate.options import add_schema_option
 
 if TYPE_CHECKING:
     from wirebook.pipeline import Compiled
@@ -124,13 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def common(sub: argparse.ArgumentParser) -> None:
-        sub.add_argument(
-            "--schema",
-            type=Path,
-            default=Path("schema"),
-            metavar="DIR",
-            help="folder of the *.yaml definitions (default: schema)",
-        )
+        add_schema_option(sub)
         sub.add_argument(
             "--out",
             type=Path,

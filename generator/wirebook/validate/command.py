@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from wirebook.validate.options import CHOICES, FORMATS
+from wirebook.validate.options import CHOICES, FORMATS, add_schema_option
 
 if TYPE_CHECKING:
     from wirebook.validate.engine import Tally, Validator
@@ -78,13 +78,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "valid in one direction that has the type, errors against each that has it",
     )
     protocol = parser.add_mutually_exclusive_group()
-    protocol.add_argument(
-        "--schema",
-        type=Path,
-        default=Path("schema"),
-        metavar="DIR",
-        help="folder of the *.yaml definitions (default: schema)",
-    )
+    add_schema_option(protocol)
     protocol.add_argument(
         "--published",
         type=Path,
