@@ -12,7 +12,7 @@ import gc
 import json
 import re
 from collections import Counter
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -24,7 +24,7 @@ import regress
 
 from wirebook import ir
 from wirebook.problems import Problem, keyword_problems, route
-from wirebook.validate import sources
+from wirebook.validate import fast, sources
 from wirebook.validate.options import Choice
 from wirebook.validate.parse import parse, too_deep
 
@@ -288,7 +288,7 @@ class Validator:
             d: {t: _compile(d, s) for t, s in by_type.items()} for d, by_type in schemas.items()
         }
         self._routes: dict[Choice, dict[str, tuple[_Compiled, ...]]] = {}
-        self._fast: dict[Choice, dict[str, Callable[[Any], bool]]] = {}  # type → is it valid?
+        self._fast: dict[Choice, fast.FastPath] = {}
 
     @classmethod
     def from_schemas(cls, folder: str | Path) -> Validator:
@@ -366,68 +366,33 @@ class Validator:
         first: int,
     ) -> Tally:
         if choice not in self._fast:
-            self._fast[choice] = {t: _any_valid(cs) for t, cs in self.routes(choice).items()}
-        fast = self._fast[choice]
-        loads, dumps = orjson.loads, orjson.dumps
-        valid: list[str] = []  # the type of each valid message, counted at the end
-        closely: list[int] = []
-        # index → a message that is exact JSON of a known type, and that its schema(s) refused
-        refused: dict[int, dict[str, Any]] = {}
-        for index, raw in enumerate(lines):
-            # The fast path: a message that orjson writes back as it came (see parse.py), of a
-            # known type, valid. Whatever fails on the way is looked at closely below.
-            try:
-                message = loads(raw)
-                wire_type = message["type"]
-                if dumps(message) == raw:
-                    if fast[wire_type](message):
-                        valid.append(wire_type)
-                        continue
-                    refused[index] = message  # parsed and routed already: not again below
-            except (ValueError, TypeError, KeyError):
-                pass
-            closely.append(index)
+            self._fast[choice] = fast.build(self.schemas, choice)
         tally = Tally(read=len(lines))
-        if not closely:
-            tally.per_type.update(valid)
-            return tally
-        table = self.routes(choice)
+        valid, closely = self._fast[choice].sift(lines)
+        tally.per_type.update(valid)
         findings = tally.findings
         labels: list[str] = []  # each finding's type label, and each of its problems' keyword:
         kinds: list[str] = []  # counted at the end, as Tally.add counts them
         last = len(lines) - 1
-        for index in closely:
+        for index in closely:  # invalid, or not as the fast path takes them (see fast.py)
             line = first + index
-            message = refused.get(index)
-            if message is not None:
-                wire_type = message["type"]
-                candidates = table[wire_type]
-                # one schema: `fast` was its own is_valid; both: ask each, as check() does
-                if len(candidates) > 1 and any(c.validator.is_valid(message) for c in candidates):
-                    valid.append(wire_type)
-                    continue
-                finding = Finding(line, wire_type, _rejections(message, candidates))
-                labels.append(wire_type)  # routed: the label is its type
+            if oversized and index in oversized:
+                finding = _unrouted(line, _too_large(oversized[index], max_bytes))
             else:
-                if oversized and index in oversized:
-                    finding = _unrouted(line, _too_large(oversized[index], max_bytes))
-                else:
-                    parsed, problems = parse(lines[index], truncated=unterminated and index == last)
-                    finding = (
-                        _unrouted(line, *problems)
-                        if problems
-                        else self._finding(line, parsed, choice)
-                    )
-                    if not finding.rejections:
-                        valid.append(str(finding.type))
-                        continue
-                labels.append(_type_label(finding))
+                message, problems = parse(lines[index], truncated=unterminated and index == last)
+                finding = (
+                    _unrouted(line, *problems) if problems else self._finding(line, message, choice)
+                )
+                if not finding.rejections:
+                    tally.per_type[str(finding.type)] += 1
+                    continue
+            label = _type_label(finding)
+            labels.append(label)
             findings.append(finding)
             kinds.extend(p.keyword for r in finding.rejections for p in r.problems)
         tally.per_type.update(labels)
         tally.invalid_per_type.update(labels)
         tally.per_kind.update(kinds)
-        tally.per_type.update(valid)
         return tally
 
     def _finding(self, index: int, message: Any, choice: Choice) -> Finding:
@@ -440,20 +405,6 @@ class Validator:
 def _rejections(message: Any, candidates: tuple[_Compiled, ...]) -> tuple[Rejection, ...]:
     """Why a routed ``message`` is invalid against each of ``candidates`` (none takes it)."""
     return tuple(Rejection(c.direction, c.problems(message)) for c in candidates)
-
-
-def _any_valid(candidates: tuple[_Compiled, ...]) -> Callable[[Any], bool]:
-    """One call that says whether a message is valid against any of ``candidates``."""
-    if len(candidates) == 1:
-        return candidates[0].validator.is_valid
-    ids = [c.schema.get("$id") for c in candidates]
-    if None not in ids and len(set(ids)) == len(ids):
-        # both schemas as resources of one anyOf (their $ids keep their $refs apart): one call
-        # into jsonschema-rs instead of two when the first direction does not have it
-        either = {"anyOf": [c.schema for c in candidates]}
-        return _validator(either, "the union of both directions").is_valid
-    checks = [c.validator.is_valid for c in candidates]
-    return lambda message: any(is_valid(message) for is_valid in checks)
 
 
 def too_large(size: int, max_bytes: int) -> Finding:

@@ -1,0 +1,475 @@
+"""The fast path of `wirebook validate`: msgspec reads a line straight into a checked value.
+
+Each message schema whose every keyword has an exact msgspec counterpart becomes a msgspec
+Struct tagged with its ``type``; together they make one tagged union, decoded in one call per
+line, with no dict built and no second pass. A translation may be stricter than its schema but
+never looser, so a line the fast path takes is valid; every other line goes to the exact path
+(engine.py), which decides and explains. What makes "taken ⇒ valid" hold:
+
+- types, required and unknown members (``additionalProperties: false``), string lengths in code
+  points, ``enum`` and ``const``, integer bounds: msgspec's own checks, with JSON Schema's meaning
+  (``true`` is not an integer; ``1.0``, which is, is refused here and taken by the exact path);
+- ``pattern``: regress, the reference validator's ECMA-262 engine, in the Struct's
+  ``__post_init__``, remembering the values that matched (ids and room names repeat in a log);
+- a repeated key, which msgspec lets win silently: msgspec writes every value back in its
+  shortest text (compact, minimal escapes), so a line is taken only when it is exactly as long
+  as msgspec's writing of it. A repeated key, like a space or a longer escape, makes it longer.
+  Floats are not translated (``1e2`` is shorter than msgspec's ``100.0`` and could hide one).
+
+A type that both directions have is taken with ``--direction any`` only when its two schemas
+differ in one object member alone (the payload, in wirebook's protocols): that member becomes
+one Struct with the members of both, which checks that its members fit at least one direction.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import product
+from typing import Annotated, Any, Literal, Optional, Union
+
+import msgspec
+import regress
+
+from wirebook import ir
+from wirebook.validate.options import Choice
+from wirebook.validate.sources import Schema, Schemas
+
+# keywords that assert nothing; `format` is an annotation in 2020-12, for the reference too
+_ANNOTATIONS = frozenset(
+    ("title", "description", "default", "examples", "deprecated", "readOnly", "writeOnly")
+) | {"$comment", "format"}
+_DRAFT = "https://json-schema.org/draft/2020-12/schema"
+_MAX_DECIDING = 8  # members that decide a merged object's direction: 2**8 presences at most
+_REMEMBERED = 4096  # matching values remembered per pattern
+
+Check = Callable[[Any], bool]  # a decoded value → does it meet what msgspec cannot check?
+
+
+class _Untranslatable(Exception):
+    """A schema has a keyword (or a shape) with no exact msgspec counterpart."""
+
+
+@dataclass(frozen=True)
+class FastPath:
+    """The tagged union's decoder, and the wire type of each of its Structs."""
+
+    decode: Callable[[bytes], Any]
+    types: Mapping[type, str]
+    untranslated: tuple[str, ...]  # types that the exact path alone checks
+
+    def sift(self, lines: Sequence[bytes]) -> tuple[Counter[str], list[int]]:
+        """The valid lines the fast path takes, counted per type, and the indexes of the others."""
+        decode = self.decode
+        values: list[Any] = []
+        taken = values.append
+        others: list[int] = []
+        for index, raw in enumerate(lines):
+            try:
+                taken(decode(raw))
+            except (ValueError, RecursionError):  # not taken: malformed, invalid, deep, ours
+                others.append(index)
+        # every line as long as msgspec's own (shortest) writing of it: no repeated key (see
+        # above). Asked of all the lines at once, then, if some line is longer, of each.
+        written = len(msgspec.json.encode(values)) - len(values) - 1  # no [ , ]
+        if written != sum(map(len, lines)) - sum(len(lines[i]) for i in others):
+            values, others = self._one_by_one(lines, values, others)
+        counts = Counter({self.types[kind]: n for kind, n in Counter(map(type, values)).items()})
+        return counts, others
+
+    @staticmethod
+    def _one_by_one(
+        lines: Sequence[bytes], values: list[Any], others: list[int]
+    ) -> tuple[list[Any], list[int]]:
+        encode = msgspec.json.encode
+        refused = set(others)
+        taken = (i for i in range(len(lines)) if i not in refused)
+        kept = []
+        for index, value in zip(taken, values, strict=True):
+            if len(encode(value)) == len(lines[index]):
+                kept.append(value)
+            else:
+                refused.add(index)
+        return kept, sorted(refused)
+
+
+def build(schemas: Schemas, choice: Choice) -> FastPath:
+    """The fast path for the messages of ``choice`` (a direction, or ``any``)."""
+    patterns = _Patterns()
+    by_type: dict[str, list[Schema]] = {}
+    for direction in ir.DIRECTIONS:
+        if choice in ("any", direction):
+            for wire_type, schema in schemas.get(direction, {}).items():
+                by_type.setdefault(wire_type, []).append(schema)
+    structs: dict[type, str] = {}
+    untranslated = []
+    for wire_type, found in by_type.items():
+        try:
+            translators = [_Translator(schema, patterns) for schema in found]
+            structs[_message(wire_type, translators)] = wire_type
+        except _Untranslatable:
+            untranslated.append(wire_type)
+    if not structs:
+        return FastPath(_refuse, {}, tuple(untranslated))
+    union: Any = Union[tuple(structs)]  # noqa: UP007
+    return FastPath(msgspec.json.Decoder(union).decode, structs, tuple(untranslated))
+
+
+def _refuse(raw: bytes) -> Any:
+    raise ValueError("no message type has a fast path")
+
+
+class _Patterns:
+    """One remembering matcher per pattern, shared by every type that uses it."""
+
+    def __init__(self) -> None:
+        self._matchers: dict[str, _Pattern] = {}
+
+    def matcher(self, pattern: str) -> _Pattern:
+        if pattern not in self._matchers:
+            try:
+                self._matchers[pattern] = _Pattern(regress.Regex(pattern, "u"))
+            except regress.RegressError as exc:
+                raise _Untranslatable(pattern) from exc
+        return self._matchers[pattern]
+
+
+class _Pattern:
+    """Matches as the reference does; remembers the values that matched."""
+
+    def __init__(self, regex: regress.Regex) -> None:
+        self.regex = regex
+        self.matched: set[str] = set()
+
+    def __call__(self, value: Any) -> bool:
+        if value in self.matched:
+            return True
+        if self.regex.find(value) is None:
+            return False
+        if len(self.matched) >= _REMEMBERED:
+            self.matched.clear()
+        self.matched.add(value)
+        return True
+
+
+@dataclass
+class _Translator:
+    """Translates the parts of one self-contained message schema."""
+
+    root: Schema
+    patterns: _Patterns
+    _resolving: set[str] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        if self.root.get("$schema", _DRAFT) != _DRAFT:
+            raise _Untranslatable("$schema")
+
+    def resolve(self, node: Any) -> dict[str, Any]:
+        """``node`` with its ``$ref`` (and an ``allOf`` of one, as published) followed."""
+        if not isinstance(node, dict):
+            raise _Untranslatable("a boolean schema")
+        rest = {k: v for k, v in node.items() if k not in _ANNOTATIONS}
+        if "$id" in rest and node is not self.root:
+            raise _Untranslatable("$id")
+        rest.pop("$id", None), rest.pop("$schema", None), rest.pop("$defs", None)
+        if list(rest) == ["allOf"] and isinstance(rest["allOf"], list) and len(rest["allOf"]) == 1:
+            return self.resolve(rest["allOf"][0])
+        if "$ref" not in rest:
+            return rest
+        ref = rest.pop("$ref")
+        if rest or not isinstance(ref, str) or not ref.startswith("#/") or ref in self._resolving:
+            raise _Untranslatable("$ref")
+        target: Any = self.root
+        for token in ref[2:].split("/"):
+            token = token.replace("~1", "/").replace("~0", "~")
+            if not isinstance(target, dict) or token not in target:
+                raise _Untranslatable("$ref")
+            target = target[token]
+        self._resolving.add(ref)
+        try:
+            return self.resolve(target)
+        finally:
+            self._resolving.discard(ref)
+
+    def essence(self, node: Any) -> Any:
+        """What a schema asserts, references followed: equal essences, equal schemas."""
+        node = self.resolve(node)
+        found: dict[str, Any] = {}
+        for key, value in node.items():
+            if key in ("properties", "$defs") and isinstance(value, dict):
+                found[key] = {k: self.essence(v) for k, v in value.items()}
+            elif key in ("items", "additionalProperties") and isinstance(value, dict):
+                found[key] = self.essence(value)
+            elif key == "anyOf" and isinstance(value, list):
+                found[key] = [self.essence(v) for v in value]
+            else:
+                found[key] = value
+        return found
+
+    def value(self, node: Any) -> tuple[Any, Check | None]:
+        """The msgspec type of a member's schema, and what is left to check after decoding."""
+        node = self.resolve(node)
+        kind = node.get("type")
+        if "anyOf" in node:
+            _only(node, "anyOf")
+            branches = node["anyOf"] if isinstance(node["anyOf"], list) else []
+            if len(branches) != 2 or {"type": "null"} not in map(self.resolve, branches):
+                raise _Untranslatable("anyOf")
+            other = next(b for b in branches if self.resolve(b) != {"type": "null"})
+            return self._nullable(other)
+        if isinstance(kind, list):
+            if "const" in node or "enum" in node or len(kind) != 2 or "null" not in kind:
+                raise _Untranslatable("type")
+            return self._nullable({**node, "type": next(k for k in kind if k != "null")})
+        if "const" in node or "enum" in node:
+            return self._literal(node), None
+        if kind == "string":
+            _only(node, "type", "minLength", "maxLength", "pattern")
+            lengths = _meta(min_length=node.get("minLength"), max_length=node.get("maxLength"))
+            pattern = node.get("pattern")
+            if pattern is not None and not isinstance(pattern, str):
+                raise _Untranslatable("pattern")
+            matcher = None if pattern is None else self.patterns.matcher(pattern)
+            return _annotated(str, lengths), matcher
+        if kind == "integer":
+            _only(node, "type", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
+            bounds = _meta(
+                ge=node.get("minimum"),
+                le=node.get("maximum"),
+                gt=node.get("exclusiveMinimum"),
+                lt=node.get("exclusiveMaximum"),
+            )
+            return _annotated(int, bounds), None
+        if kind in ("boolean", "null"):
+            _only(node, "type")
+            return (bool if kind == "boolean" else None), None
+        if kind == "array":
+            _only(node, "type", "items", "minItems", "maxItems")
+            if "items" not in node:  # items of any kind, floats among them
+                raise _Untranslatable("items")
+            item, check = self.value(node["items"])
+            lengths = _meta(min_length=node.get("minItems"), max_length=node.get("maxItems"))
+            items = None if check is None else _each(check)
+            return _annotated(list[item], lengths), items  # type: ignore[valid-type]
+        if kind == "object":
+            return self.struct(node), None
+        raise _Untranslatable(f"type {kind!r}")
+
+    def _nullable(self, node: Any) -> tuple[Any, Check | None]:
+        inner, check = self.value(node)
+        return Optional[inner], None if check is None else _or_none(check)  # noqa: UP045
+
+    def _literal(self, node: dict[str, Any]) -> Any:
+        _only(node, "type", "const", "enum")
+        if "const" in node and "enum" in node:
+            raise _Untranslatable("enum")
+        values = [node["const"]] if "const" in node else node["enum"]
+        kind = node.get("type")
+        if not isinstance(values, list) or not values:
+            raise _Untranslatable("enum")
+        if all(isinstance(v, str) for v in values) and kind in (None, "string"):
+            return Literal[tuple(values)]
+        integers = all(isinstance(v, int) and not isinstance(v, bool) for v in values)
+        if integers and kind in (None, "integer") and all(_fits_int64(v) for v in values):
+            return Literal[tuple(values)]
+        raise _Untranslatable("enum")  # floats, booleans, null, containers: not worth it
+
+    def struct(
+        self,
+        node: dict[str, Any],
+        tag: str | None = None,
+        given: Mapping[str, tuple[Any, Check | None]] | None = None,
+    ) -> type:
+        """An object schema as a Struct; ``tag``: the message's ``type``, which msgspec reads;
+        ``given``: the types of some members, already made."""
+        properties, required = _members(node)
+        given = given or {}
+        members = [
+            (name, name in required, *(given[name] if name in given else self.value(schema)))
+            for name, schema in properties.items()
+            if name != "type" or tag is None
+        ]
+        return _define(members, tag, [])
+
+    def merged(self, others: list[_Translator], member: str, tag: str) -> type:
+        """The message of both directions, whose schemas (self and ``others``) differ in
+        ``member`` alone: that member has the members of both, and fits one direction."""
+        translators = [self, *others]
+        shapes = [_members(t.resolve(_members(t.resolve(t.root))[0][member])) for t in translators]
+        every: dict[str, tuple[_Translator, Any]] = {}
+        for translator, (properties, _) in zip(translators, shapes, strict=True):
+            for name, schema in properties.items():
+                first, seen = every.setdefault(name, (translator, schema))
+                if first.essence(seen) != translator.essence(schema):
+                    raise _Untranslatable(f"{member}/{name} differs between the directions")
+        # required in every direction: msgspec checks it; the rest decide the direction
+        always = set.intersection(*(set(r) for _, r in shapes))
+        deciding = [
+            n for n in every if n not in always and any(n in r or n not in p for p, r in shapes)
+        ]
+        if len(deciding) > _MAX_DECIDING:
+            raise _Untranslatable(f"{member}: too many members decide the direction")
+        fitting = {
+            present
+            for present in product((False, True), repeat=len(deciding))
+            if any(
+                all(
+                    n in p if there else n not in r
+                    for n, there in zip(deciding, present, strict=True)
+                )
+                for p, r in shapes
+            )
+        }
+        members = [(n, n in always, *t.value(s)) for n, (t, s) in every.items()]
+        fits = [] if len(fitting) == 2 ** len(deciding) else [(deciding, fitting)]
+        kind = _define(members, None, fits)
+        return self.struct(self.resolve(self.root), tag, given={member: (kind, None)})
+
+
+def _message(wire_type: str, translators: list[_Translator]) -> type:
+    """The tagged Struct of one wire type: of one direction, or of both, merged."""
+    first, *others = translators
+    root = first.resolve(first.root)
+    properties, required = _members(root)
+    tags = ({"const": wire_type}, {"enum": [wire_type]})
+    spec = first.essence(properties.get("type", {}))
+    if "type" not in required or {k: v for k, v in spec.items() if k != "type"} not in tags:
+        raise _Untranslatable("type")
+    if spec.get("type", "string") != "string":
+        raise _Untranslatable("type")
+    mine = first.essence(first.root)
+    differing: set[str] = set()
+    for other in others:
+        theirs = other.essence(other.root)
+        if set(mine["properties"]) != set(theirs.get("properties", {})) or _without(
+            mine, "properties"
+        ) != _without(theirs, "properties"):
+            raise _Untranslatable("the directions differ in more than one member")
+        differing |= {n for n, s in mine["properties"].items() if theirs["properties"][n] != s}
+    if len(differing) > 1:
+        raise _Untranslatable("the directions differ in more than one member")
+    if differing:
+        return first.merged(others, differing.pop(), wire_type)
+    return first.struct(root, wire_type)
+
+
+def _fits(names: list[str], present: tuple[bool, ...], allowed: Any, required: Any) -> bool:
+    """Whether members ``names``, present or not as ``present`` says, fit one direction."""
+    return all(
+        n in allowed if there else n not in required
+        for n, there in zip(names, present, strict=True)
+    )
+
+
+def _without(node: dict[str, Any], key: str) -> dict[str, Any]:
+    return {k: v for k, v in node.items() if k != key}
+
+
+def _members(node: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """The properties and required names of an object schema that has no other keyword."""
+    _only(node, "type", "properties", "required", "additionalProperties")
+    properties, required = node.get("properties", {}), node.get("required", [])
+    if (
+        node.get("type") != "object"
+        or node.get("additionalProperties") is not False
+        or not isinstance(properties, dict)
+        or not isinstance(required, list)
+        or not set(required) <= set(properties)
+    ):
+        raise _Untranslatable("object")
+    return properties, required
+
+
+Member = tuple[str, bool, Any, Check | None]  # JSON name, required, msgspec type, check
+Fits = tuple[list[str], set[tuple[bool, ...]]]  # deciding names, presences that fit
+
+
+def _define(members: list[Member], tag: str | None, fits: list[Fits]) -> type:
+    """A Struct of ``members``; ``fits``: which members may be present together."""
+    fields: list[tuple[str, Any] | tuple[str, Any, Any]] = []
+    attributes: dict[str, str] = {}  # JSON name → attribute (m0, m1, …: any name is safe)
+    checks: list[tuple[str, Check]] = []
+    for index, (name, required, kind, check) in enumerate(members):
+        attribute = attributes[name] = f"m{index}"
+        if required:
+            fields.append((attribute, kind))
+        else:  # absent: UNSET, which msgspec does not write back
+            fields.append((attribute, Union[kind, msgspec.UnsetType], msgspec.UNSET))  # noqa: UP007
+        if check is not None:
+            checks.append((attribute, check))
+    fits = [([attributes[n] for n in deciding], fitting) for deciding, fitting in fits]
+    namespace = {"__post_init__": _post_init(checks, fits)} if checks or fits else {}
+    try:
+        return msgspec.defstruct(
+            "Message" if tag else "Member",
+            fields,
+            rename={a: n for n, a in attributes.items()},
+            tag=tag,
+            tag_field="type" if tag else None,
+            forbid_unknown_fields=True,
+            kw_only=True,
+            gc=False,  # values hold no cycles
+            namespace=namespace,
+        )
+    except (TypeError, ValueError) as exc:  # a constraint msgspec does not take
+        raise _Untranslatable(str(exc)) from exc
+
+
+def _post_init(checks: list[tuple[str, Check]], fits: list[Fits]) -> Callable[[Any], None]:
+    """Runs the checks msgspec cannot do; a failure sends the line to the exact path.
+
+    Written out as Python source (one ``if`` per member, a remembered value found in its set
+    without a call): this runs for most lines of a log, and a loop over the checks costs twice.
+    """
+    scope: dict[str, Any] = {"UNSET": msgspec.UNSET}
+    body = []
+    for index, (attribute, check) in enumerate(checks):
+        scope[f"check{index}"] = check
+        scope[f"known{index}"] = check.matched if isinstance(check, _Pattern) else frozenset()
+        body += [
+            f"    value = self.{attribute}",
+            f"    if value is not UNSET and value not in known{index} and not check{index}(value):",
+            f"        raise ValueError({attribute!r})",
+        ]
+    for index, (attributes, fitting) in enumerate(fits):
+        scope[f"fitting{index}"] = fitting
+        present = "".join(f"self.{a} is not UNSET, " for a in attributes)
+        body += [
+            f"    if ({present}) not in fitting{index}:",
+            "        raise ValueError('these members fit no direction together')",
+        ]
+    exec("\n".join(["def __post_init__(self):", *body]), scope)
+    post_init: Callable[[Any], None] = scope["__post_init__"]
+    return post_init
+
+
+def _each(check: Check) -> Check:
+    return lambda items: all(map(check, items))
+
+
+def _or_none(check: Check) -> Check:
+    return lambda value: value is None or check(value)
+
+
+def _only(node: dict[str, Any], *allowed: str) -> None:
+    extra = set(node) - set(allowed)
+    if extra:
+        raise _Untranslatable(", ".join(sorted(extra)))
+
+
+def _fits_int64(value: int) -> bool:
+    return -(2**63) <= value < 2**63
+
+
+def _meta(**given: Any) -> msgspec.Meta | None:
+    """Lengths and integer bounds: integers that fit an int64, as msgspec takes them."""
+    present = {k: v for k, v in given.items() if v is not None}
+    for value in present.values():
+        if isinstance(value, bool) or not isinstance(value, int) or not _fits_int64(value):
+            raise _Untranslatable("a bound that is not an int64")
+    return msgspec.Meta(**present) if present else None
+
+
+def _annotated(kind: Any, meta: msgspec.Meta | None) -> Any:
+    return kind if meta is None else Annotated[kind, meta]
