@@ -28,7 +28,6 @@ def definition_schema() -> dict[str, Any]:
 
 
 @cache
-@cache
 def _fast_validator() -> jsonschema_rs.Draft202012Validator:
     return jsonschema_rs.Draft202012Validator(definition_schema())
 

@@ -290,6 +290,10 @@ class Validator:
         self._routes: dict[Choice, dict[str, tuple[_Compiled, ...]]] = {}
         self._fast: dict[Choice, fast.FastPath] = {}
 
+    def __reduce__(self) -> tuple[type[Validator], tuple[sources.Schemas]]:
+        """Pickled as its schemas, compiled again where it is unpickled (a worker process)."""
+        return Validator, (self.schemas,)
+
     @classmethod
     def from_schemas(cls, folder: str | Path) -> Validator:
         """From published bundles (``client.schema.json``, ``server.schema.json``) alone."""
@@ -312,6 +316,12 @@ class Validator:
                         table[wire_type] = (*table.get(wire_type, ()), compiled)
             self._routes[choice] = table
         return self._routes[choice]
+
+    def fast_path(self, choice: Choice) -> fast.FastPath:
+        """The fast path of ``check_lines`` for ``choice``, built on first use."""
+        if choice not in self._fast:
+            self._fast[choice] = fast.build(self.schemas, choice)
+        return self._fast[choice]
 
     def check(self, message: Any, choice: Choice = "any") -> tuple[Rejection, ...]:
         """Why ``message`` is invalid in every direction allowed that has its type; () if valid."""
@@ -365,10 +375,8 @@ class Validator:
         unterminated: bool,
         first: int,
     ) -> Tally:
-        if choice not in self._fast:
-            self._fast[choice] = fast.build(self.schemas, choice)
         tally = Tally(read=len(lines))
-        valid, closely = self._fast[choice].sift(lines)
+        valid, closely = self.fast_path(choice).sift(lines)
         tally.per_type.update(valid)
         findings = tally.findings
         labels: list[str] = []  # each finding's type label, and each of its problems' keyword:

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 from wirebook.validate.engine import Tally, Validator, too_large
 from wirebook.validate.options import Choice
 from wirebook.validate.reader import Batch, Source, batches, read_message, regions
-from wirebook.validate.sources import Schemas
 
 if TYPE_CHECKING:
     from multiprocessing.pool import AsyncResult
@@ -134,11 +133,9 @@ def tasks(sources: Sequence[Source], max_bytes: int) -> Iterator[Task]:
 _WORKER: Checker | None = None
 
 
-def _start_worker(
-    schemas: Schemas, sources: Sequence[Source], choice: Choice, max_bytes: int
-) -> None:
+def _start_worker(checker: Checker) -> None:
     global _WORKER
-    _WORKER = Checker(Validator(schemas), sources, choice, max_bytes)
+    _WORKER = checker
 
 
 def _work(task: Task) -> Outcome:
@@ -163,8 +160,11 @@ def execute(
         return
     import multiprocessing  # imported here: a run in this process alone does without it
 
-    setup = (validator.schemas, sources, choice, max_bytes)
-    with multiprocessing.get_context().Pool(jobs, _start_worker, setup) as pool:
+    # forked workers inherit the checker, its schemas compiled; spawned ones rebuild it from the
+    # schemas (see Validator.__reduce__)
+    validator.fast_path(choice)
+    checker = Checker(validator, sources, choice, max_bytes)
+    with multiprocessing.get_context().Pool(jobs, _start_worker, (checker,)) as pool:
         yield from _in_order(todo, pool.apply_async, 2 * jobs)
 
 
