@@ -24,7 +24,8 @@ one Struct with the members of both, which checks that its members fit at least 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import product
 from typing import Annotated, Any, Literal, Optional, Union
@@ -41,6 +42,7 @@ _ANNOTATIONS = frozenset(
     ("title", "description", "default", "examples", "deprecated", "readOnly", "writeOnly")
 ) | {"$comment", "format"}
 _DRAFT = "https://json-schema.org/draft/2020-12/schema"
+_MAX_NESTING = 64  # levels of a schema translated; deeper ones are recursive, in practice
 _MAX_DECIDING = 8  # members that decide a merged object's direction: 2**8 presences at most
 _REMEMBERED = 4096  # matching values remembered per pattern
 
@@ -160,6 +162,7 @@ class _Translator:
     root: Schema
     patterns: _Patterns
     _resolving: set[str] = field(default_factory=set)
+    _depth: int = 0
 
     def __post_init__(self) -> None:
         if self.root.get("$schema", _DRAFT) != _DRAFT:
@@ -192,9 +195,24 @@ class _Translator:
         finally:
             self._resolving.discard(ref)
 
+    @contextmanager
+    def _deeper(self) -> Iterator[None]:
+        """One level further into a schema; a recursive one (a published bundle may have it)
+        has no end, and no fast path."""
+        if self._depth >= _MAX_NESTING:
+            raise _Untranslatable("nested too deep, or recursive")
+        self._depth += 1
+        try:
+            yield
+        finally:
+            self._depth -= 1
+
     def essence(self, node: Any) -> Any:
         """What a schema asserts, references followed: equal essences, equal schemas."""
-        node = self.resolve(node)
+        with self._deeper():
+            return self._essence(self.resolve(node))
+
+    def _essence(self, node: dict[str, Any]) -> Any:
         found: dict[str, Any] = {}
         for key, value in node.items():
             if key in ("properties", "$defs") and isinstance(value, dict):
@@ -209,17 +227,20 @@ class _Translator:
 
     def value(self, node: Any) -> tuple[Any, Check | None]:
         """The msgspec type of a member's schema, and what is left to check after decoding."""
-        node = self.resolve(node)
+        with self._deeper():
+            return self._value(self.resolve(node))
+
+    def _value(self, node: dict[str, Any]) -> tuple[Any, Check | None]:
         kind = node.get("type")
         if "anyOf" in node:
             _only(node, "anyOf")
             branches = node["anyOf"] if isinstance(node["anyOf"], list) else []
-            if len(branches) != 2 or {"type": "null"} not in map(self.resolve, branches):
+            others = [b for b in branches if self.resolve(b) != {"type": "null"}]
+            if len(branches) != 2 or len(others) != 1:
                 raise _Untranslatable("anyOf")
-            other = next(b for b in branches if self.resolve(b) != {"type": "null"})
-            return self._nullable(other)
+            return self._nullable(others[0])
         if isinstance(kind, list):
-            if "const" in node or "enum" in node or len(kind) != 2 or "null" not in kind:
+            if "const" in node or "enum" in node or len(kind) != 2 or kind.count("null") != 1:
                 raise _Untranslatable("type")
             return self._nullable({**node, "type": next(k for k in kind if k != "null")})
         if "const" in node or "enum" in node:
@@ -426,10 +447,12 @@ def _post_init(checks: list[tuple[str, Check]], fits: list[Fits]) -> Callable[[A
     body = []
     for index, (attribute, check) in enumerate(checks):
         scope[f"check{index}"] = check
-        scope[f"known{index}"] = check.matched if isinstance(check, _Pattern) else frozenset()
+        # a value that matched before is found in its pattern's set, without a call
+        known = f"value not in known{index} and " if isinstance(check, _Pattern) else ""
+        scope[f"known{index}"] = getattr(check, "matched", None)
         body += [
             f"    value = self.{attribute}",
-            f"    if value is not UNSET and value not in known{index} and not check{index}(value):",
+            f"    if value is not UNSET and {known}not check{index}(value):",
             f"        raise ValueError({attribute!r})",
         ]
     for index, (attributes, fitting) in enumerate(fits):
@@ -468,7 +491,10 @@ def _meta(**given: Any) -> msgspec.Meta | None:
     for value in present.values():
         if isinstance(value, bool) or not isinstance(value, int) or not _fits_int64(value):
             raise _Untranslatable("a bound that is not an int64")
-    return msgspec.Meta(**present) if present else None
+    try:
+        return msgspec.Meta(**present) if present else None
+    except (TypeError, ValueError) as exc:  # a negative length, say
+        raise _Untranslatable(str(exc)) from exc
 
 
 def _annotated(kind: Any, meta: msgspec.Meta | None) -> Any:
