@@ -8,7 +8,8 @@ HANDLERS := examples/chat_server/handlers.py
 
 .PHONY: generate test check lint bench clean
 
-$(READY): pyproject.toml
+# pip builds the C part of the validate fast path (generator/wirebook/validate/_sift.c) in place
+$(READY): pyproject.toml generator/wirebook/validate/_sift.c
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
@@ -39,6 +40,7 @@ bench: $(READY)
 clean:
 	rm -rf $(VENV) tests/ajv/node_modules .pytest_cache .mypy_cache .ruff_cache
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+	find generator -name '*.so' -delete
 
 # The chat server demo on the example protocol (examples/chat_server); Ctrl-C stops it.
 .PHONY: demo

@@ -11,10 +11,11 @@ never looser, so a line the fast path takes is valid; every other line goes to t
   (``true`` is not an integer; ``1.0``, which is, is refused here and taken by the exact path);
 - ``pattern``: regress, the reference validator's ECMA-262 engine, in the Struct's
   ``__post_init__``, remembering the values that matched (ids and room names repeat in a log);
-- a repeated key, which msgspec lets win silently: msgspec writes every value back in its
-  shortest text (compact, minimal escapes), so a line is taken only when it is exactly as long
-  as msgspec's writing of it. A repeated key, like a space or a longer escape, makes it longer.
-  Floats are not translated (``1e2`` is shorter than msgspec's ``100.0`` and could hide one).
+- ``type: number`` without bounds: a float, which takes any JSON number (bounds are left to the
+  exact path: an integer beyond 2**53 would be rounded before it is compared);
+- a repeated key, which msgspec lets win silently: ``_sift.c``, which also runs the loop over
+  the lines, compares each object's keys byte for byte, and refuses a line that repeats one
+  (or that has a key with an escape, which it does not compare).
 
 A type that both directions have is taken with ``--direction any`` only when its two schemas
 differ in one object member alone (the payload, in wirebook's protocols): that member becomes
@@ -34,6 +35,7 @@ import msgspec
 import regress
 
 from wirebook import ir
+from wirebook.validate import _sift
 from wirebook.validate.options import Choice
 from wirebook.validate.sources import Schema, Schemas
 
@@ -63,37 +65,8 @@ class FastPath:
 
     def sift(self, lines: Sequence[bytes]) -> tuple[Counter[str], list[int]]:
         """The valid lines the fast path takes, counted per type, and the indexes of the others."""
-        decode = self.decode
-        values: list[Any] = []
-        taken = values.append
-        others: list[int] = []
-        for index, raw in enumerate(lines):
-            try:
-                taken(decode(raw))
-            except (ValueError, RecursionError):  # not taken: malformed, invalid, deep, ours
-                others.append(index)
-        # every line as long as msgspec's own (shortest) writing of it: no repeated key (see
-        # above). Asked of all the lines at once, then, if some line is longer, of each.
-        written = len(msgspec.json.encode(values)) - len(values) - 1  # no [ , ]
-        if written != sum(map(len, lines)) - sum(len(lines[i]) for i in others):
-            values, others = self._one_by_one(lines, values, others)
-        counts = Counter({self.types[kind]: n for kind, n in Counter(map(type, values)).items()})
-        return counts, others
-
-    @staticmethod
-    def _one_by_one(
-        lines: Sequence[bytes], values: list[Any], others: list[int]
-    ) -> tuple[list[Any], list[int]]:
-        encode = msgspec.json.encode
-        refused = set(others)
-        taken = (i for i in range(len(lines)) if i not in refused)
-        kept = []
-        for index, value in zip(taken, values, strict=True):
-            if len(encode(value)) == len(lines[index]):
-                kept.append(value)
-            else:
-                refused.add(index)
-        return kept, sorted(refused)
+        kinds, others = _sift.sift(self.decode, lines)
+        return Counter({self.types[kind]: n for kind, n in Counter(kinds).items()}), others
 
 
 def build(schemas: Schemas, choice: Choice) -> FastPath:
@@ -262,6 +235,9 @@ class _Translator:
                 lt=node.get("exclusiveMaximum"),
             )
             return _annotated(int, bounds), None
+        if kind == "number":
+            _only(node, "type")
+            return float, None
         if kind in ("boolean", "null"):
             _only(node, "type")
             return (bool if kind == "boolean" else None), None

@@ -1,0 +1,195 @@
+/* The inner loop of the fast path of `wirebook validate` (see fast.py), in C.
+
+   sift(decode, lines) calls decode(line) for each line; it returns the types of the values of
+   the lines that decode and repeat no key in any object, and the indexes of the other lines.
+   decode raising ValueError or RecursionError refuses a line; any other exception propagates.
+
+   A repeated key is what msgspec lets pass (the last value wins) and JSON Schema must not see:
+   readers disagree on which value counts. repeats() scans a text that msgspec has accepted as
+   JSON and compares each object's keys byte for byte, which is exact for keys without an escape
+   (UTF-8, checked by msgspec, writes a string one way only). A key with an escape, an object
+   of more keys or a text nested deeper than it keeps track of is "unsure": the line is refused,
+   and the exact path, which reads every key, decides. */
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <string.h>
+
+#define MAX_DEPTH 64 /* nesting kept track of */
+#define MAX_KEYS 256 /* keys of the objects open at one time */
+
+typedef struct {
+    const char *start;
+    Py_ssize_t size;
+} Key;
+
+/* 1: some object repeats a key, or the text is beyond what is kept track of; 0: none does. */
+static int
+repeats(const char *text, Py_ssize_t size)
+{
+    Key keys[MAX_KEYS];
+    int first_key[MAX_DEPTH]; /* per open container: index of its first key in keys */
+    char is_object[MAX_DEPTH];
+    int depth = 0, count = 0, expect_key = 0;
+    Py_ssize_t i = 0;
+    while (i < size) {
+        char c = text[i];
+        if (c == '"') {
+            Py_ssize_t start = ++i;
+            /* most strings have no escape: two memchr() find their end */
+            const char *quote = memchr(text + i, '"', size - i);
+            if (quote == NULL) {
+                return 1; /* no closing quote: not JSON that msgspec accepted */
+            }
+            int escaped = memchr(text + i, '\\', quote - (text + i)) != NULL;
+            if (escaped) {
+                while (i < size && text[i] != '"') {
+                    if (text[i] == '\\') {
+                        i++; /* the escaped character, a quote or a backslash among them */
+                    }
+                    i++;
+                }
+                if (i >= size) {
+                    return 1;
+                }
+            }
+            else {
+                i = quote - text;
+            }
+            if (expect_key) {
+                Py_ssize_t length = i - start;
+                if (escaped || count >= MAX_KEYS) {
+                    return 1;
+                }
+                for (int k = first_key[depth - 1]; k < count; k++) {
+                    if (keys[k].size == length && memcmp(keys[k].start, text + start, length) == 0) {
+                        return 1;
+                    }
+                }
+                keys[count].start = text + start;
+                keys[count].size = length;
+                count++;
+                expect_key = 0;
+            }
+            i++; /* the closing quote */
+            continue;
+        }
+        if (c == '{' || c == '[') {
+            if (depth >= MAX_DEPTH) {
+                return 1;
+            }
+            first_key[depth] = count;
+            is_object[depth] = (c == '{');
+            depth++;
+            expect_key = (c == '{');
+        }
+        else if (c == '}' || c == ']') {
+            if (depth == 0) {
+                return 1;
+            }
+            depth--;
+            count = first_key[depth]; /* the closed object's keys are done with */
+            expect_key = 0;
+        }
+        else if (c == ',') {
+            expect_key = depth > 0 && is_object[depth - 1];
+        }
+        i++;
+    }
+    return 0;
+}
+
+static PyObject *
+sift(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "sift(decode, lines) takes 2 arguments");
+        return NULL;
+    }
+    PyObject *decode = args[0];
+    PyObject *lines = PySequence_Fast(args[1], "lines must be a sequence of bytes");
+    if (lines == NULL) {
+        return NULL;
+    }
+    PyObject *kinds = PyList_New(0);
+    PyObject *refused = PyList_New(0);
+    if (kinds == NULL || refused == NULL) {
+        goto failed;
+    }
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(lines);
+    PyObject **items = PySequence_Fast_ITEMS(lines);
+    for (Py_ssize_t index = 0; index < n; index++) {
+        PyObject *line = items[index];
+        if (!PyBytes_Check(line)) {
+            PyErr_SetString(PyExc_TypeError, "lines must be a sequence of bytes");
+            goto failed;
+        }
+        PyObject *value = PyObject_CallOneArg(decode, line);
+        if (value == NULL) {
+            if (!PyErr_ExceptionMatches(PyExc_ValueError)
+                && !PyErr_ExceptionMatches(PyExc_RecursionError)) {
+                goto failed;
+            }
+            PyErr_Clear();
+        }
+        else if (!repeats(PyBytes_AS_STRING(line), PyBytes_GET_SIZE(line))) {
+            /* the value's type is all that is kept: the value goes while still in the cache */
+            int appended = PyList_Append(kinds, (PyObject *)Py_TYPE(value));
+            Py_DECREF(value);
+            if (appended < 0) {
+                goto failed;
+            }
+            continue;
+        }
+        else {
+            Py_DECREF(value);
+        }
+        PyObject *number = PyLong_FromSsize_t(index);
+        if (number == NULL || PyList_Append(refused, number) < 0) {
+            Py_XDECREF(number);
+            goto failed;
+        }
+        Py_DECREF(number);
+    }
+    Py_DECREF(lines);
+    return Py_BuildValue("(NN)", kinds, refused);
+
+failed:
+    Py_DECREF(lines);
+    Py_XDECREF(kinds);
+    Py_XDECREF(refused);
+    return NULL;
+}
+
+static PyObject *
+has_repeated_key(PyObject *Py_UNUSED(module), PyObject *text)
+{
+    if (!PyBytes_Check(text)) {
+        PyErr_SetString(PyExc_TypeError, "has_repeated_key() takes bytes");
+        return NULL;
+    }
+    return PyBool_FromLong(repeats(PyBytes_AS_STRING(text), PyBytes_GET_SIZE(text)));
+}
+
+static PyMethodDef methods[] = {
+    {"sift", (PyCFunction)(void (*)(void))sift, METH_FASTCALL,
+     "sift(decode, lines) -> (types of the values taken, indexes of the lines refused)"},
+    {"has_repeated_key", has_repeated_key, METH_O,
+     "has_repeated_key(text) -> whether some object of the JSON text repeats a key "
+     "(or has a key that is not compared: one with an escape; or is nested too deep)"},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    .m_base = PyModuleDef_HEAD_INIT,
+    .m_name = "_sift",
+    .m_doc = "The inner loop of the fast path of `wirebook validate`.",
+    .m_size = -1,
+    .m_methods = methods,
+};
+
+PyMODINIT_FUNC
+PyInit__sift(void)
+{
+    return PyModule_Create(&module);
+}
