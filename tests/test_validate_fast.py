@@ -2,24 +2,32 @@
 
 A line the fast path takes is counted valid and never looked at again, so every test here holds
 it to one promise, judged by the reference validator (python-jsonschema, ECMA-262 patterns): a
-line taken is valid in a direction that the choice allows. Besides: the fast path is really used
-(every compact example is taken); texts that msgspec would read loosely (a repeated key, spaces,
-longer escapes, 1.0 for an integer) are left to the exact path, whose verdicts stay the
-reference's; whatever has no exact msgspec counterpart (floats, uniqueItems, oneOf, not, bounds
-beyond 64 bits, directions whose payloads differ in a shared member) is listed as untranslated
-and never taken; and hostile lines are refused without an exception.
+line taken is valid in a direction that the choice allows. And to a second, where the fast path
+makes it (Setup.promised): a valid line is taken, whatever its whitespace, the escapes inside
+its string values or its floats for a ``number``, unless (a) a key is written with an escape,
+(b) an integer is written with a fraction or an exponent (``1.0``, ``1e0``), (c) its type is
+untranslated, or (d) it nests deeper than the C scanner (validate/_sift.c) keeps track of.
+Besides: a repeated key is never taken, and the exact path reports it; whatever has no exact
+msgspec counterpart (bounds on numbers, uniqueItems, oneOf, not, bounds beyond 64 bits,
+directions whose payloads differ in a shared member) is listed as untranslated and never taken;
+the scanner agrees with a Python reference on random texts; and hostile lines are refused
+without an exception.
 """
 
 from __future__ import annotations
 
 import copy
 import json
+import random
+import re
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from functools import cache
 from itertools import product
-from typing import Any
+from typing import Any, NoReturn
 
+import msgspec
 import orjson
 import pytest
 from test_validate_conformance import NUMBERS, PATTERNS, STRINGS, compact
@@ -27,8 +35,9 @@ from wire_corpus import REFERENCE, SCHEMA_DIR, VALID, ValidCase, mutants
 from wirebook import ir
 from wirebook.problems import pointer
 from wirebook.reference import ReferenceValidator
-from wirebook.validate import fast
+from wirebook.validate import _sift, fast
 from wirebook.validate.engine import Validator
+from wirebook.validate.fast import FastPath
 from wirebook.validate.options import CHOICES, Choice
 from wirebook.validate.sources import Schema, Schemas, from_published
 
@@ -38,6 +47,8 @@ FAST = {choice: fast.build(SCHEMAS, choice) for choice in CHOICES}
 MUTANTS = {case.id: [m.message for m in mutants(case)] for case in VALID}
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 MISSING = object()  # a member that a message does not have
+MAX_DEPTH = 64  # containers nested that _sift.c keeps track of
+MAX_KEYS = 256  # keys of the objects open at one time that it keeps track of
 
 
 def case_id(case: ValidCase) -> str:
@@ -53,21 +64,13 @@ def line(message: Any) -> bytes:
     return compact(message).encode("utf-8")
 
 
-def holds_float(value: Any) -> bool:
-    if isinstance(value, dict):
-        return any(holds_float(v) for v in value.values())
-    if isinstance(value, list):
-        return any(holds_float(v) for v in value)
-    return isinstance(value, float)
-
-
-def taken(path: fast.FastPath, lines: Sequence[bytes]) -> set[int]:
+def taken(path: FastPath, lines: Sequence[bytes]) -> set[int]:
     """The indexes of the lines the fast path takes; asked all at once and one line at a time,
     with the same answer, and counted once each."""
     counts, others = path.sift(lines)
     found = set(range(len(lines))) - set(others)
     assert sorted(others) == others and sum(counts.values()) == len(found)
-    alone = {i for i, text in enumerate(lines) if not path.sift([text])[1]}
+    alone = {i for i, text in enumerate(lines) if not _sift.sift(path.decode, [text])[1]}
     assert alone == found, "a line is taken alone but not among others, or the other way round"
     return found
 
@@ -75,6 +78,112 @@ def taken(path: fast.FastPath, lines: Sequence[bytes]) -> set[int]:
 def invalid_lines(engine: Validator, choice: Choice, lines: Sequence[bytes]) -> set[int]:
     """The lines the whole engine (fast path, then exact path) finds invalid."""
     return {f.line for f in engine.check_lines(lines, choice).findings}
+
+
+def problems_by_line(engine: Validator, choice: Choice, lines: Sequence[bytes]) -> dict[int, Any]:
+    """Line → the (pointer, keyword) of its problems, as the engine reports them."""
+    findings = engine.check_lines(lines, choice).findings
+    return {
+        f.line: {(p.pointer, p.keyword) for r in f.rejections for p in r.problems} for f in findings
+    }
+
+
+# --- what a JSON text is, read independently of _sift.c ---------------------------------------
+
+
+class Pairs(list[tuple[str, Any]]):
+    """An object's members in the order of the text, repeated ones included."""
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What decides whether _sift.c can compare a text's keys."""
+
+    repeated: bool  # some object repeats a key (after escapes are read)
+    escaped_key: bool  # some key is written with a backslash
+    depth: int  # containers nested
+    keys_open: int  # most keys of the objects open at one time, as the text is read
+
+    @property
+    def followed(self) -> bool:
+        """Within what _sift.c keeps track of, and no key that it does not compare."""
+        return not self.escaped_key and self.depth <= MAX_DEPTH and self.keys_open <= MAX_KEYS
+
+
+# every string of a JSON text, in order (nothing else in JSON has a quote); a key has a colon
+_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"(\s*:)?', re.DOTALL)
+
+
+@cache
+def shape(text: bytes) -> Shape:
+    """The shape of a JSON text, read by the standard library (which must accept it)."""
+    value = json.loads(text, object_pairs_hook=Pairs)
+    keys = (m[0] for m in _STRING.finditer(text) if m[1] is not None) if b"\\" in text else ()
+    escaped = any(b"\\" in key for key in keys)
+    return Shape(_repeats(value), escaped, _depth(value), _keys_open(value))
+
+
+def _repeats(value: Any) -> bool:
+    if isinstance(value, Pairs):
+        names = [name for name, _ in value]
+        return len(set(names)) < len(names) or any(_repeats(v) for _, v in value)
+    return isinstance(value, list) and any(_repeats(v) for v in value)
+
+
+def _depth(value: Any) -> int:
+    if isinstance(value, Pairs):
+        return 1 + max((_depth(v) for _, v in value), default=0)
+    if isinstance(value, list):
+        return 1 + max((_depth(v) for v in value), default=0)
+    return 0
+
+
+def _keys_open(value: Any, above: int = 0) -> int:
+    """``above``: keys of the enclosing objects, read so far."""
+    if isinstance(value, Pairs):
+        return max((_keys_open(v, above + i) for i, (_, v) in enumerate(value, 1)), default=above)
+    if isinstance(value, list):
+        return max((_keys_open(v, above) for v in value), default=above)
+    return above
+
+
+def _target(root: Schema, ref: str) -> Any:
+    node: Any = root
+    for token in ref.removeprefix("#/").split("/"):
+        node = node[token.replace("~1", "/").replace("~0", "~")]
+    return node
+
+
+def _wants_integer(node: dict[str, Any]) -> bool:
+    """An ``integer`` schema, or an ``enum``/``const`` of integers (msgspec: int Literals)."""
+    kind = node.get("type")
+    values = [node["const"]] if "const" in node else node.get("enum", [])
+    integers = all(isinstance(v, int) and not isinstance(v, bool) for v in values)
+    return (
+        kind == "integer"
+        or (isinstance(kind, list) and "integer" in kind)
+        or (bool(values) and integers)
+    )
+
+
+def integer_as_float(root: Schema, node: Any, value: Any) -> bool:
+    """Whether ``value`` (valid against ``node``, a part of ``root``) has a number written with a
+    fraction or an exponent (a float, as json.loads reads it) where an integer is asked for."""
+    if not isinstance(node, dict):
+        return False
+    parts = [*node.get("allOf", []), *node.get("anyOf", [])]
+    if isinstance(node.get("$ref"), str):
+        parts.append(_target(root, node["$ref"]))
+    if any(integer_as_float(root, part, value) for part in parts):
+        return True
+    if isinstance(value, float):
+        return _wants_integer(node)
+    if isinstance(value, dict):
+        properties = node.get("properties", {})
+        return any(integer_as_float(root, properties.get(k), v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(integer_as_float(root, node.get("items"), v) for v in value)
+    return False
 
 
 class Setup:
@@ -85,7 +194,7 @@ class Setup:
         self.engine = Validator(schemas)
         self.reference = reference or ReferenceValidator(schemas)
 
-    def fast(self, choice: Choice) -> fast.FastPath:
+    def fast(self, choice: Choice) -> FastPath:
         return fast.build(self.schemas, choice)
 
     def valid(self, choice: Choice, message: Any) -> bool:
@@ -97,6 +206,27 @@ class Setup:
         found = self.reference.validate(direction, message)
         return [f"{direction}: {p.pointer} {p.keyword}: {p.message}" for p in found]
 
+    def promised(self, path: FastPath, choice: Choice, text: bytes) -> bool:
+        """Whether the fast path promises to take ``text``, a valid line: yes, unless (a) a key
+        is written with an escape, (b) an integer is written with a fraction or an exponent,
+        (c) its type is untranslated, (d) it nests deeper than 64 levels or has more than 256
+        keys open at once (or repeats a key, which the engine reports)."""
+        message = json.loads(text)
+        kind = message["type"]
+        roots = [
+            self.schemas[d][kind] for d in directions(choice) if kind in self.schemas.get(d, {})
+        ]
+        found = shape(text)
+        return (
+            found.followed
+            and not found.repeated
+            and not any(integer_as_float(root, root, message) for root in roots)
+            and kind not in path.untranslated
+        )
+
+
+EXAMPLE = Setup(SCHEMAS, REFERENCE)
+
 
 def assert_exact(
     setup: Setup,
@@ -105,10 +235,10 @@ def assert_exact(
     lines: Sequence[bytes] | None = None,
     valid: Sequence[bool] | None = None,
 ) -> set[int]:
-    """Sound: a line taken is valid. Complete: with compact text, every valid message of a
-    translated type that holds no float is taken. Exact: the engine's verdicts are the
-    reference's. ``lines``: other texts of ``messages`` (no completeness asked of them);
-    ``valid``: the reference's verdicts, if known."""
+    """Sound: a line taken is valid. Complete: every valid line that the fast path promises to
+    take (Setup.promised) is taken, and no other. Exact: the engine's verdicts are the
+    reference's. ``lines``: the texts of ``messages`` (compact if not given); ``valid``: the
+    reference's verdicts, if known."""
     texts = [line(m) for m in messages] if lines is None else lines
     if valid is None:
         valid = [setup.valid(choice, m) for m in messages]
@@ -121,18 +251,11 @@ def assert_exact(
         if not valid[i]
     ]
     assert unsound == [], f"the fast path ({choice}) takes invalid lines"
-    if lines is None:
-        missed = [
-            texts[i]
-            for i, m in enumerate(messages)
-            if valid[i]
-            and i not in got
-            and not holds_float(m)
-            and m["type"] not in path.untranslated
-        ]
-        assert missed == [], (
-            f"the fast path ({choice}) leaves valid compact lines to the exact path"
-        )
+    promised = {i for i, ok in enumerate(valid) if ok and setup.promised(path, choice, texts[i])}
+    missed = [texts[i] for i in sorted(promised - got)]
+    assert missed == [], f"the fast path ({choice}) leaves valid lines to the exact path"
+    unpromised = [texts[i] for i in sorted(got - promised)]
+    assert unpromised == [], f"the fast path ({choice}) takes lines it does not promise to"
     assert path.sift(texts)[0] == Counter(messages[i]["type"] for i in got)
     wrong = invalid_lines(setup.engine, choice, texts) ^ {i for i, ok in enumerate(valid) if not ok}
     assert [texts[i] for i in sorted(wrong)] == [], f"the engine ({choice}) disagrees"
@@ -167,6 +290,12 @@ def test_all_the_examples_at_once_take_the_fast_path() -> None:
 
 
 CORPUS = [m for case in VALID for m in (case.wire, *MUTANTS[case.id])]
+# the corpus written three ways: the example protocol's keys are ASCII, so only values change
+FORMS: dict[str, Callable[[Any], bytes]] = {
+    "compact": line,
+    "compact, ASCII-escaped": lambda m: json.dumps(m, separators=(",", ":")).encode("ascii"),
+    "json.dumps, with spaces": lambda m: json.dumps(m).encode("ascii"),
+}
 
 
 @cache
@@ -175,16 +304,19 @@ def corpus_verdicts(direction: ir.Direction) -> list[bool]:
 
 
 @pytest.mark.parametrize("choice", CHOICES)
-def test_the_mutant_corpus_is_taken_only_when_valid(choice: Choice) -> None:
-    messages = CORPUS
+def test_the_mutant_corpus_is_taken_exactly_when_valid_and_promised(choice: Choice) -> None:
     valid = [any(v) for v in zip(*map(corpus_verdicts, directions(choice)), strict=True)]
-    setup = Setup(SCHEMAS, REFERENCE)
-    got = assert_exact(setup, choice, messages, valid=valid)
-    assert len(got) > 100  # mostly invalid by design, yet hundreds of lines are taken
-    # the same messages with every non-ASCII character escaped: longer than msgspec writes them
-    escaped = [json.dumps(m, separators=(",", ":")).encode("ascii") for m in messages]
-    got_escaped = assert_exact(setup, choice, messages, escaped, valid)
-    assert {i for i in got_escaped if escaped[i] != line(messages[i])} == set()
+    got = {
+        form: assert_exact(EXAMPLE, choice, CORPUS, [write(m) for m in CORPUS], valid)
+        for form, write in FORMS.items()
+    }
+    assert len(got["compact"]) > 100  # mostly invalid by design, yet hundreds of lines are taken
+    # neither spaces nor escapes in values change what is taken
+    assert got["compact"] == got["compact, ASCII-escaped"] == got["json.dumps, with spaces"]
+    escaped = FORMS["compact, ASCII-escaped"]
+    assert any(escaped(CORPUS[i]) != line(CORPUS[i]) for i in got["compact"])  # escapes are tried
+    # valid yet not taken: the integers written as floats (1.0 for v, say), in every form
+    assert any(valid) and {i for i, ok in enumerate(valid) if ok} - got["compact"]
 
 
 # --- repeated keys -------------------------------------------------------------------------------
@@ -220,21 +352,26 @@ def alternative(case: ValidCase, message: dict[str, Any], path: tuple[str, ...])
     return []
 
 
-def object_text(pairs: Sequence[tuple[str, bytes]]) -> bytes:
-    return b"{" + b",".join(orjson.dumps(name) + b":" + text for name, text in pairs) + b"}"
+def object_text(pairs: Sequence[tuple[str, bytes]], gap: bytes = b"") -> bytes:
+    """An object of these members; ``gap``: whitespace around every token."""
+    members = [gap + orjson.dumps(name) + gap + b":" + gap + text + gap for name, text in pairs]
+    return b"{" + b",".join(members) + b"}"
+
+
+GAPS = {"": b"", ", spaced": b" \t "}
 
 
 def repeated_keys(case: ValidCase) -> Iterator[tuple[str, str, bytes]]:
     """(what, the repeated key's pointer, text): ``case``'s example (with a ``ref``) with one
     member repeated, at the top level and in the payload, with its own value and another
-    valid one, placed first and last."""
+    valid one, placed first and last, in compact text and with whitespace around the keys."""
     message = {**case.wire, "ref": case.wire.get("ref", "r-1")}
 
     def variants(
-        members: dict[str, Any], path: tuple[str, ...], wrap: Callable[[bytes], bytes]
+        members: dict[str, Any], path: tuple[str, ...], wrap: Callable[[bytes, bytes], bytes]
     ) -> Iterator[tuple[str, str, bytes]]:
         pairs = [(name, line(value)) for name, value in members.items()]
-        for name, value in members.items():
+        for (spaced, gap), (name, value) in product(GAPS.items(), members.items()):
             at = pointer((*path, name))
             values = [("its own value", value)]
             values += [
@@ -242,16 +379,17 @@ def repeated_keys(case: ValidCase) -> Iterator[tuple[str, str, bytes]]:
             ]
             for what, again in values:
                 extra = (name, line(again))
-                yield f"{at} again, {what}, first", at, wrap(object_text([extra, *pairs]))
-                yield f"{at} again, {what}, last", at, wrap(object_text([*pairs, extra]))
+                first, last = object_text([extra, *pairs], gap), object_text([*pairs, extra], gap)
+                yield f"{at} again, {what}, first{spaced}", at, wrap(first, gap)
+                yield f"{at} again, {what}, last{spaced}", at, wrap(last, gap)
 
-    yield from variants(message, (), lambda text: text)
+    yield from variants(message, (), lambda text, gap: text)
     payload = message.get("payload")
     if isinstance(payload, dict) and payload:
         outer = [(name, line(value)) for name, value in message.items()]
 
-        def in_payload(text: bytes) -> bytes:
-            return object_text([(n, text if n == "payload" else t) for n, t in outer])
+        def in_payload(text: bytes, gap: bytes) -> bytes:
+            return object_text([(n, text if n == "payload" else t) for n, t in outer], gap)
 
         yield from variants(payload, ("payload",), in_payload)
 
@@ -260,6 +398,7 @@ def repeated_keys(case: ValidCase) -> Iterator[tuple[str, str, bytes]]:
 def test_a_repeated_key_is_never_taken(case: ValidCase) -> None:
     variants = list(repeated_keys(case))
     assert any("another valid value" in what for what, _, _ in variants)
+    assert any(b" \t " in text for _, _, text in variants)
     direction = case.message.direction
     for _, _, text in variants:  # whichever value counts, the message is valid: only the
         assert REFERENCE.validate(direction, json.loads(text)) == []  # repetition is wrong
@@ -268,41 +407,86 @@ def test_a_repeated_key_is_never_taken(case: ValidCase) -> None:
     expected = {2 * i + 1: {(at, "duplicateKey")} for i, (_, at, _) in enumerate(variants)}
     for choice in (direction, "any"):
         assert taken(FAST[choice], lines) == set(range(0, len(lines), 2)), choice
-        findings = ENGINE.check_lines(lines, choice).findings
-        got = {
-            f.line: {(p.pointer, p.keyword) for r in f.rejections for p in r.problems}
-            for f in findings
-        }
-        assert got == expected, choice
+        assert problems_by_line(ENGINE, choice, lines) == expected, choice
 
 
 # --- valid text that is not msgspec's own writing ----------------------------------------------
 
 
-def longer_texts(message: dict[str, Any]) -> Iterator[tuple[str, bytes]]:
-    """Valid texts of ``message`` (or of it with a ``ref`` or ``v``) longer than msgspec's."""
+def escaped_first(name: str) -> str:
+    """``name`` with its first character written as a \\u escape."""
+    return f"\\u{ord(name[0]):04x}{name[1:]}"
+
+
+def texts_taken(message: dict[str, Any]) -> Iterator[tuple[str, bytes]]:
+    """Valid texts of ``message`` (or of it with a ``ref``) that msgspec writes otherwise, all
+    taken: whitespace, and escapes inside string values."""
     text = compact(message)
     kind = message["type"]
     yield "spaces after : and ,", json.dumps(message, ensure_ascii=False).encode()
-    escaped = f'"type":"\\u{ord(kind[0]):04x}{kind[1:]}"'
-    yield "\\u0070-style escape in the type", text.replace(f'"type":"{kind}"', escaped).encode()
-    yield "\\u0074-style escape in a key", text.replace('"type":', '"\\u0074ype":').encode()
+    spaced = json.dumps(message, separators=(" ,\t", "\t: "))
+    yield "spaces and tabs around every token", f" \t{spaced}\t ".encode()
+    escaped = f'"type":"{escaped_first(kind)}"'
+    yield "a \\u escape in the type's value", text.replace(f'"type":"{kind}"', escaped).encode()
     yield "\\u00e9 for é", compact({**message, "ref": "é"}).replace("é", "\\u00e9").encode()
     yield "\\/ for /", compact({**message, "ref": "a/b"}).replace("a/b", "a\\/b").encode()
+    quote = compact({**message, "ref": '"'})
+    yield "\\u0022 for a quote", quote.replace('"ref":"\\""', '"ref":"\\u0022"').encode()
+    yield "quotes and backslashes", line({**message, "ref": 'a"b\\c\\"{"x":1,"x":2}'})
+    yield "ASCII-escaped é and 😀", json.dumps({**message, "ref": "é😀"}).encode()
     yield "a trailing space", text.encode() + b" "
+    yield "a trailing tab", text.encode() + b"\t"
+    yield "a trailing \\r", text.encode() + b"\r"
     yield "a leading tab", b"\t" + text.encode()
+
+
+def texts_not_taken(message: dict[str, Any]) -> Iterator[tuple[str, bytes]]:
+    """Valid texts of ``message`` (or of it with a ``v``) that the exact path must decide: a key
+    with an escape, an integer written as a float."""
+    text = compact(message)
+    yield "\\u0074 in the type key", text.replace('"type":', '"\\u0074ype":').encode()
+    payload = message.get("payload")
+    if isinstance(payload, dict):
+        yield "\\u006c in the payload key", text.replace('"payload":', '"pay\\u006coad":').encode()
+    if isinstance(payload, dict) and payload:
+        name = next(iter(payload))
+        escaped = text.replace(f'"payload":{{"{name}":', f'"payload":{{"{escaped_first(name)}":')
+        yield "an escape in a key of the payload", escaped.encode()
     yield '"v":1.0', line({**message, "v": 1.0})
-    yield '"v":1e0', compact({**message, "v": 1}).replace('"v":1', '"v":1e0').encode()
+    with_v = compact({**message, "v": 1})
+    yield '"v":1e0', with_v.replace('"v":1', '"v":1e0').encode()
+    yield '"v":10E-1', with_v.replace('"v":1', '"v":10E-1').encode()
 
 
 @pytest.mark.parametrize("case", VALID, ids=case_id)
-def test_valid_text_that_msgspec_writes_shorter_is_left_to_the_exact_path(case: ValidCase) -> None:
-    texts = list(longer_texts(case.wire))
-    lines = [text for _, text in texts]
-    for what, text in texts:
+def test_valid_text_with_whitespace_or_escaped_values_is_taken(case: ValidCase) -> None:
+    texts = dict(texts_taken(case.wire))
+    lines = list(texts.values())
+    for what, text in texts.items():
         assert REFERENCE.validate(case.message.direction, json.loads(text)) == [], what
     for choice in (case.message.direction, "any"):
-        assert taken(FAST[choice], lines) == set(), choice
+        assert all(EXAMPLE.promised(FAST[choice], choice, text) for text in lines)
+        got = taken(FAST[choice], lines)
+        missed = [what for i, what in enumerate(texts) if i not in got]
+        assert missed == [], choice
+        assert FAST[choice].sift(lines) == (Counter({case.message.type: len(lines)}), [])
+        tally = ENGINE.check_lines(lines, choice)
+        assert tally.findings == [] and tally.per_type == {case.message.type: len(lines)}
+
+
+@pytest.mark.parametrize("case", VALID, ids=case_id)
+def test_valid_text_with_escaped_keys_or_float_integers_is_left_to_the_exact_path(
+    case: ValidCase,
+) -> None:
+    texts = dict(texts_not_taken(case.wire))
+    lines = list(texts.values())
+    for what, text in texts.items():
+        assert REFERENCE.validate(case.message.direction, json.loads(text)) == [], what
+    for choice in (case.message.direction, "any"):
+        assert not any(EXAMPLE.promised(FAST[choice], choice, text) for text in lines)
+        got = taken(FAST[choice], lines)
+        wrongly = [what for i, what in enumerate(texts) if i in got]
+        assert wrongly == [], choice
         tally = ENGINE.check_lines(lines, choice)
         assert tally.findings == [] and tally.per_type == {case.message.type: len(lines)}
 
@@ -311,29 +495,42 @@ ROOM = '{"type":"room_update",%s"payload":{"room_id":"general","users":%s}}'
 
 
 @pytest.mark.parametrize(
-    ("text", "valid"),
+    ("text", "verdict"),
     [
-        (ROOM % ("", "5.0"), True),
-        (ROOM % ("", "5e0"), True),
-        (ROOM % ("", "50E-1"), True),
-        (ROOM % ("", "-0"), True),
-        (ROOM % ("", "0.0"), True),
-        (ROOM % ('"v":1.0,', "5"), True),
-        (ROOM % ("", "true"), False),
-        (ROOM % ("", "false"), False),
-        (ROOM % ("", "5.5"), False),
-        (ROOM % ("", "-1.0"), False),
-        (ROOM % ('"v":true,', "5"), False),
-        (ROOM % ('"v":2.0,', "5"), False),
+        (ROOM % ("", "5"), "taken"),
+        (ROOM % ("", "-0"), "taken"),  # msgspec reads 0, as JSON Schema does
+        (ROOM % ('"v":1,', "0"), "taken"),
+        (ROOM % ("", "5.0"), "valid"),
+        (ROOM % ("", "5e0"), "valid"),
+        (ROOM % ("", "50E-1"), "valid"),
+        (ROOM % ("", "0.0"), "valid"),
+        (ROOM % ("", "-0.0"), "valid"),
+        (ROOM % ('"v":1.0,', "5"), "valid"),
+        (ROOM % ('"v":1e0,', "5"), "valid"),
+        (ROOM % ("", "true"), "invalid"),
+        (ROOM % ("", "false"), "invalid"),
+        (ROOM % ("", "5.5"), "invalid"),
+        (ROOM % ("", "-1.0"), "invalid"),
+        (ROOM % ("", "-1"), "invalid"),
+        (ROOM % ("", '"5"'), "invalid"),
+        (ROOM % ('"v":true,', "5"), "invalid"),
+        (ROOM % ('"v":2.0,', "5"), "invalid"),
+        (ROOM % ('"v":-0,', "5"), "invalid"),
     ],
-    ids=lambda v: v.split("room_update", 1)[-1] if isinstance(v, str) else str(v),
+    ids=lambda v: v.split("room_update", 1)[-1] if v.startswith("{") else v,
 )
-def test_an_integer_written_otherwise_is_judged_by_the_exact_path(text: str, valid: bool) -> None:
+def test_an_integer_written_otherwise_is_taken_only_when_msgspec_reads_it_exactly(
+    text: str, verdict: str
+) -> None:
+    """``taken``: valid, and taken; ``valid``: valid, and judged by the exact path (msgspec's int
+    refuses a float); ``invalid``: refused by both."""
     raw = text.encode()
-    assert (REFERENCE.validate("server", json.loads(text)) == []) == valid
+    assert (REFERENCE.validate("server", json.loads(text)) == []) == (verdict != "invalid")
     for choice in ("server", "any"):
-        assert taken(FAST[choice], [raw]) == set()  # 1.0, -0: longer than msgspec writes them
-        assert invalid_lines(ENGINE, choice, [raw]) == (set() if valid else {0})
+        assert taken(FAST[choice], [raw]) == ({0} if verdict == "taken" else set())
+        if verdict != "invalid":
+            assert EXAMPLE.promised(FAST[choice], choice, raw) == (verdict == "taken")
+        assert invalid_lines(ENGINE, choice, [raw]) == ({0} if verdict == "invalid" else set())
 
 
 # --- schemas written to probe the translation --------------------------------------------------
@@ -483,6 +680,15 @@ TRANSLATED = {
         "additionalProperties": False,
     },
     "nullable enum": {"anyOf": [{"enum": ["ab", "abc"]}, {"type": "null"}]},
+    "number": {"type": "number"},
+    "number, annotated": {"type": "number", "description": "any JSON number"},
+    "nullable number": {"type": ["number", "null"]},
+    "array of numbers": {"type": "array", "items": {"type": "number"}},
+    "object with a number": {
+        "type": "object",
+        "properties": {"a": {"type": "number"}, "b": {"type": "integer"}},
+        "additionalProperties": False,
+    },
 }
 
 
@@ -493,15 +699,51 @@ def test_a_translated_field_is_taken_exactly_when_valid(field: dict[str, Any]) -
     assert assert_exact(setup, "client", probes(VALUES))  # something is valid
 
 
+# every number of the conformance tests, and others written as only text can write them
+NUMBER_TEXTS = [
+    *(compact(n) for n in NUMBERS),
+    "1e2",
+    "-0.0",
+    "-0",
+    "1E+2",
+    "2.5e-3",
+    "123456789012345678901234567890",
+    "true",
+    '"1"',
+    "null",
+    "[1]",
+]
+
+
+@pytest.mark.parametrize("field", [{"type": "number"}, {"$ref": "#/$defs/Number"}], ids=json.dumps)
+def test_a_number_is_taken_exactly_when_valid(field: dict[str, Any]) -> None:
+    setup = probe(field, {"Number": {"type": "number", "title": "any number"}})
+    lines = [b'{"type":"probe","x":%s}' % text.encode() for text in NUMBER_TEXTS]
+    messages = [json.loads(text) for text in lines]
+    for choice in ("client", "any"):
+        assert setup.fast(choice).untranslated == ()
+        got = assert_exact(setup, choice, messages, lines)
+        expected = {i for i, m in enumerate(messages) if setup.valid(choice, m)}
+        assert got == expected
+        not_numbers = {"true", '"1"', "null", "[1]"}
+        assert {NUMBER_TEXTS[i] for i in range(len(lines)) if i not in got} == not_numbers
+
+
 UNTRANSLATED = {
     "integer <= 2**64": {"type": "integer", "maximum": 2**64},
     "integer >= int64 min - 1": {"type": "integer", "minimum": -(2**63) - 1},
     "integer, a float bound": {"type": "integer", "minimum": 0.5},
     "integer, a bound written 10.0": {"type": "integer", "maximum": 10.0},
-    "number": {"type": "number"},
     "number with integer bounds": {"type": "number", "minimum": 0, "maximum": 10},
-    "nullable number": {"type": ["number", "null"]},
-    "array of numbers": {"type": "array", "items": {"type": "number"}},
+    "number, minimum": {"type": "number", "minimum": 0},
+    "number, exclusiveMaximum": {"type": "number", "exclusiveMaximum": 1.5},
+    "number, multipleOf": {"type": "number", "multipleOf": 0.5},
+    "nullable number, maximum": {"type": ["number", "null"], "maximum": 1},
+    "array of numbers, exclusiveMinimum": {
+        "type": "array",
+        "items": {"type": "number", "exclusiveMinimum": 0},
+    },
+    "integer, multipleOf": {"type": "integer", "multipleOf": 2},
     "array without items": {"type": "array"},
     "uniqueItems": {"type": "array", "items": {"type": "integer"}, "uniqueItems": True},
     "oneOf": {"oneOf": [{"type": "string"}, {"type": "integer"}]},
@@ -560,6 +802,36 @@ def test_an_odd_but_valid_schema_does_not_break_the_fast_path(
     values = [*VALUES, {"n": 1, "next": {"n": 2}}, {"next": {"next": {"m": 1}}}]
     for choice in ("client", "any"):
         assert_exact(setup, choice, probes(values))
+
+
+ITEM = {
+    "type": "object",
+    "properties": {"a": {"type": "integer"}, "b": {"type": "string"}, "x": {"type": "boolean"}},
+    "additionalProperties": False,
+}
+NESTED = '{"type":"probe","x":[%s]}'
+# text → the pointer of the repeated key, or None: valid, and taken
+NESTED_TEXTS: dict[str, str | None] = {
+    NESTED % '{"a":1},{"a":2,"b":"s"}': None,  # the same key in sibling objects
+    NESTED % '{"x":true,"a":1}': None,  # a key of the outer object, in an inner one
+    NESTED % r'{"b":"\\"},{"b":"{\"a\":1,\"a\":2}"}': None,  # keys in a value are not keys
+    NESTED % '{"a":1,"b":"s","a":1}': "/x/0/a",
+    NESTED % '{"a":1},{"b":"s","a":2,"b":"s"}': "/x/1/b",
+    NESTED % r'{"a":1},{"a":1},{"b":"\\"},{"x":true,"x":true}': "/x/3/x",
+    NESTED % ' { "a" : 1 ,\t"a"\t: 1 } ': "/x/0/a",
+    '{"type":"probe","x":[{"a":1},{}], "x" :[]}': "/x",
+}
+
+
+def test_a_repeated_key_in_an_object_within_an_array_is_never_taken() -> None:
+    setup = probe({"type": "array", "items": ITEM})
+    lines = [text.encode() for text in NESTED_TEXTS]
+    for text in NESTED_TEXTS:
+        assert setup.valid("client", json.loads(text)), text  # whichever value counts
+    expected = {i: {(at, "duplicateKey")} for i, at in enumerate(NESTED_TEXTS.values()) if at}
+    for choice in ("client", "any"):
+        assert taken(setup.fast(choice), lines) == set(range(len(lines))) - set(expected)
+        assert problems_by_line(setup.engine, choice, lines) == expected
 
 
 # --- a type of both directions ----------------------------------------------------------------
@@ -699,6 +971,9 @@ HOSTILE = {
     "a type that is not a string": b'{"type":1}',
     "no type": b'{"payload":{}}',
     "a type repeated": b'{"type":"ping","type":"pong"}',
+    "a type repeated, once escaped": b'{"type":"ping","\\u0074ype":"ping"}',
+    "a type repeated, spaced": b'{ "type" : "ping" ,\t"type":"ping"}',
+    "a ref repeated, after 65 arrays": b'{"ref":"r","x":%s,"ref":"r"}' % (b"[" * 65 + b"]" * 65),
 }
 
 
@@ -710,3 +985,193 @@ def test_a_hostile_line_is_refused_without_an_exception(text: bytes) -> None:
         fitting = {i for i, d in ((0, "client"), (2, "server")) if d in directions(choice)}
         assert taken(FAST[choice], lines) == fitting
         assert invalid_lines(ENGINE, choice, lines) == {0, 1, 2} - fitting
+
+
+# --- the C part: _sift.has_repeated_key and _sift.sift ---------------------------------------
+
+KEYS = [b'"a"', b'"b"', b'"type"', b'""', b'"\xc3\xa9"', b'"{"', b'":"', b'"]"', b'"a,b"']
+ESCAPED_KEYS = [rb'"\u0061"', rb'"q\""', rb'"\\"', rb'"a\/"', rb'"\ud83d\ude00"']
+SCALARS = [
+    b"1",
+    b"-0",
+    b"1.5e3",
+    b"true",
+    b"null",
+    rb'"x\"y"',
+    rb'"\\"',
+    rb'"\\\""',
+    rb'"{\"a\":1,\"a\":2}"',
+    b'"]"',
+    b'"}"',
+    b'"\\u0022"',
+    b'"\xc3\xa9"',
+    b'","',
+]
+GAP_BYTES = [b"", b"", b"", b" ", b"\t", b"\n", b"\r\n", b"  "]
+
+
+def random_json(rng: random.Random, depth: int = 0) -> bytes:
+    """A JSON text of objects (keys from a few, so that repeats happen), arrays and scalars
+    (strings with quotes, backslashes and brackets), with whitespace between tokens."""
+
+    def gap() -> bytes:
+        return rng.choice(GAP_BYTES)
+
+    roll = rng.random()
+    if depth < 6 and roll < 0.4:
+        keys = [rng.choice(ESCAPED_KEYS if rng.random() < 0.08 else KEYS) for _ in range(4)]
+        members = [
+            gap() + key + gap() + b":" + random_json(rng, depth + 1)
+            for key in keys[: rng.randint(0, 4)]
+        ]
+        return gap() + b"{" + b",".join(members) + gap() + b"}" + gap()
+    if depth < 6 and roll < 0.6:
+        items = [random_json(rng, depth + 1) for _ in range(rng.randint(0, 3))]
+        return gap() + b"[" + b",".join(items) + gap() + b"]" + gap()
+    return gap() + rng.choice(SCALARS) + gap()
+
+
+def nested(text: bytes, levels: int, rng: random.Random) -> bytes:
+    """``text`` within ``levels`` arrays and objects."""
+    for _ in range(levels):
+        text = b'{"k":' + text + b"}" if rng.random() < 0.5 else b"[" + text + b"]"
+    return text
+
+
+def test_has_repeated_key_agrees_with_a_python_reference() -> None:
+    rng = random.Random(20261125)
+    texts = [random_json(rng) for _ in range(800)]
+    texts += [nested(random_json(rng), rng.randint(58, 70), rng) for _ in range(100)]
+    seen: Counter[str] = Counter()
+    for text in texts:
+        found = shape(text)  # also: the standard library accepts it
+        got = _sift.has_repeated_key(text)
+        if found.repeated:
+            assert got, text
+            seen["repeated"] += 1
+        elif found.followed:
+            assert not got, text
+            seen["clean"] += 1
+        else:
+            seen["escaped key" if found.escaped_key else "too deep"] += 1
+    # each case is met often enough to matter (and nested keys past the first level)
+    assert min(seen.values()) >= 20 and len(seen) == 4, seen
+    assert sum(shape(t).depth > 2 and not _sift.has_repeated_key(t) for t in texts) >= 20
+
+
+def many_keys(count: int) -> bytes:
+    return b"{" + b",".join(b'"k%d":%d' % (i, i) for i in range(count)) + b"}"
+
+
+@pytest.mark.parametrize(
+    ("text", "unsure"),
+    [
+        (b"[" * 64 + b"]" * 64, False),
+        (b"[" * 65 + b"]" * 65, True),
+        (b'{"k":' * 63 + b"[]" + b"}" * 63, False),
+        (b'{"k":' * 64 + b"[]" + b"}" * 64, True),
+        (many_keys(256), False),
+        (many_keys(257), True),
+        (b'{"a":' + many_keys(255) + b"}", False),  # 256 keys open at once
+        (b'{"a":' + many_keys(256) + b"}", True),
+        (b'{"a":' + many_keys(255) + b',"b":' + many_keys(254) + b"}", False),  # a, b, 254
+        (b'{"a":' + many_keys(255) + b',"b":' + many_keys(255) + b"}", True),
+        (b"[" + many_keys(200) + b"," + many_keys(200) + b"]", False),
+        (b'{"a":1,"b":{"a":1}}', False),
+        (b'{"a":1,"b":[{"a":1}],"c":{"b":2}}', False),
+        (b'{"a":{"b":1},"b":1}', False),
+        (b'{"a":{"b":1},"a":1}', True),
+        (b'{"a":[1,{"b":1}],"a":1}', True),
+        (b'{"ab":1,"a":1,"b":1}', False),
+        (b'{"a":"\\"","b":"\\\\","c":1}', False),
+        (b'{"a\\"":1}', True),  # an escaped key is not compared
+        (b'{"\\u0061":1,"b":1}', True),
+        (b'[{"a":1},{"a":1}]', False),
+        (b'{"\xc3\xa9":1,"e\xcc\x81":1}', False),  # two ways to write é: two keys to JSON
+    ],
+    ids=lambda v: (
+        (v[:24] + b"..." + v[-8:] if len(v) > 40 else v).decode("utf-8", "replace")
+        if isinstance(v, bytes)
+        else str(v)
+    ),
+)
+def test_has_repeated_key_at_its_limits(text: bytes, unsure: bool) -> None:
+    found = shape(text)
+    assert (found.repeated or not found.followed) is unsure  # the Python reference agrees
+    assert _sift.has_repeated_key(text) is unsure
+
+
+def test_has_repeated_key_takes_any_bytes() -> None:
+    rng = random.Random(7)
+    alphabet = b'{}[]",:\\ a\x00\xff'
+    texts = [bytes(rng.choices(alphabet, k=rng.randint(0, 40))) for _ in range(2000)]
+    texts += [rng.randbytes(rng.randint(0, 64)) for _ in range(500)]
+    texts += [t[:cut] for t in (random_json(rng) for _ in range(50)) for cut in range(len(t))]
+    texts += [b"}" * 70, b"]" * 3 + b"[" * 70, b'"' * 5, b"\\", b'"\\', b'{"a\\']
+    assert {type(_sift.has_repeated_key(t)) for t in texts} == {bool}
+    assert _sift.has_repeated_key(b"") is False
+    with pytest.raises(TypeError):
+        _sift.has_repeated_key(_not_bytes("{}"))
+
+
+def _not_bytes(value: Any) -> Any:
+    """``value``, typed for a call that is meant to refuse it."""
+    return value
+
+
+def _raises(error: BaseException) -> Callable[[bytes], NoReturn]:
+    def decode(raw: bytes) -> NoReturn:
+        raise error
+
+    return decode
+
+
+def test_sift_keeps_the_types_of_the_lines_that_decode_and_repeat_no_key() -> None:
+    lines = [b'{"a":1}', b'{"a":1,"a":2}', b"nope", b"[1]", b'{"\\u0061":1}', b" 2 ", b'"a"']
+    assert _sift.sift(json.loads, lines) == ([dict, list, int, str], [1, 2, 4])
+    assert _sift.sift(json.loads, tuple(lines)) == ([dict, list, int, str], [1, 2, 4])
+    assert _sift.sift(json.loads, []) == ([], [])
+
+
+@pytest.mark.parametrize(
+    "error",
+    [ValueError("x"), RecursionError(), msgspec.DecodeError("x"), msgspec.ValidationError("x")],
+    ids=lambda e: type(e).__name__,
+)
+def test_sift_refuses_a_line_whose_decode_raises_a_value_error(error: BaseException) -> None:
+    assert _sift.sift(_raises(error), [b"1", b"{}"]) == ([], [0, 1])
+
+
+@pytest.mark.parametrize(
+    "error", [KeyError("x"), TypeError("x"), KeyboardInterrupt()], ids=lambda e: type(e).__name__
+)
+def test_sift_lets_any_other_exception_of_decode_through(error: BaseException) -> None:
+    calls: list[bytes] = []
+
+    def decode(raw: bytes) -> Any:
+        calls.append(raw)
+        if raw == b"2":
+            raise error
+        return json.loads(raw)
+
+    with pytest.raises(type(error)):
+        _sift.sift(decode, [b"1", b"2", b"3"])
+    assert calls == [b"1", b"2"]  # and stops there
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [[b"1", "1"], [bytearray(b"1")], [memoryview(b"1")], [None], 5],
+    ids=["a str", "a bytearray", "a memoryview", "None", "not a sequence"],
+)
+def test_sift_refuses_what_is_not_a_sequence_of_bytes(lines: Any) -> None:
+    with pytest.raises(TypeError):
+        _sift.sift(json.loads, lines)
+
+
+def test_sift_takes_two_arguments() -> None:
+    sift: Any = _sift.sift
+    with pytest.raises(TypeError):
+        sift(json.loads)
+    with pytest.raises(TypeError):
+        sift(json.loads, [], [])
