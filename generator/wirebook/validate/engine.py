@@ -1,9 +1,11 @@
 """The validator: orjson to parse, one compiled jsonschema-rs validator per (direction, type).
 
 A message is routed on ``type`` first, so its errors are those of its own schema, never the
-"not valid under any of the given schemas" of a ``oneOf``. The valid path only asks
+"not valid under any of the given schemas" of a ``oneOf``. A valid message only asks
 ``is_valid``; an invalid message is asked again for every error, which are translated into the
-reference validator's ``Problem`` (same pointer, keyword and words).
+reference validator's ``Problem`` (same pointer, keyword and words). ``check_lines``, the loop of
+``wirebook validate``, first lets the fast path (fast.py) take the lines it can, which are valid,
+and looks at the others here.
 """
 
 from __future__ import annotations
