@@ -1,15 +1,17 @@
 /* The inner loop of the fast path of `wirebook validate` (see fast.py), in C.
 
    sift(decode, lines) calls decode(line) for each line; it returns the types of the values of
-   the lines that decode and repeat no key in any object, and the indexes of the other lines.
-   decode raising ValueError or RecursionError refuses a line; any other exception propagates.
+   the lines that decode and are not suspect, and the indexes of the other lines. decode raising
+   ValueError or RecursionError refuses a line; any other exception propagates.
 
-   A repeated key is what msgspec lets pass (the last value wins) and JSON Schema must not see:
-   readers disagree on which value counts. repeats() scans a text that msgspec has accepted as
-   JSON and compares each object's keys byte for byte, which is exact for keys without an escape
-   (UTF-8, checked by msgspec, writes a string one way only). A key with an escape, an object
-   of more keys or a text nested deeper than it keeps track of is "unsure": the line is refused,
-   and the exact path, which reads every key, decides. */
+   suspect(text) says whether a JSON text may be read otherwise by msgspec or orjson than by
+   JSON Schema's reader. Above all: an object that repeats a key, which both let pass (the last
+   value wins) and JSON Schema must not see, as readers disagree on which value counts. The keys
+   of each object are compared byte for byte, which is exact for keys without an escape (UTF-8,
+   checked by the parser, writes a string one way only). Suspect as well, as not looked at
+   closely here: a key with an escape, more keys open at once or deeper nesting than is kept
+   track of, and a number of 19 digits or more (orjson reads an integer beyond 64 bits as a
+   float). A suspect line goes to the exact path, which reads it with Python's own parser. */
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -23,14 +25,16 @@ typedef struct {
     Py_ssize_t size;
 } Key;
 
-/* 1: some object repeats a key, or the text is beyond what is kept track of; 0: none does. */
+#define MAX_DIGITS 19 /* a longer number may be an integer beyond 64 bits */
+
+/* 1: some object repeats a key, or the text is beyond what is looked at closely; 0: neither. */
 static int
-repeats(const char *text, Py_ssize_t size)
+suspect(const char *text, Py_ssize_t size)
 {
     Key keys[MAX_KEYS];
     int first_key[MAX_DEPTH]; /* per open container: index of its first key in keys */
     char is_object[MAX_DEPTH];
-    int depth = 0, count = 0, expect_key = 0;
+    int depth = 0, count = 0, expect_key = 0, digits = 0;
     Py_ssize_t i = 0;
     while (i < size) {
         char c = text[i];
@@ -72,8 +76,17 @@ repeats(const char *text, Py_ssize_t size)
                 expect_key = 0;
             }
             i++; /* the closing quote */
+            digits = 0;
             continue;
         }
+        if (c >= '0' && c <= '9') {
+            if (++digits >= MAX_DIGITS) {
+                return 1;
+            }
+            i++;
+            continue;
+        }
+        digits = 0;
         if (c == '{' || c == '[') {
             if (depth >= MAX_DEPTH) {
                 return 1;
@@ -132,7 +145,7 @@ sift(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
             }
             PyErr_Clear();
         }
-        else if (!repeats(PyBytes_AS_STRING(line), PyBytes_GET_SIZE(line))) {
+        else if (!suspect(PyBytes_AS_STRING(line), PyBytes_GET_SIZE(line))) {
             /* the value's type is all that is kept: the value goes while still in the cache */
             int appended = PyList_Append(kinds, (PyObject *)Py_TYPE(value));
             Py_DECREF(value);
@@ -162,21 +175,22 @@ failed:
 }
 
 static PyObject *
-has_repeated_key(PyObject *Py_UNUSED(module), PyObject *text)
+suspect_text(PyObject *Py_UNUSED(module), PyObject *text)
 {
     if (!PyBytes_Check(text)) {
-        PyErr_SetString(PyExc_TypeError, "has_repeated_key() takes bytes");
+        PyErr_SetString(PyExc_TypeError, "suspect() takes bytes");
         return NULL;
     }
-    return PyBool_FromLong(repeats(PyBytes_AS_STRING(text), PyBytes_GET_SIZE(text)));
+    return PyBool_FromLong(suspect(PyBytes_AS_STRING(text), PyBytes_GET_SIZE(text)));
 }
 
 static PyMethodDef methods[] = {
     {"sift", (PyCFunction)(void (*)(void))sift, METH_FASTCALL,
      "sift(decode, lines) -> (types of the values taken, indexes of the lines refused)"},
-    {"has_repeated_key", has_repeated_key, METH_O,
-     "has_repeated_key(text) -> whether some object of the JSON text repeats a key "
-     "(or has a key that is not compared: one with an escape; or is nested too deep)"},
+    {"suspect", suspect_text, METH_O,
+     "suspect(text) -> whether some object of the JSON text repeats a key, or the text has what "
+     "is not looked at closely: a key with an escape, nesting over 64 levels, over 256 keys open "
+     "at once, a number of 19 digits or more"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -1,10 +1,10 @@
 """Strict, exact JSON for wire messages, and a clear word for every way a text is not one.
 
 orjson parses fast but lets a repeated key win silently and reads integers beyond 64 bits as
-floats. A message that orjson writes back byte for byte has neither (a dropped member or a
-rounded integer would change the text), so only the other texts, a few in practice, take the
-exact path through the standard library: there a repeated key is an error and integers keep
-every digit, so JSON Schema sees the number that was sent.
+floats. A text that ``_sift.suspect`` clears has neither (it compares each object's keys and
+looks for long numbers), so only the other texts, a few in practice, take the exact path through
+the standard library: there a repeated key is an error and integers keep every digit, so JSON
+Schema sees the number that was sent.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Any
 import orjson
 
 from wirebook.problems import Problem, pointer
+from wirebook.validate._sift import suspect
 
 BOM = b"\xef\xbb\xbf"
 # The deepest nesting that every part reads, writes and reports on: orjson writes no deeper
@@ -103,11 +104,13 @@ def parse(raw: bytes, truncated: bool = False) -> tuple[Any, list[Problem]]:
         if "infinity" in str(exc):  # maybe an integer, too long for a float, not for JSON
             return parse_exact(raw)
         return None, [failure(raw, exc, truncated)]
+    if not suspect(raw):  # no repeated key, no long number, nesting within 64 levels
+        return message, []
     try:
-        canonical = orjson.dumps(message) == raw
-    except TypeError:  # all that orjson fails to write back of what it read: deep nesting
+        orjson.dumps(message)
+    except TypeError:  # what orjson fails to write back of what it read: deep nesting
         return None, [too_deep()]
-    return (message, []) if canonical else parse_exact(raw)
+    return parse_exact(raw)
 
 
 def too_deep() -> Problem:
