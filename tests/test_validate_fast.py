@@ -1195,3 +1195,116 @@ def test_sift_takes_two_arguments() -> None:
         sift(json.loads)
     with pytest.raises(TypeError):
         sift(json.loads, [], [])
+
+
+# --- found in review: each was a line the fast path took and the reference refused --------------
+
+
+def sift_taken(setup: Setup, choice: Choice, lines: Sequence[bytes]) -> set[int]:
+    """The lines the fast path takes; and the engine's verdicts are the reference's."""
+    _, others = setup.fast(choice).sift(lines)
+    messages = [json.loads(text) for text in lines]
+    invalid = {i for i, m in enumerate(messages) if not setup.valid(choice, m)}
+    assert invalid_lines(setup.engine, choice, lines) == invalid
+    return set(range(len(lines))) - set(others)
+
+
+def test_a_line_without_its_type_is_not_taken_when_one_type_is_translated() -> None:
+    setup = probe({"type": "string"})  # one message type: msgspec would not check a lone tag
+    lines = [b'{"x":"a"}', b'{"type":"probe","x":"a"}', b'{"type":"other","x":"a"}']
+    for choice in ("client", "any"):
+        assert sift_taken(setup, choice, lines) == {1}
+
+
+def test_one_and_true_are_not_the_same_schema_for_both_directions() -> None:
+    def side(x: Any, member: str) -> Schema:
+        return {
+            "$schema": DRAFT,
+            "type": "object",
+            "properties": {
+                "type": {"const": "probe"},
+                "v": {"const": x},
+                "payload": {"$ref": "#/$defs/P"},
+            },
+            "required": ["type", "payload"],
+            "additionalProperties": False,
+            "$defs": {
+                "P": {
+                    "type": "object",
+                    "properties": {"x": {"const": x}, member: {"type": "string"}},
+                    "required": ["x", member],
+                    "additionalProperties": False,
+                }
+            },
+        }
+
+    setup = Setup({"client": {"probe": side(1, "a")}, "server": {"probe": side(True, "b")}})
+    assert setup.fast("any").untranslated == ("probe",)  # they differ in two members
+    lines = [
+        b'{"type":"probe","payload":{"x":1,"b":"s"}}',
+        b'{"type":"probe","v":1,"payload":{"x":1,"a":"s"}}',
+        b'{"type":"probe","v":true,"payload":{"x":true,"b":"s"}}',
+    ]
+    assert sift_taken(setup, "any", lines) == set()
+    assert sift_taken(setup, "client", lines) == {1}
+    assert setup.fast("server").untranslated == ("probe",)  # a boolean const: not translated
+    assert sift_taken(setup, "server", lines) == set()
+
+
+def test_a_percent_encoded_reference_is_not_translated() -> None:
+    setup = probe({"$ref": "#/$defs/a%20b"}, {"a b": {"type": "integer"}, "a%20b": WORD})
+    assert setup.fast("client").untranslated == ("probe",)
+    assert (
+        sift_taken(setup, "client", [b'{"type":"probe","x":"ab"}', b'{"type":"probe","x":1}'])
+        == set()
+    )
+
+
+def test_a_base_or_anchor_below_the_root_is_not_translated() -> None:
+    nested: dict[str, Any] = {
+        "$id": "https://example.com/other",
+        "$defs": {"B": {"type": "integer"}},
+        "properties": {"x": {"$ref": "#/$defs/B"}},
+    }
+    cases: list[tuple[dict[str, Any], dict[str, Any]]] = [
+        ({"B": {"type": "string"}, "A": nested}, {"$ref": "#/$defs/A/properties/x"}),
+        ({"A": {"$anchor": "a", "type": "string"}}, {"$ref": "#/$defs/A"}),
+    ]
+    for defs, field in cases:
+        setup = probe(field, defs)
+        assert setup.fast("client").untranslated == ("probe",)
+        sift_taken(setup, "client", [b'{"type":"probe","x":"s"}', b'{"type":"probe","x":1}'])
+
+
+def test_shared_definitions_are_translated_once() -> None:
+    # each level refers to the next twice: read along every path, 2**40 visits
+    defs: dict[str, Any] = {
+        f"L{i}": {
+            "type": "object",
+            "properties": {n: {"$ref": f"#/$defs/L{i + 1}"} for n in ("a", "b")},
+            "additionalProperties": False,
+        }
+        for i in range(40)
+    }
+    defs["L40"] = {"type": "integer"}
+    setup = probe({"$ref": "#/$defs/L0"}, defs)
+    assert setup.fast("client").untranslated == ()
+    assert sift_taken(setup, "client", [b'{"type":"probe","x":{"a":{"b":{}}}}']) == {0}
+
+
+def test_sift_loops_over_its_own_copy_of_the_lines() -> None:
+    lines = [b'{"a":1}', b'{"a":2}', b'{"a":3}']
+
+    def decode(text: bytes) -> Any:
+        lines.clear()  # a decode that changes the list it is given must not break the loop
+        return json.loads(text)
+
+    kinds, refused = _sift.sift(decode, lines)
+    assert (kinds, refused) == ([dict, dict, dict], [])
+
+
+def test_long_matching_values_are_not_remembered() -> None:
+    matches = fast._Patterns().matcher("^a+$")
+    assert all(matches("a" * n) for n in (1, 256, 257, 100_000))
+    assert not matches("b")
+    assert {len(v) for v in matches.matched} == {1, 256}  # a log's ids, not its long texts

@@ -120,7 +120,8 @@ sift(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
         return NULL;
     }
     PyObject *decode = args[0];
-    PyObject *lines = PySequence_Fast(args[1], "lines must be a sequence of bytes");
+    /* a tuple of its own: decode may run Python code, which must not change what is looped over */
+    PyObject *lines = PySequence_Tuple(args[1]);
     if (lines == NULL) {
         return NULL;
     }
@@ -129,10 +130,9 @@ sift(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
     if (kinds == NULL || refused == NULL) {
         goto failed;
     }
-    Py_ssize_t n = PySequence_Fast_GET_SIZE(lines);
-    PyObject **items = PySequence_Fast_ITEMS(lines);
+    Py_ssize_t n = PyTuple_GET_SIZE(lines);
     for (Py_ssize_t index = 0; index < n; index++) {
-        PyObject *line = items[index];
+        PyObject *line = PyTuple_GET_ITEM(lines, index);
         if (!PyBytes_Check(line)) {
             PyErr_SetString(PyExc_TypeError, "lines must be a sequence of bytes");
             goto failed;
@@ -146,7 +146,8 @@ sift(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
             PyErr_Clear();
         }
         else if (!suspect(PyBytes_AS_STRING(line), PyBytes_GET_SIZE(line))) {
-            /* the value's type is all that is kept: the value goes while still in the cache */
+            /* only the value's type is kept (to count the lines per message type): freed now,
+               the value's memory is used again for the next line's */
             int appended = PyList_Append(kinds, (PyObject *)Py_TYPE(value));
             Py_DECREF(value);
             if (appended < 0) {

@@ -6,16 +6,21 @@ line, with no dict built and no second pass. A translation may be stricter than 
 never looser, so a line the fast path takes is valid; every other line goes to the exact path
 (engine.py), which decides and explains. What makes "taken ⇒ valid" hold:
 
-- types, required and unknown members (``additionalProperties: false``), string lengths in code
-  points, ``enum`` and ``const``, integer bounds: msgspec's own checks, with JSON Schema's meaning
-  (``true`` is not an integer; ``1.0``, which is, is refused here and taken by the exact path);
+- ``type`` (a tag: the union always has two Structs at least, as msgspec checks the tag of a
+  union's members only), types, required and unknown members (``additionalProperties: false``),
+  string lengths in code points, ``enum`` and ``const``, integer bounds: msgspec's own checks,
+  with JSON Schema's meaning (``true`` is not an integer; ``1.0``, which is, is refused here and
+  taken by the exact path);
 - ``pattern``: regress, the reference validator's ECMA-262 engine, in the Struct's
   ``__post_init__``, remembering the values that matched (ids and room names repeat in a log);
 - ``type: number`` without bounds: a float, which takes any JSON number (bounds are left to the
   exact path: an integer beyond 2**53 would be rounded before it is compared);
 - a repeated key, which msgspec lets win silently: ``_sift.c``, which also runs the loop over
-  the lines, compares each object's keys byte for byte, and refuses a line that repeats one
-  (or that has a key with an escape, which it does not compare).
+  the lines, compares each object's keys byte for byte, and refuses a line that repeats one,
+  as well as what it does not look at closely (a key with an escape, nesting over 64 levels,
+  over 256 keys open at once, a number of 19 digits or more);
+- ``$ref`` is followed within the message schema only: a schema with an ``$id`` or an anchor
+  below its root, or a percent-encoded reference, is not translated.
 
 A type that both directions have is taken with ``--direction any`` only when its two schemas
 differ in one object member alone (the payload, in wirebook's protocols): that member becomes
@@ -24,6 +29,7 @@ one Struct with the members of both, which checks that its members fit at least 
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -44,9 +50,14 @@ _ANNOTATIONS = frozenset(
     ("title", "description", "default", "examples", "deprecated", "readOnly", "writeOnly")
 ) | {"$comment", "format"}
 _DRAFT = "https://json-schema.org/draft/2020-12/schema"
+# what changes where a `$ref` leads, below a message schema's root
+_SCOPES = frozenset(
+    ("$id", "$anchor", "$dynamicAnchor", "$dynamicRef", "$recursiveAnchor", "$recursiveRef")
+)
 _MAX_NESTING = 64  # levels of a schema translated; deeper ones are recursive, in practice
 _MAX_DECIDING = 8  # members that decide a merged object's direction: 2**8 presences at most
-_REMEMBERED = 4096  # matching values remembered per pattern
+_REMEMBERED = 4096  # matching values remembered per pattern (ids, names: short ones)
+_REMEMBERED_LENGTH = 256
 
 Check = Callable[[Any], bool]  # a decoded value → does it meet what msgspec cannot check?
 
@@ -87,12 +98,31 @@ def build(schemas: Schemas, choice: Choice) -> FastPath:
             untranslated.append(wire_type)
     if not structs:
         return FastPath(_refuse, {}, tuple(untranslated))
-    union: Any = Union[tuple(structs)]  # noqa: UP007
-    return FastPath(msgspec.json.Decoder(union).decode, structs, tuple(untranslated))
+    # a union of two at least: msgspec checks the tag of a union's Structs, not of a Struct alone
+    union: Any = Union[(*structs, _NEVER)]
+    try:
+        decode = msgspec.json.Decoder(union).decode
+    except (TypeError, ValueError):  # not met: every Struct is one that msgspec took
+        return FastPath(_refuse, {}, tuple(by_type))
+    return FastPath(decode, structs, tuple(untranslated))
 
 
-def _refuse(raw: bytes) -> Any:
-    raise ValueError("no message type has a fast path")
+def _refuse(raw: Any) -> Any:
+    raise ValueError("not taken by the fast path")
+
+
+# A member of every union, which takes no line (its tag is no message type, and if it were...)
+_NEVER = msgspec.defstruct(
+    "Never", [], tag="\x00no message type", tag_field="type", namespace={"__post_init__": _refuse}
+)
+
+
+def _has_key(value: Any, keys: frozenset[str]) -> bool:
+    """Whether some object in ``value`` (a schema: values of `const` and the like included) has
+    one of ``keys``."""
+    if isinstance(value, dict):
+        return not keys.isdisjoint(value) or any(_has_key(v, keys) for v in value.values())
+    return isinstance(value, list) and any(_has_key(v, keys) for v in value)
 
 
 class _Patterns:
@@ -122,9 +152,10 @@ class _Pattern:
             return True
         if self.regex.find(value) is None:
             return False
-        if len(self.matched) >= _REMEMBERED:
-            self.matched.clear()
-        self.matched.add(value)
+        if len(value) <= _REMEMBERED_LENGTH:
+            if len(self.matched) >= _REMEMBERED:
+                self.matched.clear()
+            self.matched.add(value)
         return True
 
 
@@ -135,20 +166,25 @@ class _Translator:
     root: Schema
     patterns: _Patterns
     _resolving: set[str] = field(default_factory=set)
+    _resolved: dict[str, dict[str, Any]] = field(default_factory=dict)  # $ref → its schema
+    # a schema (kept, so that its id is its own) → what it gave: shared $defs are read once
+    _values: dict[int, tuple[Any, tuple[Any, Check | None]]] = field(default_factory=dict)
+    _essences: dict[int, tuple[Any, Any]] = field(default_factory=dict)
     _depth: int = 0
 
     def __post_init__(self) -> None:
         if self.root.get("$schema", _DRAFT) != _DRAFT:
             raise _Untranslatable("$schema")
+        # `$ref`s are followed within the root alone: no other base, anchor or dynamic scope
+        if _has_key({k: v for k, v in self.root.items() if k != "$id"}, _SCOPES):
+            raise _Untranslatable("an $id or anchor below the root")
 
     def resolve(self, node: Any) -> dict[str, Any]:
         """``node`` with its ``$ref`` (and an ``allOf`` of one, as published) followed."""
         if not isinstance(node, dict):
             raise _Untranslatable("a boolean schema")
         rest = {k: v for k, v in node.items() if k not in _ANNOTATIONS}
-        if "$id" in rest and node is not self.root:
-            raise _Untranslatable("$id")
-        rest.pop("$id", None), rest.pop("$schema", None), rest.pop("$defs", None)
+        rest.pop("$id", None), rest.pop("$schema", None), rest.pop("$defs", None)  # the root's
         if list(rest) == ["allOf"] and isinstance(rest["allOf"], list) and len(rest["allOf"]) == 1:
             return self.resolve(rest["allOf"][0])
         if "$ref" not in rest:
@@ -156,17 +192,21 @@ class _Translator:
         ref = rest.pop("$ref")
         if rest or not isinstance(ref, str) or not ref.startswith("#/") or ref in self._resolving:
             raise _Untranslatable("$ref")
-        target: Any = self.root
-        for token in ref[2:].split("/"):
-            token = token.replace("~1", "/").replace("~0", "~")
-            if not isinstance(target, dict) or token not in target:
-                raise _Untranslatable("$ref")
-            target = target[token]
-        self._resolving.add(ref)
-        try:
-            return self.resolve(target)
-        finally:
-            self._resolving.discard(ref)
+        if "%" in ref:  # percent-encoded, which the reference decodes
+            raise _Untranslatable("$ref")
+        if ref not in self._resolved:
+            target: Any = self.root
+            for token in ref[2:].split("/"):
+                token = token.replace("~1", "/").replace("~0", "~")
+                if not isinstance(target, dict) or token not in target:
+                    raise _Untranslatable("$ref")
+                target = target[token]
+            self._resolving.add(ref)
+            try:
+                self._resolved[ref] = self.resolve(target)
+            finally:
+                self._resolving.discard(ref)
+        return self._resolved[ref]
 
     @contextmanager
     def _deeper(self) -> Iterator[None]:
@@ -183,12 +223,16 @@ class _Translator:
     def essence(self, node: Any) -> Any:
         """What a schema asserts, references followed: equal essences, equal schemas."""
         with self._deeper():
-            return self._essence(self.resolve(node))
+            resolved = self.resolve(node)
+            known = self._essences.get(id(resolved))
+            if known is None or known[0] is not resolved:
+                known = self._essences[id(resolved)] = (resolved, self._essence(resolved))
+            return known[1]
 
     def _essence(self, node: dict[str, Any]) -> Any:
         found: dict[str, Any] = {}
         for key, value in node.items():
-            if key in ("properties", "$defs") and isinstance(value, dict):
+            if key == "properties" and isinstance(value, dict):
                 found[key] = {k: self.essence(v) for k, v in value.items()}
             elif key in ("items", "additionalProperties") and isinstance(value, dict):
                 found[key] = self.essence(value)
@@ -201,7 +245,11 @@ class _Translator:
     def value(self, node: Any) -> tuple[Any, Check | None]:
         """The msgspec type of a member's schema, and what is left to check after decoding."""
         with self._deeper():
-            return self._value(self.resolve(node))
+            resolved = self.resolve(node)
+            known = self._values.get(id(resolved))
+            if known is None or known[0] is not resolved:
+                known = self._values[id(resolved)] = (resolved, self._value(resolved))
+            return known[1]
 
     def _value(self, node: dict[str, Any]) -> tuple[Any, Check | None]:
         kind = node.get("type")
@@ -298,7 +346,7 @@ class _Translator:
         for translator, (properties, _) in zip(translators, shapes, strict=True):
             for name, schema in properties.items():
                 first, seen = every.setdefault(name, (translator, schema))
-                if first.essence(seen) != translator.essence(schema):
+                if not _same(first.essence(seen), translator.essence(schema)):
                     raise _Untranslatable(f"{member}/{name} differs between the directions")
         # required in every direction: msgspec checks it; the rest decide the direction
         always = set.intersection(*(set(r) for _, r in shapes))
@@ -310,13 +358,7 @@ class _Translator:
         fitting = {
             present
             for present in product((False, True), repeat=len(deciding))
-            if any(
-                all(
-                    n in p if there else n not in r
-                    for n, there in zip(deciding, present, strict=True)
-                )
-                for p, r in shapes
-            )
+            if any(_fits(deciding, present, p, r) for p, r in shapes)
         }
         members = [(n, n in always, *t.value(s)) for n, (t, s) in every.items()]
         fits = [] if len(fitting) == 2 ** len(deciding) else [(deciding, fitting)]
@@ -339,11 +381,13 @@ def _message(wire_type: str, translators: list[_Translator]) -> type:
     differing: set[str] = set()
     for other in others:
         theirs = other.essence(other.root)
-        if set(mine["properties"]) != set(theirs.get("properties", {})) or _without(
-            mine, "properties"
-        ) != _without(theirs, "properties"):
+        if set(mine["properties"]) != set(theirs.get("properties", {})) or not _same(
+            _without(mine, "properties"), _without(theirs, "properties")
+        ):
             raise _Untranslatable("the directions differ in more than one member")
-        differing |= {n for n, s in mine["properties"].items() if theirs["properties"][n] != s}
+        differing |= {
+            n for n, s in mine["properties"].items() if not _same(theirs["properties"][n], s)
+        }
     if len(differing) > 1:
         raise _Untranslatable("the directions differ in more than one member")
     if differing:
@@ -357,6 +401,11 @@ def _fits(names: list[str], present: tuple[bool, ...], allowed: Any, required: A
         n in allowed if there else n not in required
         for n, there in zip(names, present, strict=True)
     )
+
+
+def _same(one: Any, other: Any) -> bool:
+    """Equal as JSON: ``1``, ``1.0`` and ``true`` apart (Python's ``==`` says 1 == True)."""
+    return json.dumps(one, sort_keys=True) == json.dumps(other, sort_keys=True)
 
 
 def _without(node: dict[str, Any], key: str) -> dict[str, Any]:

@@ -80,7 +80,7 @@ def _repeated(value: Any, path: tuple[str | int, ...] = ()) -> list[Problem]:
 
 
 def parse_exact(raw: bytes) -> tuple[Any, list[Problem]]:
-    """The standard library's reading of a text that orjson accepted but cannot round-trip."""
+    """The standard library's reading of a text that orjson accepted but ``suspect`` flagged."""
     try:
         message = _EXACT.decode(raw.decode("utf-8"))
     except RecursionError:  # not met below MAX_DEPTH, which parse() checks first
