@@ -6,7 +6,8 @@ chat demo server under the end-to-end load test.
 - dispatch: the generated `dispatch(handlers, connection, raw)` run to completion: parse,
   validate, route to a handler (a no-op here), and the `ack` for a message with a `ref`;
 - two-step: the seed's "Message Protocol Pattern": `WebSocketMessage.model_validate_json`, then
-  the handler's `Payload(**payload)` (given the generated payload classes, as strict as ours).
+  the handler found for its type awaited, which builds its `Payload(**payload)` (given the
+  generated payload classes, as strict as ours), as the seed's `dispatch` and handlers do.
 
 All three read the same frames, in the same run; dispatch and the two-step approach run as the
 coroutines they are, driven to their end without an event loop. Then every invalid client
@@ -99,17 +100,27 @@ SEED_PAYLOADS: dict[str, type[BaseModel]] = {
 }
 
 
-async def two_step(raw: str) -> bool:
-    """The seed's `dispatch`: True when the message reached its handler's payload model."""
+def _seed_handler(payload_class: type[BaseModel]) -> Callable[..., Coroutine[Any, Any, None]]:
+    async def handle(connection: object, payload: dict[str, Any]) -> None:
+        payload_class(**payload)  # the seed's `chat = ChatPayload(**payload)`; then its work
+
+    return handle
+
+
+SEED_HANDLERS = {kind: _seed_handler(payload) for kind, payload in SEED_PAYLOADS.items()}
+
+
+async def two_step(raw: str, connection: object = None) -> bool:
+    """The seed's `dispatch`: True when the message reached its handler and its payload model."""
     try:
         message = WebSocketMessage.model_validate_json(raw)
     except ValidationError:
         return False
-    payload_class = SEED_PAYLOADS.get(message.type)
-    if payload_class is None:
+    handler = SEED_HANDLERS.get(message.type)
+    if handler is None:
         return False
     try:
-        payload_class(**message.payload)
+        await handler(connection, message.payload)
     except (ValidationError, TypeError):
         return False
     return True
