@@ -2,9 +2,9 @@
 # Do not edit: change the definitions and run `make generate`.
 """The base of every message model of Chat protocol."""
 
-from typing import Any, ClassVar
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict
 
 
 class WireModel(BaseModel):
@@ -19,34 +19,24 @@ class WireModel(BaseModel):
 
 
 class IntegerWireModel(WireModel):
-    """A model with integer fields, which it reads as JSON Schema does."""
-
-    _integer_fields: ClassVar[frozenset[str]] = frozenset()
+    """A model with integer fields, which it reads as JSON Schema does: 1.0 is one, true is not
+    (Python's True == 1 would pass a Literal[1] or an IntEnum)."""
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
         super().__pydantic_init_subclass__(**kwargs)
-        cls._integer_fields = frozenset(
-            field.alias or name
-            for name, field in cls.model_fields.items()
+        # Each integer field checks its own value. A check of the whole model would have pydantic
+        # build a dict of every message before validating it: that doubled the cost of a message.
+        fields = [
+            field
+            for field in cls.model_fields.values()
             if any(_is_integer(member) for member in _members(field.annotation))
-        )
-
-    @model_validator(mode="before")
-    @classmethod
-    def _json_integers(cls, data: Any) -> Any:
-        # Read integers as JSON Schema does: 1.0 is one, true is not (Python's True == 1 would
-        # pass a Literal[1] or an IntEnum).
-        # This runs for every message, so the common case (nothing to change) copies nothing.
-        if type(data) is not dict:
-            return data
-        changed = None
-        for name in cls._integer_fields:
-            value = data.get(name)
-            if type(value) in _SUSPECT:
-                changed = changed or dict(data)
-                changed[name] = _as_json_integer(value)
-        return data if changed is None else changed
+            and _JSON_INTEGER not in field.metadata
+        ]
+        for field in fields:
+            field.metadata.append(_JSON_INTEGER)
+        if fields:
+            cls.model_rebuild(force=True)
 
 
 class JsonBoolean:
@@ -59,9 +49,6 @@ class JsonBoolean:
         return "true" if self.value else "false"
 
 
-_SUSPECT = (bool, float, list)
-
-
 def _as_json_integer(value: Any) -> Any:
     if isinstance(value, bool):
         return JsonBoolean(value)
@@ -70,6 +57,9 @@ def _as_json_integer(value: Any) -> Any:
     if isinstance(value, list):
         return [_as_json_integer(item) for item in value]
     return value
+
+
+_JSON_INTEGER = BeforeValidator(_as_json_integer)
 
 
 def _is_integer(member: Any) -> bool:
