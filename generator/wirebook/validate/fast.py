@@ -111,7 +111,8 @@ def _refuse(raw: Any) -> Any:
     raise ValueError("not taken by the fast path")
 
 
-# A member of every union, which takes no line (its tag is no message type, and if it were...)
+# A member of every union, which takes no line: its tag is no message type, and its __post_init__
+# refuses whatever has it
 _NEVER = msgspec.defstruct(
     "Never", [], tag="\x00no message type", tag_field="type", namespace={"__post_init__": _refuse}
 )
