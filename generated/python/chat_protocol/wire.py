@@ -2,9 +2,11 @@
 # Do not edit: change the definitions and run `make generate`.
 """The base of every message model of Chat protocol."""
 
+import json
+from functools import partial
 from typing import Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict, RootModel
 
 
 class WireModel(BaseModel):
@@ -19,54 +21,77 @@ class WireModel(BaseModel):
 
 
 class IntegerWireModel(WireModel):
-    """A model with integer fields, which it reads as JSON Schema does: 1.0 is one, true is not
-    (Python's True == 1 would pass a Literal[1] or an IntEnum)."""
+    """A model with integer fields, which it reads as JSON Schema does: 1.0 is one, true and "1"
+    are not (Python's True == 1 would pass a Literal[1] or an IntEnum, which takes "1" too)."""
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
         super().__pydantic_init_subclass__(**kwargs)
         # Each integer field checks its own value. A check of the whole model would have pydantic
         # build a dict of every message before validating it: that doubled the cost of a message.
-        fields = [
-            field
-            for field in cls.model_fields.values()
-            if any(_is_integer(member) for member in _members(field.annotation))
-            and _JSON_INTEGER not in field.metadata
-        ]
-        for field in fields:
-            field.metadata.append(_JSON_INTEGER)
-        if fields:
+        changed = False
+        for field in cls.model_fields.values():
+            members = _members(field.annotation)
+            checked = any(m is check for m in field.metadata for check in _CHECKS)  # inherited
+            if checked or not any(_is_integer(member) for member in members):
+                continue
+            texts = any(_is_text(member) for member in members)
+            field.metadata.append(_JSON_INTEGER if texts else _JSON_INTEGER_ONLY)
+            changed = True
+        if changed:
             cls.model_rebuild(force=True)
 
 
-class JsonBoolean:
-    """A JSON boolean where an integer is expected; it equals no integer, so it fails there."""
+class NotAnInteger:
+    """A JSON boolean or string where an integer is expected: it equals no integer, so it fails
+    there (pydantic would read true as 1, and "1" as an IntEnum's 1)."""
 
-    def __init__(self, value: bool) -> None:
-        self.value = value
+    def __init__(self, text: str) -> None:
+        self.text = text
 
     def __repr__(self) -> str:
-        return "true" if self.value else "false"
+        return self.text
 
 
-def _as_json_integer(value: Any) -> Any:
+def _as_json_integer(value: Any, texts: bool = True) -> Any:
+    """``texts``: the field also takes strings, which are then left as they are."""
     if isinstance(value, bool):
-        return JsonBoolean(value)
+        return NotAnInteger("true" if value else "false")
     if isinstance(value, float) and value.is_integer():
         return int(value)
+    if isinstance(value, str) and not texts:
+        return NotAnInteger(json.dumps(value, ensure_ascii=False))
     if isinstance(value, list):
-        return [_as_json_integer(item) for item in value]
+        return [_as_json_integer(item, texts) for item in value]
     return value
 
 
 _JSON_INTEGER = BeforeValidator(_as_json_integer)
+_JSON_INTEGER_ONLY = BeforeValidator(partial(_as_json_integer, texts=False))
+_CHECKS = (_JSON_INTEGER, _JSON_INTEGER_ONLY)
 
 
 def _is_integer(member: Any) -> bool:
-    """An int type (int, IntEnum…) or an int value of a Literal."""
+    """An int type (int, IntEnum…), an int value of a Literal, or a RootModel of one (the items
+    of an array of constrained integers)."""
     if isinstance(member, type):
+        if issubclass(member, RootModel):
+            return any(_is_integer(inner) for inner in _members(_root(member)))
         return issubclass(member, int) and member is not bool
     return isinstance(member, int) and not isinstance(member, bool)
+
+
+def _is_text(member: Any) -> bool:
+    """A str type (str, a str Enum…), a str value of a Literal, or a RootModel of one."""
+    if isinstance(member, type):
+        if issubclass(member, RootModel):
+            return any(_is_text(inner) for inner in _members(_root(member)))
+        return issubclass(member, str)
+    return isinstance(member, str)
+
+
+def _root(model: type[RootModel[Any]]) -> Any:
+    return model.model_fields["root"].annotation
 
 
 def _members(annotation: Any) -> set[Any]:
