@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import product
-from typing import Annotated, Any, Literal, Optional, Union
+from typing import Annotated, Any, Literal, Optional, TypeVar, Union
 
 import msgspec
 import regress
@@ -59,6 +59,7 @@ _MAX_DECIDING = 8  # members that decide a merged object's direction: 2**8 prese
 _REMEMBERED = 4096  # matching values remembered per pattern (ids, names: short ones)
 _REMEMBERED_LENGTH = 256
 
+T = TypeVar("T")
 Check = Callable[[Any], bool]  # a decoded value → does it meet what msgspec cannot check?
 
 
@@ -221,14 +222,20 @@ class _Translator:
         finally:
             self._depth -= 1
 
-    def essence(self, node: Any) -> Any:
-        """What a schema asserts, references followed: equal essences, equal schemas."""
+    def _once(
+        self, made: dict[int, tuple[Any, T]], node: Any, make: Callable[[dict[str, Any]], T]
+    ) -> T:
+        """``make`` of ``node``'s schema, references followed, remembered in ``made``."""
         with self._deeper():
             resolved = self.resolve(node)
-            known = self._essences.get(id(resolved))
+            known = made.get(id(resolved))
             if known is None or known[0] is not resolved:
-                known = self._essences[id(resolved)] = (resolved, self._essence(resolved))
+                known = made[id(resolved)] = (resolved, make(resolved))
             return known[1]
+
+    def essence(self, node: Any) -> Any:
+        """What a schema asserts, references followed: equal essences, equal schemas."""
+        return self._once(self._essences, node, self._essence)
 
     def _essence(self, node: dict[str, Any]) -> Any:
         found: dict[str, Any] = {}
@@ -245,12 +252,7 @@ class _Translator:
 
     def value(self, node: Any) -> tuple[Any, Check | None]:
         """The msgspec type of a member's schema, and what is left to check after decoding."""
-        with self._deeper():
-            resolved = self.resolve(node)
-            known = self._values.get(id(resolved))
-            if known is None or known[0] is not resolved:
-                known = self._values[id(resolved)] = (resolved, self._value(resolved))
-            return known[1]
+        return self._once(self._values, node, self._value)
 
     def _value(self, node: dict[str, Any]) -> tuple[Any, Check | None]:
         kind = node.get("type")
