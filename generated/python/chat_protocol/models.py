@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import MISSING, ConfigDict, Field, RootModel, StrictBool, StrictInt, StrictStr
 
-from chat_protocol.wire import IntegerWireModel, WireModel
+from chat_protocol.wire import WireModel
 
 
 class AckStatus(StrEnum):
@@ -48,7 +48,7 @@ class PingPayload(WireModel):
     )
 
 
-class Ping(IntegerWireModel):
+class Ping(WireModel):
     """
     Keep-alive
 
@@ -58,7 +58,9 @@ class Ping(IntegerWireModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    v: Literal[1] | MISSING = MISSING
+    v: Literal[1] | MISSING = Field(
+        default=MISSING, json_schema_extra={"x-wirebook-checks": [["number", [], [1]]]}
+    )
     """
     Wire version; a message without it is read as 1.
     """
@@ -86,7 +88,7 @@ class JoinRoomPayload(WireModel):
     """
 
 
-class JoinRoom(IntegerWireModel):
+class JoinRoom(WireModel):
     """
     Join a room
 
@@ -97,7 +99,9 @@ class JoinRoom(IntegerWireModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    v: Literal[1] | MISSING = MISSING
+    v: Literal[1] | MISSING = Field(
+        default=MISSING, json_schema_extra={"x-wirebook-checks": [["number", [], [1]]]}
+    )
     """
     Wire version; a message without it is read as 1.
     """
@@ -125,7 +129,7 @@ class LeaveRoomPayload(WireModel):
     """
 
 
-class LeaveRoom(IntegerWireModel):
+class LeaveRoom(WireModel):
     """
     Leave a room
 
@@ -135,7 +139,9 @@ class LeaveRoom(IntegerWireModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    v: Literal[1] | MISSING = MISSING
+    v: Literal[1] | MISSING = Field(
+        default=MISSING, json_schema_extra={"x-wirebook-checks": [["number", [], [1]]]}
+    )
     """
     Wire version; a message without it is read as 1.
     """
@@ -171,7 +177,7 @@ class ClientChatPayload(WireModel):
     """
 
 
-class ClientChat(IntegerWireModel):
+class ClientChat(WireModel):
     """
     Send chat message
 
@@ -182,7 +188,9 @@ class ClientChat(IntegerWireModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    v: Literal[1] | MISSING = MISSING
+    v: Literal[1] | MISSING = Field(
+        default=MISSING, json_schema_extra={"x-wirebook-checks": [["number", [], [1]]]}
+    )
     """
     Wire version; a message without it is read as 1.
     """
@@ -218,17 +226,21 @@ class ChatMessagePayload(WireModel):
     """
 
 
-class ChatMessage(IntegerWireModel):
+class ChatMessage(WireModel):
     """
     Send chat message (old name)
 
     The first name of `chat`, kept so that old clients keep working.
+
+    Deprecated: use `chat`, which takes the same payload.
     """
 
     model_config = ConfigDict(
         extra="forbid",
     )
-    v: Literal[1] | MISSING = MISSING
+    v: Literal[1] | MISSING = Field(
+        default=MISSING, json_schema_extra={"x-wirebook-checks": [["number", [], [1]]]}
+    )
     """
     Wire version; a message without it is read as 1.
     """
@@ -260,7 +272,7 @@ class ClientTypingPayload(WireModel):
     """
 
 
-class ClientTyping(IntegerWireModel):
+class ClientTyping(WireModel):
     """
     Typing indicator
 
@@ -271,7 +283,9 @@ class ClientTyping(IntegerWireModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    v: Literal[1] | MISSING = MISSING
+    v: Literal[1] | MISSING = Field(
+        default=MISSING, json_schema_extra={"x-wirebook-checks": [["number", [], [1]]]}
+    )
     """
     Wire version; a message without it is read as 1.
     """
@@ -299,7 +313,7 @@ class SubscribePayload(WireModel):
     """
 
 
-class Subscribe(IntegerWireModel):
+class Subscribe(WireModel):
     """
     Subscribe to updates
 
@@ -309,7 +323,9 @@ class Subscribe(IntegerWireModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    v: Literal[1] | MISSING = MISSING
+    v: Literal[1] | MISSING = Field(
+        default=MISSING, json_schema_extra={"x-wirebook-checks": [["number", [], [1]]]}
+    )
     """
     Wire version; a message without it is read as 1.
     """
@@ -337,7 +353,7 @@ class UnsubscribePayload(WireModel):
     """
 
 
-class Unsubscribe(IntegerWireModel):
+class Unsubscribe(WireModel):
     """
     Unsubscribe
 
@@ -347,7 +363,9 @@ class Unsubscribe(IntegerWireModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    v: Literal[1] | MISSING = MISSING
+    v: Literal[1] | MISSING = Field(
+        default=MISSING, json_schema_extra={"x-wirebook-checks": [["number", [], [1]]]}
+    )
     """
     Wire version; a message without it is read as 1.
     """
@@ -369,7 +387,7 @@ class PongPayload(WireModel):
     )
 
 
-class Pong(IntegerWireModel):
+class Pong(WireModel):
     """
     Keep-alive response
 
@@ -379,7 +397,9 @@ class Pong(IntegerWireModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    v: Literal[1] | MISSING = MISSING
+    v: Literal[1] | MISSING = Field(
+        default=MISSING, json_schema_extra={"x-wirebook-checks": [["number", [], [1]]]}
+    )
     """
     Wire version; a message without it is read as 1.
     """
@@ -413,7 +433,7 @@ class ConnectedPayload(WireModel):
     """
 
 
-class Connected(IntegerWireModel):
+class Connected(WireModel):
     """
     Connection confirmed
 
@@ -423,7 +443,9 @@ class Connected(IntegerWireModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    v: Literal[1] | MISSING = MISSING
+    v: Literal[1] | MISSING = Field(
+        default=MISSING, json_schema_extra={"x-wirebook-checks": [["number", [], [1]]]}
+    )
     """
     Wire version; a message without it is read as 1.
     """
@@ -453,7 +475,7 @@ class ErrorPayload(WireModel):
     """
 
 
-class Error(IntegerWireModel):
+class Error(WireModel):
     """
     Error occurred
 
@@ -464,7 +486,9 @@ class Error(IntegerWireModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    v: Literal[1] | MISSING = MISSING
+    v: Literal[1] | MISSING = Field(
+        default=MISSING, json_schema_extra={"x-wirebook-checks": [["number", [], [1]]]}
+    )
     """
     Wire version; a message without it is read as 1.
     """
@@ -506,7 +530,7 @@ class ServerChatPayload(WireModel):
     """
 
 
-class ServerChat(IntegerWireModel):
+class ServerChat(WireModel):
     """
     Chat message
 
@@ -516,7 +540,9 @@ class ServerChat(IntegerWireModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    v: Literal[1] | MISSING = MISSING
+    v: Literal[1] | MISSING = Field(
+        default=MISSING, json_schema_extra={"x-wirebook-checks": [["number", [], [1]]]}
+    )
     """
     Wire version; a message without it is read as 1.
     """
@@ -554,7 +580,7 @@ class ServerTypingPayload(WireModel):
     """
 
 
-class ServerTyping(IntegerWireModel):
+class ServerTyping(WireModel):
     """
     Typing indicator
 
@@ -564,7 +590,9 @@ class ServerTyping(IntegerWireModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    v: Literal[1] | MISSING = MISSING
+    v: Literal[1] | MISSING = Field(
+        default=MISSING, json_schema_extra={"x-wirebook-checks": [["number", [], [1]]]}
+    )
     """
     Wire version; a message without it is read as 1.
     """
@@ -598,7 +626,7 @@ class UserJoinedPayload(WireModel):
     """
 
 
-class UserJoined(IntegerWireModel):
+class UserJoined(WireModel):
     """
     User joined room
 
@@ -608,7 +636,9 @@ class UserJoined(IntegerWireModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    v: Literal[1] | MISSING = MISSING
+    v: Literal[1] | MISSING = Field(
+        default=MISSING, json_schema_extra={"x-wirebook-checks": [["number", [], [1]]]}
+    )
     """
     Wire version; a message without it is read as 1.
     """
@@ -642,7 +672,7 @@ class UserLeftPayload(WireModel):
     """
 
 
-class UserLeft(IntegerWireModel):
+class UserLeft(WireModel):
     """
     User left room
 
@@ -652,7 +682,9 @@ class UserLeft(IntegerWireModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    v: Literal[1] | MISSING = MISSING
+    v: Literal[1] | MISSING = Field(
+        default=MISSING, json_schema_extra={"x-wirebook-checks": [["number", [], [1]]]}
+    )
     """
     Wire version; a message without it is read as 1.
     """
@@ -664,7 +696,7 @@ class UserLeft(IntegerWireModel):
     payload: UserLeftPayload
 
 
-class RoomUpdatePayload(IntegerWireModel):
+class RoomUpdatePayload(WireModel):
     """
     Payload of server message `room_update`.
     """
@@ -678,13 +710,15 @@ class RoomUpdatePayload(IntegerWireModel):
     """
     The room.
     """
-    users: StrictInt = Field(..., ge=0)
+    users: StrictInt = Field(
+        ..., ge=0, json_schema_extra={"x-wirebook-checks": [["integer", [], None]]}
+    )
     """
     How many users are in the room now.
     """
 
 
-class RoomUpdate(IntegerWireModel):
+class RoomUpdate(WireModel):
     """
     Room changed
 
@@ -694,7 +728,9 @@ class RoomUpdate(IntegerWireModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    v: Literal[1] | MISSING = MISSING
+    v: Literal[1] | MISSING = Field(
+        default=MISSING, json_schema_extra={"x-wirebook-checks": [["number", [], [1]]]}
+    )
     """
     Wire version; a message without it is read as 1.
     """
@@ -728,7 +764,7 @@ class AckPayload(WireModel):
     """
 
 
-class Ack(IntegerWireModel):
+class Ack(WireModel):
     """
     Message acknowledged
 
@@ -739,7 +775,9 @@ class Ack(IntegerWireModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    v: Literal[1] | MISSING = MISSING
+    v: Literal[1] | MISSING = Field(
+        default=MISSING, json_schema_extra={"x-wirebook-checks": [["number", [], [1]]]}
+    )
     """
     Wire version; a message without it is read as 1.
     """

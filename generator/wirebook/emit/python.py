@@ -7,7 +7,8 @@ models accept exactly what the schemas accept:
 - strict scalar types: no "1" for an integer, no 1 for a string;
 - ``MISSING`` for optional fields: an explicit ``null`` is rejected unless the field is nullable;
 - ``extra="forbid"`` (in ``WireModel``) mirrors ``additionalProperties: false``;
-- integers read as JSON Schema reads them (``IntegerWireModel``): 1.0 is one, true is not.
+- the keywords pydantic reads otherwise (integers, numbers in enums and consts, `uniqueItems`,
+  `format`) are checked by ``WireModel`` from a table on each field (``models_schema``).
 
 All generated Python is finished by one ``ruff`` run (imports sorted, then formatted).
 """
@@ -21,7 +22,7 @@ import re
 import subprocess
 import tempfile
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -83,20 +84,79 @@ MODEL_OPTIONS = [
 DOCSTRING_WIDTH = 92
 
 
-def _wrap_descriptions(node: Any) -> Any:
-    if isinstance(node, list):
-        return [_wrap_descriptions(item) for item in node]
-    if not isinstance(node, dict):
-        return node
-    wrapped: dict[str, Any] = {}
-    for key, value in node.items():
+# The keyword checks that pydantic would read otherwise, as (kind, path, argument): a table that
+# datamodel-code-generator copies onto each field (`json_schema_extra`) and wire.py's `WireModel`
+# applies to the field's JSON value. A path steps into arrays (`*`); objects check themselves.
+CHECKS_KEY = "x-wirebook-checks"
+_DATA_KEYS = ("default", "const", "enum", "examples")  # values, not schemas
+
+
+def models_schema(schema: Any, defs: dict[str, Any]) -> Any:
+    """The schema datamodel-code-generator reads: the published one, with what the models check
+    otherwise said so that they accept exactly the same values.
+
+    - `format` is left out: the models keep a `str`, checked by the pattern wirebook pairs with
+      every format (pydantic's `date` and `UUID` read other texts than the pattern);
+    - `number` is `float | int`: JSON numbers are exact, and an integer beyond a float's range is
+      one too;
+    - each property carries its checks (see ``CHECKS_KEY``);
+    - descriptions are wrapped (they become docstrings).
+    """
+    if isinstance(schema, list):
+        return [models_schema(item, defs) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    result: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key == "format":
+            continue
         if key == "description" and isinstance(value, str):
-            wrapped[key] = _wrap(value)
-        elif key in ("default", "const", "enum", "examples"):  # data, not prose
-            wrapped[key] = value
+            result[key] = _wrap(value)
+        elif key in _DATA_KEYS:
+            result[key] = value
+        elif key == "type" and value == "number" and not {"enum", "const"} & schema.keys():
+            result[key] = ["number", "integer"]
+        elif key == "properties":
+            result[key] = {name: _with_checks(prop, defs) for name, prop in value.items()}
         else:
-            wrapped[key] = _wrap_descriptions(value)
-    return wrapped
+            result[key] = models_schema(value, defs)
+    return result
+
+
+def _with_checks(prop: Any, defs: dict[str, Any]) -> Any:
+    converted = models_schema(prop, defs)
+    checks = list(_checks(prop, defs, ()))
+    if checks and isinstance(converted, dict):
+        converted[CHECKS_KEY] = checks
+    return converted
+
+
+def _checks(
+    schema: Any, defs: dict[str, Any], path: tuple[str, ...]
+) -> Iterator[tuple[str, list[str], Any]]:
+    """The checks a value of ``schema`` at ``path`` needs beyond what pydantic does alike."""
+    if not isinstance(schema, dict):
+        return
+    ref = schema.get("$ref")
+    if isinstance(ref, str):
+        target = defs.get(ref.removeprefix("#/$defs/"), {})
+        if target.get("type") != "object":  # a model checks its own fields
+            yield from _checks(target, defs, path)
+    for branch in schema.get("anyOf", ()):  # a nullable value
+        yield from _checks(branch, defs, path)
+    values = schema["enum"] if "enum" in schema else [schema["const"]] if "const" in schema else []
+    numbers = [v for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
+    if numbers:
+        # Enum and Literal match by Python equality: true is 1 there, and 10**20 is not 1e20
+        yield ("number", list(path), numbers)
+    elif any(isinstance(v, bool) for v in values):
+        yield ("boolean", list(path), None)
+    elif schema.get("type") == "integer":
+        yield ("integer", list(path), None)
+    if schema.get("uniqueItems"):
+        yield ("unique", list(path), None)
+    if "items" in schema:
+        yield from _checks(schema["items"], defs, (*path, "*"))
 
 
 def _wrap(text: str) -> str:
@@ -107,52 +167,12 @@ def _wrap(text: str) -> str:
     )
 
 
-def integer_classes(protocol: ir.Protocol) -> list[str]:
-    """The models with an integer field: they read integers as JSON Schema does (1.0 is one,
-    true is not), which costs a validator call per instance that the others are spared."""
-
-    def integral(expr: ir.TypeExpr) -> bool:
-        if isinstance(expr, ir.RefType):
-            named = protocol.named_type(expr.name).type
-            return not isinstance(named, ir.ObjectType) and integral(named)
-        if isinstance(expr, ir.NumericType):
-            return expr.integer
-        if isinstance(expr, ir.EnumType):
-            return any(isinstance(v, int) and not isinstance(v, bool) for v in expr.values)
-        if isinstance(expr, ir.ConstType):
-            return isinstance(expr.value, int) and not isinstance(expr.value, bool)
-        return isinstance(expr, ir.ArrayType) and integral(expr.items)
-
-    def objects(title: str, fields: tuple[ir.Field, ...]) -> list[tuple[str, tuple[ir.Field, ...]]]:
-        found = [(title, fields)]
-        for f in fields:
-            inner = f.type.items if isinstance(f.type, ir.ArrayType) else f.type
-            if isinstance(inner, ir.ObjectType):
-                found += objects(f.title, inner.fields)
-        return found
-
-    candidates = [m.class_name for m in protocol.messages]  # every envelope has `v`
-    for named in protocol.types:
-        if isinstance(named.type, ir.ObjectType):
-            candidates += [
-                t
-                for t, fs in objects(named.name, named.type.fields)
-                if any(integral(f.type) for f in fs)
-            ]
-    for message in protocol.messages:
-        candidates += [
-            t
-            for t, fs in objects(message.payload_class_name, message.fields)
-            if any(integral(f.type) for f in fs)
-        ]
-    return candidates
-
-
 def write_models(schemas: SchemaSet, output: Path, formatters: Sequence[str] = ()) -> None:
     """Run datamodel-code-generator on the schemas' models input, writing ``output``."""
     protocol = schemas.protocol
     source = output.with_name("models-input.json")
-    source.write_text(json.dumps(_wrap_descriptions(schemas.models_input())), encoding="utf-8")
+    schema = schemas.models_input()
+    source.write_text(json.dumps(models_schema(schema, schema["$defs"])), encoding="utf-8")
     args = [
         "--input",
         str(source),
@@ -161,13 +181,8 @@ def write_models(schemas: SchemaSet, output: Path, formatters: Sequence[str] = (
         *MODEL_OPTIONS,
         "--base-class",
         f"{protocol.package}.wire.WireModel",
-        "--base-class-map",
-        json.dumps(
-            {
-                name: f"{protocol.package}.wire.IntegerWireModel"
-                for name in integer_classes(protocol)
-            }
-        ),
+        "--field-extra-keys",
+        CHECKS_KEY,
         "--custom-file-header",
         header(protocol),
         *(["--formatters", *formatters] if formatters else ["--no-formatters"]),
@@ -205,6 +220,7 @@ def package_files(schemas: SchemaSet) -> dict[str, str]:
     context = {
         "protocol": protocol,
         "header": header(protocol),
+        "checks_key": CHECKS_KEY,
         "client": protocol.direction("client"),
         "server": protocol.direction("server"),
         "error": protocol.message("server", "error"),

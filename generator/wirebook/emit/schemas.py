@@ -36,11 +36,7 @@ class _Defs:
     def _titled(
         self, title: str, expr: ir.TypeExpr, description: str, deprecated: bool | str
     ) -> Schema:
-        schema: Schema = {"title": title}
-        if description:
-            schema["description"] = description
-        if deprecated:
-            schema["deprecated"] = True
+        schema: Schema = {"title": title, **_annotations(description, deprecated)}
         schema.update(self.inline(expr))
         return schema
 
@@ -108,10 +104,7 @@ class _Defs:
         schema = self.use(f.type, f.title)
         if f.nullable:
             schema = {"anyOf": [schema, {"type": "null"}]}
-        if f.description:
-            schema["description"] = f.description
-        if f.deprecated:
-            schema["deprecated"] = True
+        schema.update(_annotations(f.description, f.deprecated))
         if f.has_default:
             schema["default"] = f.default
         return schema
@@ -122,11 +115,11 @@ class _Defs:
             "description": f"Payload of {message.direction} message `{message.type}`.",
         }
         payload.update(self.object(message.fields))
-        envelope: Schema = {"title": message.class_name}
         text = message.summary + (f"\n\n{message.description}" if message.description else "")
-        envelope["description"] = text.strip()
-        if message.deprecated:
-            envelope["deprecated"] = True
+        envelope: Schema = {
+            "title": message.class_name,
+            **_annotations(text.strip(), message.deprecated),
+        }
         properties: Schema = {
             "v": {
                 "description": f"Wire version; a message without it is read as "
@@ -197,6 +190,17 @@ def _wrap_annotated_refs(schema: Any) -> Any:
     if "$ref" in wrapped and len(wrapped) > 1:
         wrapped = {"allOf": [{"$ref": wrapped.pop("$ref")}], **wrapped}
     return wrapped
+
+
+def _annotations(description: str, deprecated: bool | str) -> Schema:
+    """``description`` and ``deprecated``; a deprecation's reason ends the description, which
+    is where generators put what a reader sees (docstrings, doc comments)."""
+    if isinstance(deprecated, str):
+        description = f"{description}\n\nDeprecated: {deprecated}".strip()
+    schema: Schema = {"description": description} if description else {}
+    if deprecated:
+        schema["deprecated"] = True
+    return schema
 
 
 def _drop_none(schema: Schema) -> Schema:
