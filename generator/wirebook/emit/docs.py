@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 from wirebook import __version__, ir
 from wirebook.emit import templates
@@ -81,6 +82,38 @@ def field_notes(field: ir.Field, protocol: ir.Protocol) -> str:
     return ", ".join(n for n in notes if n)
 
 
+@dataclass(frozen=True)
+class Flow:
+    """How the server answers a client message, case by case, as its sequence diagram draws it."""
+
+    replies: tuple[str, ...]  # what the handler may send before it returns
+    error: str  # when the message is invalid or its handler raised
+    ack_ok: str | None  # after the handler returned, to a message with a correlation id
+    ack_error: str | None  # right after the error, to a message with a correlation id
+
+
+def flow(message: ir.Message, protocol: ir.Protocol) -> Flow:
+    """The answers of the generated dispatch (templates/dispatch.py.jinja) and of the handler."""
+    error = protocol.message("server", "error")
+    assert error is not None  # the definitions check requires it
+    ack = protocol.message("server", "ack") if protocol.correlation else None
+    # `error` and `ack` among the replies are the dispatch's, drawn under their own conditions
+    own = {error.type} | ({ack.type} if ack else set())
+    replies = tuple(r for r in message.replies if r not in own)
+    # the payload members that the dispatch fills, which the definitions check requires
+    error_label = _label(error.type, "message", "code")
+    if ack is None or protocol.correlation is None:
+        return Flow(replies, error_label, None, None)
+    ok = _label(ack.type, protocol.correlation, 'status: "ok"')
+    failed = _label(ack.type, protocol.correlation, 'status: "error"', "message")
+    return Flow(replies, error_label, ok, failed)
+
+
+def _label(type_: str, *members: str) -> str:
+    """`ack {ref, status: "ok"}`: a message and the payload members it carries."""
+    return f"{type_} {{{', '.join(members)}}}"
+
+
 def cell(text: str) -> str:
     """Text safe inside a Markdown table cell."""
     return " ".join(text.split()).replace("|", "\\|")
@@ -94,6 +127,7 @@ def render(protocol: ir.Protocol) -> str:
         shape=payload_shape,
         notes=field_notes,
         cell=cell,
+        flow=flow,
         json=lambda value: json.dumps(value, indent=2, ensure_ascii=False),
         compact=lambda value: json.dumps(value, ensure_ascii=False),
     )
