@@ -64,3 +64,36 @@ def test_assert_invalid_message_checks_where_it_fails() -> None:
         assert_invalid_message(message, pointer="/payload/ref", validator=VALIDATOR)
     with pytest.raises(AssertionError, match="expected an invalid message, but it is valid"):
         assert_invalid_message({"type": "ping"}, validator=VALIDATOR)
+
+
+@pytest.mark.parametrize(
+    ("message", "pointer", "words"),
+    [
+        ({"type": "join_room", "payload": {"room_id": "\ud800"}}, "/payload/room_id", "a string"),
+        ({"type": "\udfff"}, "/type", "a string"),
+        ({"type": "ping", "payload": {"a": [1, {"b\ud83d": 2}]}}, "/payload/a/1", "the key"),
+    ],
+)
+def test_a_surrogate_in_a_value_is_a_problem_where_it_is(
+    message: dict[str, object], pointer: str, words: str
+) -> None:
+    [problem] = VALIDATOR.validate(message)
+    assert (problem.pointer, problem.keyword) == (pointer, "json")
+    assert problem.message.startswith(f"not JSON: {words} ")
+    assert "a surrogate code point, which no JSON text can carry" in problem.message
+    with pytest.raises(AssertionError, match=r'"room_id": "\\ud800"|\\udfff|b\\ud83d'):
+        assert_valid_message(message, validator=VALIDATOR)
+
+
+def test_wire_text_with_a_surrogate_is_not_json() -> None:
+    text = '{"type": "join_room", "payload": {"room_id": "\ud800"}}'
+    [problem] = VALIDATOR.validate_json(text)
+    assert problem == Problem(
+        "",
+        "json",
+        "not JSON: U+D800 at character 46 is a surrogate code point, which no UTF-8 text holds",
+    )
+    escaped = text.encode("utf-8", "backslashreplace")  # as JSON text, with its escape
+    assert VALIDATOR.validate_json(escaped)[0].keyword == "json"
+    with pytest.raises(AssertionError, match="surrogate"):
+        assert_valid_message(text, validator=VALIDATOR)

@@ -41,6 +41,7 @@ def _shown(message: Any) -> str:
     if isinstance(message, bytes):
         message = message.decode("utf-8", "replace")
     text = message if isinstance(message, str) else json.dumps(message, ensure_ascii=False)
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")  # a surrogate as \ud800
     return text if len(text) <= 300 else text[:297] + "..."
 
 

@@ -28,7 +28,7 @@ from wirebook import ir
 from wirebook.problems import Problem, keyword_problems, route
 from wirebook.validate import fast, sources
 from wirebook.validate.options import Choice
-from wirebook.validate.parse import parse, too_deep
+from wirebook.validate.parse import parse, surrogate_in, too_deep
 
 NO_TYPE = "(no type)"
 UNKNOWN_TYPE = "(unknown type)"
@@ -338,11 +338,23 @@ class Validator:
 
     def validate(self, message: Any, direction: Choice = "any") -> list[Problem]:
         """The problems of a message given as a JSON value (as ``json.loads`` returns it)."""
+        # a value read from wire text never holds a surrogate code point; one built in Python
+        # may, and is refused as validate_json refuses its text
+        surrogate = surrogate_in(message)
+        if surrogate is not None:
+            return [surrogate]
         return [p for r in self.check(message, direction) for p in r.problems]
 
     def validate_json(self, text: str | bytes, direction: Choice = "any") -> list[Problem]:
         """The problems of wire text: strict JSON (no NaN, no repeated key), then the schema."""
-        message, problems = parse(text.encode("utf-8") if isinstance(text, str) else text)
+        if isinstance(text, str):
+            try:
+                raw = text.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                return [_unencodable(text, exc.start)]
+        else:
+            raw = text
+        message, problems = parse(raw)
         return problems or self.validate(message, direction)
 
     def check_lines(
@@ -410,6 +422,16 @@ class Validator:
         return Finding(
             index, wire_type if isinstance(wire_type, str) else None, self.check(message, choice)
         )
+
+
+def _unencodable(text: str, index: int) -> Problem:
+    """A text holding a surrogate code point: not UTF-8, so not JSON (as its bytes would say)."""
+    return Problem(
+        "",
+        "json",
+        f"not JSON: U+{ord(text[index]):04X} at character {index} is a surrogate code point, "
+        "which no UTF-8 text holds",
+    )
 
 
 def _rejections(message: Any, candidates: tuple[_Compiled, ...]) -> tuple[Rejection, ...]:

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any
+import re
+from typing import Any, TypeAlias
 
 import orjson
 
@@ -19,6 +20,9 @@ from wirebook.problems import Problem, pointer
 from wirebook.validate._sift import suspect
 
 BOM = b"\xef\xbb\xbf"
+# what no UTF-8 text holds, so no JSON text, though a Python string may (the standard library
+# reads "\ud800" into one)
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 # The deepest nesting that every part reads, writes and reports on: orjson writes no deeper
 # (it reads 1024 levels) and jsonschema-rs reports no errors deeper.
 MAX_DEPTH = 254
@@ -90,7 +94,48 @@ def parse_exact(raw: bytes) -> tuple[Any, list[Problem]]:
     except ValueError as exc:  # an integer of more digits than Python converts (4300)
         return None, [Problem("", "json", f"a number too long to read: {exc}")]
     repeated = _repeated(message)
-    return (None, repeated) if repeated else (message, [])
+    if repeated:
+        return None, repeated
+    surrogate = surrogate_in(message)  # orjson refuses "\ud800"; the standard library reads it
+    return (None, [surrogate]) if surrogate else (message, [])
+
+
+_Path: TypeAlias = tuple[str | int, "_Path"] | None  # a member's name or index, its parent's path
+
+
+def surrogate_in(value: Any) -> Problem | None:
+    """The first string or key of a JSON value that holds a surrogate code point, which no JSON
+    text can carry (a Python string can); None if none does. A loop, not a recursion, and each
+    path a link to its parent's: a value given to ``Validator.validate`` may be nested deep."""
+    todo: list[tuple[Any, _Path]] = [(value, None)]
+    while todo:
+        item, path = todo.pop()
+        if isinstance(item, str):
+            found = _SURROGATE.search(item)
+            if found:
+                return _surrogate(path, "a string", found.group())
+        elif isinstance(item, dict):
+            for key in item:
+                found = _SURROGATE.search(key) if isinstance(key, str) else None
+                if found:
+                    return _surrogate(path, f"the key {key!r}", found.group())
+            todo.extend((member, (key, path)) for key, member in reversed(item.items()))
+        elif isinstance(item, list):
+            todo.extend((item[index], (index, path)) for index in reversed(range(len(item))))
+    return None
+
+
+def _surrogate(path: _Path, what: str, code: str) -> Problem:
+    names: list[str | int] = []
+    while path is not None:
+        name, path = path
+        names.append(name)
+    return Problem(
+        pointer(reversed(names)),
+        "json",
+        f"not JSON: {what} holds U+{ord(code):04X}, a surrogate code point, which no JSON text "
+        "can carry",
+    )
 
 
 def parse(raw: bytes, truncated: bool = False) -> tuple[Any, list[Problem]]:
