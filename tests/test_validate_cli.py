@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -125,6 +126,11 @@ HOSTILE: list[tuple[bytes, str]] = [
         "/v: expected one of 1, got 18446744073709551616",
     ),
     (b'{"type":"ping","v":1e400}', "/: the number 1e400 is beyond the range of a 64-bit float"),
+    (  # a number too long for orjson: the standard library reads it, and the escape, which
+        # orjson refuses and the standard library takes as a surrogate code point
+        b'{"type":"join_room","v":1' + b"0" * 400 + b',"payload":{"room_id":"\\ud800"}}',
+        "/payload/room_id: not JSON: a string holds U+D800, a surrogate code point",
+    ),
     (
         b'{"type":"ping","v":1' + b"0" * 5000 + b"}",
         "/: a number too long to read: Exceeds the limit",
@@ -402,3 +408,107 @@ def test_the_pre_commit_hook_runs_this_command_on_message_files() -> None:
     )
     matches = [bool(re.search(hook["files"], n)) for n in ("a.json", "b.jsonl", "c.ndjson", "d.py")]
     assert matches == [True, True, True, False]
+
+
+# --- what is echoed is escaped -----------------------------------------------------------------
+
+
+def test_text_output_escapes_control_characters_in_what_it_echoes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    forged = json.dumps({"type": "x\nfixtures/ok.jsonl:9: all good"}).encode()
+    log = write_lines(
+        tmp_path / "a\nb\x1b[2J.jsonl",  # a file name with a newline and a terminal command
+        [
+            forged,
+            b'{"type":"ping","payload":{"\\u001b[31mred":1}}',
+            '{"type":"ping","\u202eevil":1,"line\u2028break":2}'.encode(),
+        ],
+    )
+    code, out, _ = validate(capsys, log)
+    assert code == 1
+    shown = str(tmp_path / "a\\nb\\x1b[2J.jsonl")
+    lines = out.splitlines()
+    assert lines[0] == (
+        f"{shown}:1: x\\nfixtures/ok.jsonl:9: all good: /type: unknown client or server message "
+        "type 'x\\nfixtures/ok.jsonl:9: all good'; known types: ack, chat, chat_message, "
+        "connected, error, join_room, leave_room, ping, pong, room_update, subscribe, typing, "
+        "unsubscribe, user_joined, user_left"
+    )
+    assert lines[1].startswith(f"{shown}:2: ping: /payload/\\x1b[31mred: unexpected field")
+    assert lines[2].startswith(f"{shown}:3: ping: /line\\u2028break: unexpected field")
+    assert lines[3].startswith(f"{shown}:3: ping: /\\u202eevil: unexpected field '\\u202eevil'")
+    assert lines[4] == "3 messages read from 1 input: 3 invalid"
+    assert not any(c in out for c in "\x1b\u202e\u2028")
+
+
+def test_input_errors_escape_the_names_they_echo(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", "--schema", SCHEMA, "forged\nall valid.jsonl"]) == 2
+    assert capsys.readouterr().err == (
+        "wirebook validate: error: forged\\nall valid.jsonl: no such file or folder\n"
+    )
+
+
+# --- failures: one line on standard error, exit 2 -----------------------------------------------
+
+COMMAND = [sys.executable, "-m", "wirebook.cli", "validate", "--schema", SCHEMA]
+
+
+def test_a_closed_standard_input_is_an_input_problem() -> None:
+    done = subprocess.run(
+        [*COMMAND, "-"], preexec_fn=lambda: os.close(0), capture_output=True, check=False
+    )
+    assert (done.returncode, done.stdout) == (2, b"")
+    assert done.stderr == b"wirebook validate: error: -: standard input is closed\n"
+
+
+@pytest.mark.parametrize("form", ["text", "json", "github"])
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_full_disk_is_said_in_one_line(tmp_path: Path, form: str, jobs: str) -> None:
+    log = write_lines(tmp_path / "many.jsonl", [b'{"type":"x"}'] * 5000)
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [*COMMAND, "--format", form, "--jobs", jobs, str(log)],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            check=False,
+        )
+    assert done.returncode == 2
+    assert done.stderr == (
+        b"wirebook validate: error: cannot write to standard output: No space left on device\n"
+    )
+
+
+def test_a_full_disk_for_the_summary_of_a_machine_format(tmp_path: Path) -> None:
+    log = write_lines(tmp_path / "one.jsonl", [b'{"type":"x"}'])
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [*COMMAND, "--format", "json", str(log)],
+            stdout=subprocess.PIPE,
+            stderr=full,
+            check=False,
+        )
+    assert done.returncode == 2
+    assert json.loads(done.stdout)["line"] == 1  # the records that could be written are
+
+
+@pytest.mark.skipif(not Path("/proc/self/mem").exists(), reason="Linux: /proc/self/mem")
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_an_unreadable_input_exits_2_and_the_summary_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], jobs: str
+) -> None:
+    # /proc/self/mem fails to read at offset 0 (EIO), even for root, who reads anything else
+    for name in ("mem.json", "mem.jsonl"):
+        (tmp_path / name).symlink_to("/proc/self/mem")
+    log = write_lines(tmp_path / "ok.jsonl", [PING])
+    argv = ["validate", "--schema", SCHEMA, "--jobs", jobs, str(tmp_path / "mem.json"), str(log)]
+    code = main([*argv, str(tmp_path / "mem.jsonl")])
+    out, err = capsys.readouterr()
+    assert code == 2
+    assert err.splitlines() == [
+        f"wirebook validate: error: {tmp_path / name}: cannot read: Input/output error"
+        for name in ("mem.json", "mem.jsonl")
+    ]
+    assert out.splitlines()[0] == (
+        "1 message read from 3 inputs: none invalid, and 2 inputs could not be read"
+    )

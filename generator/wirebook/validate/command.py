@@ -7,12 +7,12 @@ import gc
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from wirebook.validate.options import CHOICES, FORMATS, add_schema_option
 
 if TYPE_CHECKING:
-    from wirebook.validate.engine import Tally, Validator
+    from wirebook.validate.engine import Validator
     from wirebook.validate.reader import Source
     from wirebook.validate.report import Report
 
@@ -117,8 +117,12 @@ def run(args: argparse.Namespace) -> int:
     from wirebook.validate import sources
     from wirebook.validate.engine import Validator
     from wirebook.validate.reader import expand
-    from wirebook.validate.report import Report
+    from wirebook.validate.report import OutputError, Report
 
+    if sys.stdout is None or sys.stderr is None:  # started with `>&-` or `2>&-`
+        if sys.stderr is not None:
+            print("wirebook validate: error: standard output is closed", file=sys.stderr)
+        return EXIT_USAGE
     try:
         if args.published is not None:
             schemas = sources.from_published(args.published)
@@ -131,43 +135,65 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     inputs, errors = expand(args.paths)
     report = Report(args.format, sys.stdout, sys.stderr)
-    for error in errors:
-        report.input_error(error)
-    if errors:
-        return EXIT_USAGE
     # what is built so far (modules, the compiled schemas) lives as long as the run: the
     # collector need not walk it again and again
     gc.freeze()
     try:
-        total = _check(validator, inputs, args, report)
+        for error in errors:
+            report.input_error(error)
+        if errors:
+            return EXIT_USAGE
+        return _check(validator, inputs, args, report)
     except BrokenPipeError:  # `wirebook validate … | head`: the reader has seen enough
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _silence(sys.stdout)
         return EXIT_INVALID
+    except OutputError as exc:  # a full disk, say
+        _failed_output(str(exc))
+        return EXIT_USAGE
     finally:
         gc.unfreeze()
-    if total is None:
-        return EXIT_USAGE
-    return EXIT_INVALID if total.invalid else EXIT_OK
+
+
+def _failed_output(text: str) -> None:
+    """Say why the report could not be written, on whichever stream still takes words; a stream
+    that fails drops what it holds (else Python would try again at exit, and fail loudly)."""
+    try:
+        sys.stdout.flush()
+    except OSError:
+        _silence(sys.stdout)
+    try:
+        sys.stderr.write(f"wirebook validate: error: {text}\n")
+        sys.stderr.flush()
+    except OSError:
+        _silence(sys.stderr)
+
+
+def _silence(stream: TextIO) -> None:
+    """Send what ``stream`` still writes to /dev/null."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
 
 
 def _check(
     validator: Validator, inputs: list[Source], args: argparse.Namespace, report: Report
-) -> Tally | None:
-    """Check and report every input; the totals, or None when an input could not be read."""
+) -> int:
+    """Check and report every input; the exit code."""
     from wirebook.validate.engine import Tally
     from wirebook.validate.run import execute
 
-    total, failed = Tally(), False
+    total = Tally()
+    unread: set[int] = set()  # inputs that failed, whole or in part
     source, base = -1, 0  # the input being reported, and its lines reported so far
     for outcome in execute(validator, inputs, args.direction, args.max_bytes, args.jobs):
         if outcome.source != source:
             source, base = outcome.source, 0
         if outcome.error is not None:
             report.input_error(outcome.error)
-            failed = True
+            unread.add(source)
             continue
         report.findings(inputs[source].name, base, outcome.tally.findings)
         base += outcome.tally.read
         total.merge(outcome.tally, keep_findings=False)
-    report.summary(total, len(inputs))
-    return None if failed else total
+    report.summary(total, len(inputs), len(unread))
+    if unread:
+        return EXIT_USAGE
+    return EXIT_INVALID if total.invalid else EXIT_OK

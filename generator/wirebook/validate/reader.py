@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import stat
+import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,11 +39,13 @@ class Source:
 
     @property
     def seekable(self) -> bool:
-        """A regular file, which processes can split by byte ranges (not a pipe or a FIFO)."""
+        """A regular file, which processes can split by byte ranges (not a pipe or a FIFO, nor a
+        file that says it is empty: those of /proc hold what they are read for)."""
         try:
-            return not self.is_stdin and stat.S_ISREG(os.stat(self.name).st_mode)
+            status = os.stat(self.name)
         except OSError:
             return False
+        return not self.is_stdin and stat.S_ISREG(status.st_mode) and status.st_size > 0
 
 
 @dataclass
@@ -60,7 +63,10 @@ def expand(paths: Sequence[str]) -> tuple[list[Source], list[str]]:
     errors: list[str] = []
     for name in paths:
         if name == STDIN:
-            sources.append(Source(STDIN, "lines"))
+            if sys.stdin is None:  # started with `<&-`
+                errors.append(f"{STDIN}: standard input is closed")
+            else:
+                sources.append(Source(STDIN, "lines"))
         elif os.path.isdir(name):
             found = _walk(name, errors)
             if not found:

@@ -8,13 +8,42 @@ in the machine formats, so that their standard output stays one kind of record.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import TextIO
 
 from wirebook.problems import Problem
 from wirebook.validate.engine import NO_TYPE, Finding, Rejection, Tally
 from wirebook.validate.options import Format
 from wirebook.validate.reader import STDIN
+
+# What a terminal acts on, or what breaks or reorders a line: C0 and C1 controls, DEL, Unicode's
+# bidirectional controls and its line and paragraph separators. A name or value that holds one
+# (a `type` with a newline) must not forge a line of the report or move the cursor.
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+OUT, ERR = "standard output", "standard error"
+
+
+class OutputError(Exception):
+    """The report could not be written: a full disk, a closed stream."""
+
+
+def printable(text: str) -> str:
+    """``text`` with what a terminal would act on written as escapes (``\\n``, ``\\x1b``)."""
+    if _UNSAFE.search(text) is None:
+        return text
+    return _UNSAFE.sub(_escaped, text)
+
+
+def _escaped(found: re.Match[str]) -> str:
+    char = found.group()
+    if char in _NAMED:
+        return _NAMED[char]
+    return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
 
 
 def _label(finding: Finding, rejection: Rejection) -> str:
@@ -40,6 +69,8 @@ def _escape(text: str, in_property: bool = False) -> str:
 
 
 class Report:
+    """Writes to ``out`` and ``err``; a stream that fails raises ``OutputError``."""
+
     def __init__(self, form: Format, out: TextIO, err: TextIO) -> None:
         self.form = form
         self.out = out
@@ -47,6 +78,10 @@ class Report:
 
     def findings(self, name: str, base: int, findings: Iterable[Finding]) -> None:
         """Write the findings of one part of input ``name`` whose first line is ``base + 1``."""
+        with _writing(OUT):
+            self._findings(name, base, findings)
+
+    def _findings(self, name: str, base: int, findings: Iterable[Finding]) -> None:
         write = self.out.write
         stdin = name == STDIN
         name = "<stdin>" if stdin else name
@@ -57,7 +92,7 @@ class Report:
                 continue
             for problem, text in problem_lines(name, line, finding):
                 if self.form == "text":
-                    write(text + "\n")
+                    write(printable(text) + "\n")
                 else:
                     where = "" if stdin else f"file={_escape(name, True)},line={line},"
                     title = _escape(f"invalid message ({problem.keyword})", True)
@@ -82,30 +117,55 @@ class Report:
         }
 
     def input_error(self, text: str) -> None:
-        self.out.flush()
-        self.err.write(f"wirebook validate: error: {text}\n")
-        self.err.flush()
+        """Say, on ``err``, why an input (or the run) failed."""
+        with _writing(OUT):
+            self.out.flush()
+        with _writing(ERR):
+            self.err.write(f"wirebook validate: error: {printable(text)}\n")
+            self.err.flush()
 
-    def summary(self, total: Tally, inputs: int) -> None:
-        stream = self.out if self.form == "text" else self.err
-        stream.write(summary(total, inputs))
-        stream.flush()
+    def summary(self, total: Tally, inputs: int, unread: int = 0) -> None:
+        """The summary, then everything written so far flushed."""
+        stream, where = (self.out, OUT) if self.form == "text" else (self.err, ERR)
+        with _writing(where):
+            stream.write(summary(total, inputs, unread))
+        with _writing(OUT):
+            self.out.flush()
+        with _writing(ERR):
+            self.err.flush()
 
 
-def summary(total: Tally, inputs: int) -> str:
+@contextmanager
+def _writing(where: str) -> Iterator[None]:
+    """Writes to ``where``: a failure is an OutputError (not a closed pipe: `| head` makes one)."""
+    try:
+        yield
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise OutputError(f"cannot write to {where}: {exc.strerror or exc}") from exc
+
+
+def summary(total: Tally, inputs: int, unread: int = 0) -> str:
+    """The closing lines: messages read, the verdict, then the counts per type and per error kind.
+
+    ``unread``: inputs that could not be read (whole or in part), which "all valid" must not hide.
+    """
     files = f"{inputs} input{'s' * (inputs != 1)}"
     invalid = total.invalid
-    verdict = f"{invalid} invalid" if invalid else "all valid"
+    verdict = f"{invalid} invalid" if invalid else "none invalid" if unread else "all valid"
+    if unread:
+        verdict += f", and {unread} input{'s' * (unread != 1)} could not be read"
     lines = [f"{total.read} message{'s' * (total.read != 1)} read from {files}: {verdict}"]
     if total.per_type:
-        width = max(12, *map(len, total.per_type))
+        width = max(12, *(len(printable(n)) for n in total.per_type))
         lines.append(f"  {'type':<{width}} {'read':>9} {'invalid':>9}")
         for name in sorted(total.per_type):
             read, bad = total.per_type[name], total.invalid_per_type[name]
-            lines.append(f"  {name:<{width}} {read:>9} {bad:>9}")
+            lines.append(f"  {printable(name):<{width}} {read:>9} {bad:>9}")
     if total.per_kind:
-        width = max(12, *map(len, total.per_kind))
+        width = max(12, *(len(printable(k)) for k in total.per_kind))
         lines.append(f"  {'error kind':<{width}} {'count':>9}")
         for name, count in sorted(total.per_kind.items(), key=lambda kv: (-kv[1], kv[0])):
-            lines.append(f"  {name:<{width}} {count:>9}")
+            lines.append(f"  {printable(name):<{width}} {count:>9}")
     return "\n".join(lines) + "\n"
