@@ -1,15 +1,17 @@
-"""The generated models read integers as the published schemas do, wherever an integer sits.
+"""The generated models read every keyword as the published schemas do, wherever it sits.
 
-The example protocol has integers in two places only (`v`, `room_update.users`), so this test
-generates a protocol with one more message that holds them everywhere: in an array (whose items
-datamodel-code-generator makes a RootModel), nullable, as an enum, in a nested object. Each
-written form of a number must get the same verdict from the model as from the reference
-validator on the published schema: `1.0` and `1e0` are integers, `true` is not.
+The example protocol uses few keywords, so this test generates a protocol with two more messages:
+`counts` holds integers everywhere (in an array, whose items datamodel-code-generator makes a
+RootModel, nullable, as an enum, in a nested object), `probe` the keywords that pydantic reads
+otherwise (`uniqueItems`, `format`, enums and consts of numbers and booleans, big numbers). Each
+value must get the same verdict from the model (`validate_json` and `validate_python`) as from
+the reference validator on the published schema.
 """
 
 from __future__ import annotations
 
 import importlib
+import json
 import shutil
 import subprocess
 import sys
@@ -18,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pydantic import BaseModel, ValidationError
+from pydantic import TypeAdapter, ValidationError
 from wire_corpus import ROOT
 from wirebook.reference import ReferenceValidator
 from wirebook.validate.sources import from_published
@@ -37,17 +39,51 @@ MESSAGE = """
         fields: {n: {type: integer, description: Nested.}}
     examples:
       - {name: one, payload: {items: [1, 2], maybe: null, level: 2, nested: {n: 5}}}
+  - type: probe
+    summary: The keywords pydantic reads otherwise
+    payload:
+      tags: {type: array, items: {type: integer}, uniqueItems: true, description: Unique.}
+      objs:
+        type: array
+        uniqueItems: true
+        description: Unique objects.
+        items: {type: object, fields: {x: {type: integer, description: X.}}}
+      nums: {enum: [0.5, 1, 2.5, 1e20], description: An enum of numbers.}
+      flag: {const: true, description: A boolean const.}
+      half: {const: 1.0, description: A number const.}
+      when: {type: string, format: date, description: A date.}
+      uid: {type: string, format: uuid, description: A uuid.}
+      ts: {type: string, format: date-time, description: A date-time.}
+      num: {type: number, description: Any number.}
+      named: {type: Topics, description: A named unique array.}
+    examples:
+      - name: one
+        payload:
+          tags: [1, 2]
+          objs: [{x: 1}]
+          nums: 1
+          flag: true
+          half: 1
+          when: "2024-01-01"
+          uid: 123e4567-e89b-12d3-a456-426614174000
+          ts: "2024-01-01T00:00:00Z"
+          num: 1
+          named: [a]
+"""
+TYPES = """
+  Topics: {type: array, items: Topic, uniqueItems: true, description: Topics to follow.}
 """
 VALID = {"items": "[1]", "maybe": "null", "level": "2", "n": "5"}
 NUMBERS = ["1", "1.0", "1e0", "10E-1", "-0.0", "0", "-1.0", "1.5", "true", "false", '"1"', "null"]
 
 
 @pytest.fixture(scope="module")
-def generated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[type[BaseModel], Any]]:
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Any]]:
     folder = tmp_path_factory.mktemp("integers")
     schema = shutil.copytree(ROOT / "schema", folder / "schema")
     protocol = schema / "protocol.yaml"
-    protocol.write_text(protocol.read_text().replace("name: chat", "name: integers", 1))
+    text = protocol.read_text().replace("name: chat", "name: integers", 1)
+    protocol.write_text(text.replace("\ntypes:\n", "\ntypes:" + TYPES, 1))
     with (schema / "client.yaml").open("a") as client:
         client.write(MESSAGE)
     out = folder / "out"
@@ -59,7 +95,7 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[type[B
     try:
         models = importlib.import_module("integers_protocol.models")
         reference = ReferenceValidator(from_published(out / "schemas"))
-        yield models.Counts, reference
+        yield models, reference
     finally:
         sys.path.remove(str(out / "python"))
 
@@ -75,9 +111,10 @@ def text(**given: str) -> str:
 @pytest.mark.parametrize("number", NUMBERS)
 @pytest.mark.parametrize("place", ["items", "maybe", "level", "n"])
 def test_an_integer_is_read_as_the_schema_reads_it(
-    generated: tuple[type[BaseModel], Any], place: str, number: str
+    generated: tuple[Any, Any], place: str, number: str
 ) -> None:
-    counts, reference = generated
+    models, reference = generated
+    counts = models.Counts
     raw = text(**{place: f"[{number}, 2]" if place == "items" else number})
     message, problems = parse_raw(raw)
     assert problems == []
@@ -90,10 +127,91 @@ def test_an_integer_is_read_as_the_schema_reads_it(
     assert model_valid == schema_valid, raw
 
 
-def test_the_valid_forms_of_an_integer_become_ints(generated: tuple[type[BaseModel], Any]) -> None:
-    counts, _ = generated
-    message: Any = counts.model_validate_json(text(items="[1.0, 2e0]", maybe="3.0", n="-0.0"))
+def test_the_valid_forms_of_an_integer_become_ints(generated: tuple[Any, Any]) -> None:
+    message: Any = generated[0].Counts.model_validate_json(
+        text(items="[1.0, 2e0]", maybe="3.0", n="-0.0")
+    )
     payload = message.payload
     assert [item.root for item in payload.items] == [1, 2]
     assert (payload.maybe, payload.nested.n) == (3, 0)
     assert all(type(v) is int for v in (payload.items[0].root, payload.maybe, payload.nested.n))
+
+
+PROBE = {
+    "tags": [1, 2],
+    "objs": [{"x": 1}],
+    "nums": 1,
+    "flag": True,
+    "half": 1,
+    "when": "2024-01-01",
+    "uid": "123e4567-e89b-12d3-a456-426614174000",
+    "ts": "2024-01-01T00:00:00Z",
+    "num": 1,
+    "named": ["a"],
+}
+# (field, value): the values on which the models disagreed with the schemas (issue 8, items 1,
+# 2 and 4), and their neighbours that they must keep taking or refusing
+PROBES: list[tuple[str, Any]] = [
+    ("tags", [1, 1]),
+    ("tags", [1, 1.0]),
+    ("tags", [1, 2.0]),
+    ("objs", [{"x": 1}, {"x": 1}]),
+    ("objs", [{"x": 1}, {"x": 1.0}]),
+    ("objs", [{"x": 1}, {"x": 2}]),
+    ("named", ["a", "a"]),
+    ("named", ["a", "b"]),
+    ("nums", True),
+    ("nums", 10**20),
+    ("nums", 1e20),
+    ("nums", 1.0),
+    ("nums", "1"),
+    ("nums", 3),
+    ("flag", 1),
+    ("flag", 1.0),
+    ("flag", "true"),
+    ("half", True),
+    ("half", 1.0),
+    ("half", 2),
+    ("when", 0),
+    ("when", "1704067200"),
+    ("when", "2025-02-30"),
+    ("when", "2024-04-31"),
+    ("ts", "2024-01-01 00:00:00Z"),
+    ("ts", "2024-01-01T00:00:00+01:00"),
+    ("uid", "123e4567e89b12d3a456426614174000"),
+    ("uid", "{123e4567-e89b-12d3-a456-426614174000}"),
+    ("uid", "urn:uuid:123e4567-e89b-12d3-a456-426614174000"),
+    ("num", 10**400),
+    ("num", 10**20),
+    ("num", -0.0),
+    ("num", True),
+    ("num", "1"),
+]
+
+
+@pytest.mark.parametrize(("field", "value"), PROBES, ids=lambda v: repr(v)[:40])
+def test_a_keyword_is_read_as_the_schema_reads_it(
+    generated: tuple[Any, Any], field: str, value: Any
+) -> None:
+    models, reference = generated
+    message = {"type": "probe", "payload": {**PROBE, field: value}}
+    raw = json.dumps(message)
+    schema_valid = reference.validate("client", message) == []
+    adapter = TypeAdapter(models.ClientMessage)
+    for read in (adapter.validate_json, lambda text: adapter.validate_python(json.loads(text))):
+        try:
+            read(raw)
+            model_valid = True
+        except ValidationError:
+            model_valid = False
+        assert model_valid == schema_valid, raw
+
+
+def test_a_deprecation_reason_reaches_the_schemas_and_the_models() -> None:
+    reason = "use `chat`, which takes the same payload."
+    schema = json.loads((ROOT / "generated/schemas/client/chat_message.schema.json").read_text())
+    assert schema["deprecated"] is True
+    assert schema["description"].endswith(f"Deprecated: {reason}")
+    from chat_protocol.models import ChatMessage
+
+    assert " ".join((ChatMessage.__doc__ or "").split()).endswith(f"Deprecated: {reason}")

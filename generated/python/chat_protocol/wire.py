@@ -104,12 +104,15 @@ def _integer(value: Any) -> Any:
 
 
 def _number(members: tuple[int | float, ...], value: Any) -> Any:
-    """A number equal to a member is that member: 1.0 is 1, 10**20 is 1e20."""
-    if isinstance(value, bool | str):
-        return NotAJSONValue(value)
-    if _is_number(value):
-        return next((m for m in members if m == value), value)
-    return value
+    """A number equal to a member is that member (1.0 is 1, 10**20 is 1e20); any other value
+    fails here, as a const of a float has no `Literal` to fail it (Python has none)."""
+    if value is None:
+        return value  # a nullable field's null: its type says whether it may be
+    member = next((m for m in members if m == value), None) if _is_number(value) else None
+    if member is None:
+        expected = " or ".join(json.dumps(m) for m in members)
+        raise PydanticCustomError("enum", "Input should be {expected}", {"expected": expected})
+    return member
 
 
 def _boolean(value: Any) -> Any:
