@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import json
 import os
 import shutil
 import subprocess
@@ -178,3 +179,19 @@ def test_silencing_every_finding_lets_check_pass(tmp_path: Path) -> None:
     for command in ("generate", "check"):
         outcome = run_in_process(case, command, "--schema", "schema", "--out", str(out))
         assert (outcome.code, outcome.stderr) == (0, ""), command
+
+
+def test_a_colon_of_a_wire_type_is_written_as_a_tilde_in_its_file_name(tmp_path: Path) -> None:
+    """Socket.IO-style types (`room:join`) stay on the wire; Windows refuses `:` in file names."""
+    case = tmp_path / "case"
+    shutil.copytree(BASE / "schema", case / "schema")
+    definitions = case / "schema" / "protocol.yaml"
+    text = definitions.read_text(encoding="utf-8")
+    joined = "  - type: room:join\n    summary: Join\n    examples: [{payload: {}}]\nserver:\n"
+    definitions.write_text(text.replace("server:\n", joined, 1), encoding="utf-8")
+    out = tmp_path / "generated"
+    outcome = run_in_process(case, "generate", "--schema", "schema", "--out", str(out))
+    assert outcome.code == 0, outcome.stderr
+    schema = json.loads((out / "schemas" / "client" / "room~join.schema.json").read_text("utf-8"))
+    assert schema["$id"] == "https://example.com/mini/client/room~join.schema.json"
+    assert not any(":" in p.name for p in out.rglob("*"))

@@ -26,7 +26,7 @@ from wirebook.lint import RULES
 from wirebook.load import Document, Pointer, load_file
 from wirebook.problems import json_kind
 from wirebook.problems import pointer as json_pointer
-from wirebook.structure import check_structure, definition_schema, place
+from wirebook.structure import SECTIONS, check_structure, definition_schema, place
 
 __all__ = ["definition_files", "definition_schema", "load_protocol", "pascal"]
 
@@ -40,6 +40,9 @@ KEYS_BY_KIND = {
     "boolean": set(),
 }
 CONSTRAINT_KEYS = set().union(*KEYS_BY_KIND.values())
+NUMERIC_BOUNDS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
+# The largest whole number a double holds exactly, and so JavaScript's JSON.parse (2^53 − 1).
+MAX_SAFE_INTEGER = 2**53 - 1
 # Keys of a field that say how the field is used; an array's `items` is a type, not a field.
 FIELD_ONLY_KEYS = ("required", "default", "nullable", "deprecated", "description")
 # Class names made by wirebook, and names the generated Python modules define or import: a
@@ -244,6 +247,8 @@ def _note(gaps: _Gaps, data: dict[str, Any], unit: Pointer) -> None:
             gaps.messages.add((str(section), type_))
         elif unit[2] == "payload":
             gaps.fields.add((str(section), type_, str(unit[3]) if len(unit) > 3 else "*"))
+    elif section not in SECTIONS:  # an unknown section (`clients:`, `messages:`) may hold them
+        gaps.all_messages.update(ir.DIRECTIONS)
 
 
 # ---------------------------------------------------------------- meaning
@@ -300,6 +305,7 @@ class _Builder:
         """``claim``: whether an inline object here makes the class ``title`` (named types did)."""
         if isinstance(spec, str):
             return self._type_by_name(where, spec, where.position)
+        self._exact_numbers(where, spec)
         if "enum" in spec:
             return self._enum(where, spec)
         if "const" in spec:
@@ -334,6 +340,29 @@ class _Builder:
         if claim and not self.claim_title(title, where.name, where.position):
             return None
         return ir.ObjectType(self.fields(where.child("fields"), spec["fields"], title))
+
+    def _exact_numbers(self, where: _Where, spec: dict[str, Any]) -> None:
+        """Whole numbers in bounds and values must be ones JavaScript reads exactly: its JSON
+        parsers read numbers as doubles, so Ajv would check a rounded bound (and refuse every
+        valid message at it). Examples are data, not constraints: they may hold any number."""
+        for key in (*NUMERIC_BOUNDS, "enum", "const", "default"):
+            if key not in spec:
+                continue
+            for path, value in _whole_numbers(spec[key], ()):
+                if abs(value) > MAX_SAFE_INTEGER:
+                    at = where.child(key, *path)
+                    text = str(value)
+                    if len(text) > 24:
+                        text = f"{text[:20]}… ({len(text.lstrip('-'))} digits)"
+                    self.run.error(
+                        at.position,
+                        f"{at.name} is {text}, which JavaScript reads rounded "
+                        f"(whole numbers are exact only within ±{MAX_SAFE_INTEGER})",
+                        "JavaScript's JSON parsers read numbers as doubles: use a string with "
+                        "a pattern for 64-bit ids, or a "
+                        + ("bound" if key in NUMERIC_BOUNDS else "value")
+                        + f" within ±{MAX_SAFE_INTEGER}",
+                    )
 
     def _array(self, where: _Where, spec: dict[str, Any], title: str) -> ir.TypeExpr | None:
         if "items" not in spec:
@@ -586,6 +615,18 @@ class _Builder:
         return current
 
 
+def _whole_numbers(value: Any, path: Pointer) -> Iterable[tuple[Pointer, int]]:
+    """Every integer in a JSON value (floats are doubles everywhere already), with its path."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _whole_numbers(item, (*path, key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _whole_numbers(item, (*path, i))
+
+
 def _sections(docs: list[Document], name: str) -> Iterable[tuple[_Where, Any]]:
     for doc in docs:
         if name in doc.data:
@@ -696,6 +737,7 @@ def _build(
     }
     messages: list[ir.Message] = []
     seen: dict[tuple[str, str], Position] = {}
+    folded: dict[tuple[str, str], tuple[str, Position]] = {}
     for direction, at, m in raw_messages:
         key = (direction, m["type"])
         if key in seen:
@@ -706,7 +748,17 @@ def _build(
             )
             continue
         seen[key] = at.child("type").position
+        if not _file_name_ok(run, direction, at.child("type"), m["type"], folded):
+            continue
         messages.append(_message(builder, direction, at, m, both_ways))
+    # The server always has `error` (the dispatch needs it); clients must have something to send.
+    if "client" not in {d for d, _ in [*seen, *gaps.messages]} | gaps.all_messages:
+        run.error(
+            next((s.key_position for s, _ in _sections(docs, "client")), where.key_position),
+            "the protocol has no client messages",
+            "declare at least one under `client:`: the generated dispatch routes what clients "
+            "send to their handlers, and a union of no messages would accept nothing",
+        )
 
     _check_replies(run, gaps, messages, {(d, m["type"]): at for d, at, m in raw_messages})
     _check_dispatch_needs(run, builder, docs, messages, raw_messages, correlation, where)
@@ -751,6 +803,44 @@ def _correlation_ok(run: _Run, at: _Where, name: str) -> bool:
             f"the correlation field cannot be named '{name}': the generated "
             "Python models use that name",
             "choose another name, such as `ref`",
+        )
+        return False
+    return True
+
+
+# Names Windows keeps for devices, with any extension and in any case (`nul.schema.json`).
+_WINDOWS_DEVICES = frozenset(
+    ("con", "prn", "aux", "nul", *(f"{port}{n}" for port in ("com", "lpt") for n in range(10)))
+)
+
+
+def _file_name_ok(
+    run: _Run,
+    direction: str,
+    at: _Where,
+    type_: str,
+    folded: dict[tuple[str, str], tuple[str, Position]],
+) -> bool:
+    """Each message has its schema file `<direction>/<type>.schema.json`: a name every file
+    system can hold and that no other type of the direction shares, whatever its case."""
+    device = type_.split(".")[0].lower()
+    if device in _WINDOWS_DEVICES:
+        run.error(
+            at.position,
+            f"{direction} message type '{type_}' cannot name a file on Windows: "
+            f"{device.upper()} is a device name there",
+            "each message has its schema file `<direction>/<type>.schema.json`, and Windows "
+            "keeps CON, PRN, AUX, NUL, COM0-9 and LPT0-9 (in any case, with any extension) for "
+            "devices: rename the type",
+        )
+        return False
+    other = folded.setdefault((direction, type_.casefold()), (type_, at.position))
+    if other[0] != type_:
+        run.error(
+            at.position,
+            f"{direction} message types '{type_}' and '{other[0]}' (at {other[1]}) differ only "
+            "by case: their schema files are one file on macOS and Windows",
+            "rename one of the two (the types of one direction differ by more than case)",
         )
         return False
     return True
@@ -1051,7 +1141,46 @@ def _check_dispatch_needs(
 
 
 def definition_files(schema_dir: Path) -> list[Path]:
-    return sorted(p for p in schema_dir.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+    """Every `*.yaml` and `*.yml` file of the folder, whatever the case of the extension; a
+    broken link too (reading it says what is wrong), never a pipe, which would never end."""
+    return sorted(
+        p
+        for p in schema_dir.iterdir()
+        if p.suffix.lower() in (".yaml", ".yml")
+        and (p.is_file() or (p.is_symlink() and not p.exists()))
+    )
+
+
+def _display(schema_dir: Path, path: Path) -> str:
+    """How messages name a definition file: `schema/client.yaml`."""
+    return f"{schema_dir.as_posix().rstrip('/')}/{path.name}"
+
+
+def _same_name(run: _Run, files: list[Path], schema_dir: Path) -> set[Path]:
+    """Two files of one name (`client.yaml` and `client.yml`, or `Client.yaml`): one is most
+    likely a stale copy, and macOS and Windows keep only one of a pair that differs by case.
+    The files after the first of each name are reported and left unread."""
+    first: dict[str, Path] = {}
+    left_out: set[Path] = set()
+    for path in files:
+        other = first.setdefault(path.stem.casefold(), path)
+        if other is path:
+            continue
+        left_out.add(path)
+        by_case = path.stem != other.stem
+        name, first_name = _display(schema_dir, path), _display(schema_dir, other)
+        run.error(
+            Position(name, 1, 1),
+            f"{name} and {first_name} are two definition files with "
+            + ("names that differ only by case" if by_case else "the same name"),
+            "merge them into one file and delete the other: "
+            + (
+                "macOS and Windows cannot hold both"
+                if by_case
+                else "wirebook reads every .yaml and .yml file, so both would count"
+            ),
+        )
+    return left_out
 
 
 def load_protocol(schema_dir: Path) -> ir.Protocol:
@@ -1080,9 +1209,13 @@ def load_protocol(schema_dir: Path) -> ir.Protocol:
             ]
         )
     docs, gaps = [], _Gaps()
+    left_out = _same_name(run, files, schema_dir)
+    if left_out:
+        gaps.everything()  # what the files left unread hold is unknown
     for path in files:
-        display = f"{schema_dir.as_posix().rstrip('/')}/{path.name}"
-        doc, problems = load_file(path, display)
+        if path in left_out:
+            continue
+        doc, problems = load_file(path, _display(schema_dir, path))
         run.diagnostics.extend(problems)
         if doc is not None and not isinstance(doc.data, dict):
             run.error(

@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from wirebook.diagnostics import Diagnostic, Position
+from wirebook.diagnostics import Diagnostic, Position, did_you_mean
 
 try:  # the C parser is several times faster; the pure-Python one gives the same nodes
     from yaml import CSafeLoader as _BaseLoader
@@ -275,7 +275,6 @@ _SYNTAX_HINTS = (
     ),
     ("cannot start any token", "quote a value that starts with ` @ % or another special character"),
     ("expected a single document", "a definition file holds one YAML document: remove the `---`"),
-    ("found undefined alias", "define the anchor (&name) before the alias (*name) that uses it"),
     ("did not find expected ',' or ']'", "close the list with ] (or separate items with commas)"),
     ("did not find expected ',' or '}'", "close the mapping with } (or separate keys with commas)"),
     ("found unexpected end of stream", "close the quote or bracket that is still open"),
@@ -291,23 +290,101 @@ def _syntax_hint(problem: str) -> str:
     )
 
 
+# Line breaks as PyYAML counts them in its marks (YAML 1.1); the file was read with universal
+# newlines, so `\r` is gone already.
+_LINE_BREAK = re.compile(r"[\n\x85\u2028\u2029]")
+# What YAML does not allow in a file (outside its printable set), even inside quotes.
+_UNPRINTABLE = re.compile(r"[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# libyaml (and YAML 1.1) anchor names: the C parser's message leaves the name out.
+_ALIAS = re.compile(r"\*([0-9A-Za-z_-]+)")
+
+
+def _place(display: str, text: str, index: int) -> Position:
+    """The line and column of character ``index`` of ``text``."""
+    before = text[:index]
+    breaks = list(_LINE_BREAK.finditer(before))
+    start = breaks[-1].end() if breaks else 0
+    return Position(display, len(breaks) + 1, index - start + 1)
+
+
+def _unprintable(display: str, text: str) -> Diagnostic:
+    """Where the first character YAML refuses stands (PyYAML gives an offset, in bytes for C)."""
+    found = _UNPRINTABLE.search(text)
+    if found is None:  # pragma: no cover - PyYAML's reader refuses exactly these characters
+        return Diagnostic(Position(display, 1, 1), "invalid YAML text", "save it as UTF-8 text")
+    code = ord(found.group())
+    name = (
+        "a NUL character (U+0000)"
+        if code == 0
+        else f"the {'control ' * (code < 0xA0)}character U+{code:04X}"
+    )
+    more = len(_UNPRINTABLE.findall(text)) - 1
+    return Diagnostic(
+        _place(display, text, found.start()),
+        f"the file holds {name}, which YAML does not allow"
+        + (f" ({more} more in the file)" if more else ""),
+        "remove it; to mean it in a text value, write an escape in double quotes, "
+        f'such as "\\u{code:04x}"',
+    )
+
+
+def _undefined_alias(display: str, text: str, mark: yaml.Mark) -> Diagnostic:
+    """Name the alias, and its anchor if it is defined later or spelled differently."""
+    lines = _LINE_BREAK.split(text)
+    written = _ALIAS.match(lines[mark.line], mark.column) if mark.line < len(lines) else None
+    name = written.group(1) if written else "?"
+    anchors = {m.group(1): m for m in re.finditer(r"&([0-9A-Za-z_-]+)", text)}
+    if name in anchors:
+        later = _place(display, text, anchors[name].start())
+        hint = (
+            f"the anchor &{name} is below, at line {later.line}: an alias repeats a value "
+            "written above it, so move the anchored value up"
+        )
+    else:
+        close = did_you_mean(name, anchors) if anchors else ""
+        define = f"write &{name} before the value to repeat, above this alias"
+        hint = f"{close} Or {define}" if close.startswith("did") else define
+    return Diagnostic(
+        Position(display, mark.line + 1, mark.column + 1),
+        f"invalid YAML: the alias *{name} has no anchor &{name} above it",
+        hint,
+    )
+
+
+def _not_utf8(display: str, data: bytes, exc: UnicodeDecodeError) -> Diagnostic:
+    text = data[: exc.start].decode("utf-8-sig", errors="replace")
+    return Diagnostic(
+        _place(display, text, len(text)),
+        f"the file is not UTF-8 text: byte 0x{data[exc.start]:02x} cannot start or continue "
+        "a character here",
+        "save the file as UTF-8",
+    )
+
+
 def load_file(path: Path, display: str) -> tuple[Document | None, list[Diagnostic]]:
     """Parse one YAML file. Anchors, aliases and merge keys work; tags do not."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        message, hint = (
-            (f"the file is not UTF-8 text: {exc.reason}", "save it as UTF-8")
-            if isinstance(exc, UnicodeDecodeError)
-            else (f"cannot read the file: {exc.strerror}", "check that it exists and is readable")
-        )
-        return None, [Diagnostic(Position(display, 1, 1), message, hint)]
+        data = path.read_bytes()
+    except OSError as exc:
+        return None, [
+            Diagnostic(
+                Position(display, 1, 1),
+                f"cannot read the file: {exc.strerror}",
+                "check that it exists and is readable",
+            )
+        ]
+    try:  # as Path.read_text reads: universal newlines, a UTF-8 byte order mark dropped
+        text = data.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
+    except UnicodeDecodeError as exc:
+        return None, [_not_utf8(display, data, exc)]
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         what = exc.problem or exc.context or "unreadable"
+        if mark and what.startswith("found undefined alias"):
+            return None, [_undefined_alias(display, text, mark)]
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         if exc.context and exc.problem and exc.problem.startswith("but "):
             what = f"{exc.context} {exc.problem}"  # "expected a single document … but found …"
         elif exc.context and exc.problem:
@@ -317,7 +394,9 @@ def load_file(path: Path, display: str) -> tuple[Document | None, list[Diagnosti
         return None, [
             Diagnostic(Position(display, line, column), f"invalid YAML: {what}", _syntax_hint(what))
         ]
-    except yaml.YAMLError as exc:  # pragma: no cover - PyYAML marks all of its parse errors
+    except yaml.reader.ReaderError:
+        return None, [_unprintable(display, text)]
+    except yaml.YAMLError as exc:  # pragma: no cover - PyYAML marks its other parse errors
         return None, [
             Diagnostic(Position(display, 1, 1), f"invalid YAML: {exc}", "fix the YAML syntax")
         ]

@@ -6,6 +6,7 @@ path ("client/5/payload/is_typing") or a validator's message.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from functools import cache
 from importlib import resources
@@ -32,8 +33,24 @@ def _fast_validator() -> jsonschema_rs.Draft202012Validator:
     return jsonschema_rs.Draft202012Validator(definition_schema())
 
 
+def _whole_text(
+    validator: Any, pattern: str, instance: Any, schema: Any
+) -> Iterable[jsonschema.ValidationError]:
+    """`pattern` as ECMA-262 (editors, the fast validator) reads it: `$` ends the text, where
+    Python's `$` also matches before a final newline (`"ping\\n"` would name a file)."""
+    anchored = pattern.removesuffix("$") + r"\Z" if pattern.endswith("$") else pattern
+    if isinstance(instance, str) and not re.search(anchored, instance):
+        yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+# `extend` is jsonschema's documented way to swap one keyword; it has no type hints
+_Validator = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
+    jsonschema.Draft202012Validator, {"pattern": _whole_text}
+)
+
+
 def _validator() -> jsonschema.Draft202012Validator:
-    return jsonschema.Draft202012Validator(definition_schema())
+    return cast(jsonschema.Draft202012Validator, _Validator(definition_schema()))
 
 
 # Keys without which the meaning checks cannot look at a thing at all (a message without `type`);
@@ -83,11 +100,16 @@ def _broken_by(pointer: Pointer, error: jsonschema.ValidationError) -> set[Point
 # ---------------------------------------------------------------- places
 
 
+def _quoted(name: str) -> str:
+    """A name in a message; one with a line break or a control character is escaped."""
+    return f"'{name}'" if name.isprintable() else json.dumps(name, ensure_ascii=False)
+
+
 def _label(value: Any, key: str, index: int) -> str:
     name = value.get(key) if isinstance(value, dict) else None
     if not isinstance(name, str) or not name:
         return f"#{index + 1}"
-    return f"'{name}'" if len(name) <= 40 else f"'{name[:37]}...'"
+    return _quoted(name) if len(name) <= 40 else _quoted(name[:37] + "...")
 
 
 def _value(doc: Document, pointer: Pointer) -> Any:
@@ -113,12 +135,12 @@ def _named_parts(doc: Document, pointer: Pointer) -> tuple[list[str], Pointer]:
                 name = f"{name}.{rest[1]}" if name else str(rest[1])
                 rest = rest[2:]
             elif rest[0] == "items" and name:
-                parts.append(f"field '{name}', items")
+                parts.append(f"field {_quoted(name)}, items")
                 name, rest = "", rest[1:]
             else:
                 break
         if name:
-            parts.append(f"field '{name}'")
+            parts.append(f"field {_quoted(name)}")
         return rest
 
     if section in ("client", "server") and rest and isinstance(rest[0], int):
@@ -274,6 +296,32 @@ def _type_hint(doc: Document, pointer: Pointer, expected: list[str], got: Any) -
     return "write " + " or ".join(_KINDS[e] for e in expected)
 
 
+def _field_name(doc: Document, pointer: Pointer, name: str) -> Diagnostic:
+    """A field name that is no wire name; ``room_id::`` (a typo) makes the name ``room_id:``."""
+    where, at = place(doc, (*pointer, name)), doc.key_at((*pointer, name))
+    rule = definition_schema()["$defs"]["fieldName"]["pattern"].strip("^$")
+    written = name.rstrip(":")
+    if written != name and re.fullmatch(rule, written):
+        return Diagnostic(
+            at,
+            f"{where}: a field name cannot end with ':'",
+            f"did you write `{written}::`? Write one colon: `{written}: {{…}}`",
+        )
+    bad = sorted({c for c in name[1:] if not re.fullmatch(r"[A-Za-z0-9_.-]", c)})
+    if bad:
+        problem = "cannot hold " + ", ".join(repr(c) for c in bad)
+    else:
+        problem = f"cannot start with {name[:1]!r}" if name else "is empty"
+    fixed = re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("_")
+    close = f"; did you mean '{fixed}'?" if re.fullmatch(rule, fixed) else ""
+    return Diagnostic(
+        at,
+        f"{where}: a field name {problem}",
+        "a field name is a letter, `_`, `$` or `@`, then letters, digits, `_`, `-` or `.` "
+        f"(it names a member on the wire and an attribute in every language){close}",
+    )
+
+
 def _explain(
     doc: Document, pointer: Pointer, error: jsonschema.ValidationError
 ) -> Iterable[Diagnostic]:
@@ -339,7 +387,9 @@ def _explain(
     if kind == "propertyNames":
         return  # its `pattern` error below says it better
     if _is_name_error(error):
-        if last == "errors":
+        if last in ("payload", "fields"):
+            yield _field_name(doc, pointer, got)
+        elif last == "errors":
             yield Diagnostic(
                 doc.key_at((*pointer, got)),
                 f"error code '{got}' is not UPPER_SNAKE_CASE",

@@ -208,7 +208,11 @@ def _drop_none(schema: Schema) -> Schema:
 
 
 def message_path(message: ir.Message) -> str:
-    return f"{message.direction}/{message.type}.schema.json"
+    """``client/join_room.schema.json``. A `:` of the wire type (`room:join`, as Socket.IO
+    protocols name events) is written `~`, which no type holds: Windows, and Go module zips,
+    refuse `:` in file names. The checker refuses the other types a file system cannot hold:
+    Windows device names (`con`, `nul.x`) and types of one direction that differ only by case."""
+    return f"{message.direction}/{message.type.replace(':', '~')}.schema.json"
 
 
 def bundle_path(direction: ir.Direction) -> str:
