@@ -18,9 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import regress
-
-from wirebook import ir
+from wirebook import ir, patterns
 from wirebook.diagnostics import DefinitionError, Diagnostic, Position, did_you_mean
 from wirebook.lint import RULES
 from wirebook.load import Document, Pointer, load_file
@@ -90,17 +88,6 @@ FORMAT_PATTERNS = {
     "date": f"^{_DATE}$",
     "date-time": f"^{_DATE}[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?"
     "([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$",
-}
-# ECMA-262, Python and Rust (Pydantic) disagree on what these classes match outside ASCII.
-_AMBIGUOUS_ESCAPES = {
-    "d": "[0-9]",
-    "D": "[^0-9]",
-    "w": "[A-Za-z0-9_]",
-    "W": "[^A-Za-z0-9_]",
-    "s": "[ \\t\\n\\r\\f\\v]",
-    "S": "[^ \\t\\n\\r\\f\\v]",
-    "b": None,
-    "B": None,
 }
 
 
@@ -501,34 +488,15 @@ class _Builder:
         return ir.StringType(spec.get("minLength"), spec.get("maxLength"), pattern, fmt)
 
     def _pattern_ok(self, where: _Where, pattern: str) -> bool:
-        position = where.child("pattern").position
         try:
-            regress.Regex(pattern, "u")
-            re.compile(pattern)
-        except (regress.RegressError, re.error) as exc:
+            patterns.compile(pattern)
+        except patterns.PatternError as exc:
             self.run.error(
-                position,
-                f"the pattern of {where.name} is not a valid regular expression: {exc}",
-                "patterns are ECMA-262 regular expressions (as in JavaScript) that "
-                "Python reads the same way",
+                where.child("pattern").position,
+                f"the pattern of {where.name} {exc.message}",
+                exc.hint,
             )
             return False
-        i = 0
-        while i < len(pattern) - 1:
-            if pattern[i] == "\\":
-                letter = pattern[i + 1]
-                if letter in _AMBIGUOUS_ESCAPES:
-                    instead = _AMBIGUOUS_ESCAPES[letter]
-                    self.run.error(
-                        position,
-                        f"the pattern of {where.name} uses \\{letter}, which JavaScript, Python "
-                        "and Rust validators match differently outside ASCII",
-                        f"write {instead} instead" if instead else "spell the word boundary out",
-                    )
-                    return False
-                i += 2
-            else:
-                i += 1
         return True
 
     def _numeric(self, where: _Where, spec: dict[str, Any], integer: bool) -> ir.TypeExpr:

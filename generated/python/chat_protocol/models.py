@@ -81,7 +81,7 @@ class JoinRoomPayload(WireModel):
         extra="forbid",
     )
     room_id: StrictStr = Field(
-        ..., max_length=64, min_length=1, pattern="^[a-z0-9][a-z0-9_-]*$", title="RoomId"
+        ..., max_length=64, min_length=1, pattern="^[0-9a-z][\\-0-9_a-z]*$", title="RoomId"
     )
     """
     The room to join.
@@ -122,7 +122,7 @@ class LeaveRoomPayload(WireModel):
         extra="forbid",
     )
     room_id: StrictStr = Field(
-        ..., max_length=64, min_length=1, pattern="^[a-z0-9][a-z0-9_-]*$", title="RoomId"
+        ..., max_length=64, min_length=1, pattern="^[0-9a-z][\\-0-9_a-z]*$", title="RoomId"
     )
     """
     The room to leave.
@@ -169,7 +169,7 @@ class ClientChatPayload(WireModel):
         default=MISSING,
         max_length=64,
         min_length=1,
-        pattern="^[a-z0-9][a-z0-9_-]*$",
+        pattern="^[0-9a-z][\\-0-9_a-z]*$",
         title="RoomId",
     )
     """
@@ -218,7 +218,7 @@ class ChatMessagePayload(WireModel):
         default=MISSING,
         max_length=64,
         min_length=1,
-        pattern="^[a-z0-9][a-z0-9_-]*$",
+        pattern="^[0-9a-z][\\-0-9_a-z]*$",
         title="RoomId",
     )
     """
@@ -261,7 +261,7 @@ class ClientTypingPayload(WireModel):
         extra="forbid",
     )
     room_id: StrictStr = Field(
-        ..., max_length=64, min_length=1, pattern="^[a-z0-9][a-z0-9_-]*$", title="RoomId"
+        ..., max_length=64, min_length=1, pattern="^[0-9a-z][\\-0-9_a-z]*$", title="RoomId"
     )
     """
     The room the client types in.
@@ -306,7 +306,7 @@ class SubscribePayload(WireModel):
         extra="forbid",
     )
     topic: StrictStr = Field(
-        ..., max_length=128, min_length=1, pattern="^[a-z0-9][a-z0-9._:-]*$", title="Topic"
+        ..., max_length=128, min_length=1, pattern="^[0-9a-z][\\--\\.0-:_a-z]*$", title="Topic"
     )
     """
     The topic to follow.
@@ -346,7 +346,7 @@ class UnsubscribePayload(WireModel):
         extra="forbid",
     )
     topic: StrictStr = Field(
-        ..., max_length=128, min_length=1, pattern="^[a-z0-9][a-z0-9._:-]*$", title="Topic"
+        ..., max_length=128, min_length=1, pattern="^[0-9a-z][\\--\\.0-:_a-z]*$", title="Topic"
     )
     """
     The topic to stop following.
@@ -420,13 +420,17 @@ class ConnectedPayload(WireModel):
         extra="forbid",
     )
     user_id: StrictStr = Field(
-        ..., max_length=64, min_length=1, pattern="^[A-Za-z0-9_-]+$", title="UserId"
+        ..., max_length=64, min_length=1, pattern="^[\\-0-9A-Z_a-z]+$", title="UserId"
     )
     """
     The user this connection belongs to.
     """
     session_id: StrictStr | MISSING = Field(
-        default=MISSING, max_length=64, min_length=8, pattern="^[A-Za-z0-9_-]+$", title="SessionId"
+        default=MISSING,
+        max_length=64,
+        min_length=8,
+        pattern="^[\\-0-9A-Z_a-z]+$",
+        title="SessionId",
     )
     """
     This connection's session.
@@ -509,7 +513,7 @@ class ServerChatPayload(WireModel):
         extra="forbid",
     )
     from_: StrictStr = Field(
-        ..., alias="from", max_length=64, min_length=1, pattern="^[A-Za-z0-9_-]+$", title="UserId"
+        ..., alias="from", max_length=64, min_length=1, pattern="^[\\-0-9A-Z_a-z]+$", title="UserId"
     )
     """
     Who said it.
@@ -522,7 +526,7 @@ class ServerChatPayload(WireModel):
         default=MISSING,
         max_length=64,
         min_length=1,
-        pattern="^[a-z0-9][a-z0-9_-]*$",
+        pattern="^[0-9a-z][\\-0-9_a-z]*$",
         title="RoomId",
     )
     """
@@ -563,13 +567,13 @@ class ServerTypingPayload(WireModel):
         extra="forbid",
     )
     user_id: StrictStr = Field(
-        ..., max_length=64, min_length=1, pattern="^[A-Za-z0-9_-]+$", title="UserId"
+        ..., max_length=64, min_length=1, pattern="^[\\-0-9A-Z_a-z]+$", title="UserId"
     )
     """
     Who is typing.
     """
     room_id: StrictStr = Field(
-        ..., max_length=64, min_length=1, pattern="^[a-z0-9][a-z0-9_-]*$", title="RoomId"
+        ..., max_length=64, min_length=1, pattern="^[0-9a-z][\\-0-9_a-z]*$", title="RoomId"
     )
     """
     The room they type in.
@@ -613,13 +617,13 @@ class UserJoinedPayload(WireModel):
         extra="forbid",
     )
     user_id: StrictStr = Field(
-        ..., max_length=64, min_length=1, pattern="^[A-Za-z0-9_-]+$", title="UserId"
+        ..., max_length=64, min_length=1, pattern="^[\\-0-9A-Z_a-z]+$", title="UserId"
     )
     """
     Who joined.
     """
     room_id: StrictStr = Field(
-        ..., max_length=64, min_length=1, pattern="^[a-z0-9][a-z0-9_-]*$", title="RoomId"
+        ..., max_length=64, min_length=1, pattern="^[0-9a-z][\\-0-9_a-z]*$", title="RoomId"
     )
     """
     The room they joined.
@@ -659,13 +663,13 @@ class UserLeftPayload(WireModel):
         extra="forbid",
     )
     user_id: StrictStr = Field(
-        ..., max_length=64, min_length=1, pattern="^[A-Za-z0-9_-]+$", title="UserId"
+        ..., max_length=64, min_length=1, pattern="^[\\-0-9A-Z_a-z]+$", title="UserId"
     )
     """
     Who left.
     """
     room_id: StrictStr = Field(
-        ..., max_length=64, min_length=1, pattern="^[a-z0-9][a-z0-9_-]*$", title="RoomId"
+        ..., max_length=64, min_length=1, pattern="^[0-9a-z][\\-0-9_a-z]*$", title="RoomId"
     )
     """
     The room they left.
@@ -705,7 +709,7 @@ class RoomUpdatePayload(WireModel):
         extra="forbid",
     )
     room_id: StrictStr = Field(
-        ..., max_length=64, min_length=1, pattern="^[a-z0-9][a-z0-9_-]*$", title="RoomId"
+        ..., max_length=64, min_length=1, pattern="^[0-9a-z][\\-0-9_a-z]*$", title="RoomId"
     )
     """
     The room.

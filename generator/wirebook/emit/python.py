@@ -29,7 +29,7 @@ from typing import Any
 from jinja2 import Environment
 from ruff.__main__ import find_ruff_bin  # type: ignore[import-untyped]
 
-from wirebook import __version__, ir
+from wirebook import __version__, ir, patterns
 from wirebook.check import pascal
 from wirebook.emit import templates
 from wirebook.emit.schemas import SchemaSet
@@ -99,6 +99,8 @@ def models_schema(schema: Any, defs: dict[str, Any]) -> Any:
       every format (pydantic's `date` and `UUID` read other texts than the pattern);
     - `number` is `float | int`: JSON numbers are exact, and an integer beyond a float's range is
       one too;
+    - a `pattern` is written for pydantic-core's Rust engine (its `.` would take \r, and a pattern
+      it cannot read would switch every pattern of the model to Python's `re`);
     - each property carries its checks (see ``CHECKS_KEY``);
     - descriptions are wrapped (they become docstrings).
     """
@@ -112,6 +114,8 @@ def models_schema(schema: Any, defs: dict[str, Any]) -> Any:
             continue
         if key == "description" and isinstance(value, str):
             result[key] = _wrap(value)
+        elif key == "pattern" and isinstance(value, str):
+            result[key] = patterns.compile(value).rust  # what pydantic-core's Rust engine reads
         elif key in _DATA_KEYS:
             result[key] = value
         elif key == "type" and value == "number" and not {"enum", "const"} & schema.keys():
@@ -268,7 +272,7 @@ def _write(root: Path, files: dict[str, str]) -> None:
 
 def _ruff_finish(root: Path, names: list[str]) -> dict[str, str]:
     """Sort imports and format the ``.py`` files under ``root`` with one ruff run each."""
-    config = ["--isolated", "--line-length", "100", "--target-version", "py311"]
+    config = ["--isolated", "--no-cache", "--line-length", "100", "--target-version", "py311"]
     python_files = [str(root / n) for n in names if n.endswith(".py")]
     ruff = [find_ruff_bin()]  # the binary itself: `python -m ruff` costs an interpreter start
     for step in (
