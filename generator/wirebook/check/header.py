@@ -1,0 +1,118 @@
+"""The protocol header: the `protocol:` section (names, wire versions, envelope, lint options)
+and the error codes of `errors:`."""
+
+from __future__ import annotations
+
+import keyword
+from dataclasses import dataclass
+from typing import Any
+
+from wirebook import ir
+from wirebook.check.context import Gaps, Run, Where, sections
+from wirebook.diagnostics import Position, did_you_mean
+from wirebook.lint import RULES
+from wirebook.load import Document
+
+# The envelope's own members; the correlation field sits beside them.
+ENVELOPE_FIELDS = ("v", "type", "payload")
+
+
+@dataclass(frozen=True)
+class Header:
+    """The `protocol:` section as checked, and the declared error codes."""
+
+    where: Where
+    spec: dict[str, Any]
+    wire_current: int
+    wire_supported: tuple[int, ...]
+    correlation: str | None  # None: none, or broken and reported
+    error_codes: tuple[ir.ErrorCode, ...]
+
+
+def read_header(run: Run, docs: list[Document], gaps: Gaps) -> Header | None:
+    """The header, or None when no `protocol:` section can be read at all."""
+    protocols = list(sections(docs, "protocol"))
+    if not protocols and "" not in gaps.protocol_keys:
+        run.error(
+            Position(docs[0].file, 1, 1),
+            "no file has a `protocol:` section",
+            "add `protocol: {name, title, version, base_uri}` to one file",
+        )
+    if not protocols:
+        if "" not in gaps.protocol_keys:
+            return None
+        protocols = [(Where(docs[0], ("protocol",)), {})]  # broken: check the rest all the same
+    for extra, _ in protocols[1:]:
+        run.error(
+            extra.key_position,
+            f"a second `protocol:` section (the first is in {protocols[0][0].doc.file})",
+            "a protocol has one `protocol:` section: merge the two into one file",
+        )
+    where, spec = protocols[0]
+
+    wire = spec.get("wire", {})
+    supported = tuple(wire.get("supported", [wire.get("current", 1)]))
+    current = wire.get("current", max(supported))
+    if current not in supported:
+        run.error(
+            where.child("wire", "current").position,
+            f"the current wire version {current} is not among the supported {list(supported)}",
+            f"add {current} to `supported`, or change `current`",
+        )
+    correlation = spec.get("envelope", {}).get("correlation", "ref")
+    if {"", "envelope"} & gaps.protocol_keys or (
+        correlation is not None
+        and not _correlation_ok(run, where.child("envelope", "correlation"), correlation)
+    ):
+        correlation = None  # broken and reported: checking `ack` for it would only guess
+    check_lint_ignore(run, where.child("lint", "ignore"), spec)
+    return Header(where, spec, current, supported, correlation, _error_codes(run, docs))
+
+
+def _error_codes(run: Run, docs: list[Document]) -> tuple[ir.ErrorCode, ...]:
+    codes: dict[str, Position] = {}
+    found = []
+    for section, errors in sections(docs, "errors"):
+        for code, description in errors.items():
+            code_at = section.child(code).key_position
+            if code in codes:
+                run.error(
+                    code_at,
+                    f"error code {code} is declared twice (first at {codes[code]})",
+                    "keep one of them",
+                )
+                continue
+            codes[code] = code_at
+            found.append(ir.ErrorCode(code, description))
+    return tuple(found)
+
+
+def _correlation_ok(run: Run, at: Where, name: str) -> bool:
+    """The correlation field is an envelope member and a Python attribute of every message."""
+    if name in ENVELOPE_FIELDS:
+        run.error(
+            at.position,
+            f"the correlation field cannot be named '{name}': the envelope has that member already",
+            "choose another name, such as `ref`",
+        )
+        return False
+    if keyword.iskeyword(name) or name.startswith("model_"):
+        run.error(
+            at.position,
+            f"the correlation field cannot be named '{name}': the generated "
+            "Python models use that name",
+            "choose another name, such as `ref`",
+        )
+        return False
+    return True
+
+
+def check_lint_ignore(run: Run, at: Where, owner: dict[str, Any]) -> None:
+    known = [rule.id for rule in RULES]
+    for i, rule_id in enumerate(owner.get("lint", {}).get("ignore", [])):
+        if rule_id not in known:
+            run.error(
+                at.child(i).position,
+                f"there is no lint rule {rule_id}",
+                did_you_mean(rule_id, known) + " (`wirebook check --help` lists the rules)",
+            )
