@@ -15,7 +15,8 @@ import pytest
 import yaml
 from wire_corpus import INVALID, ROOT, SCHEMA_DIR, VALID
 from wirebook.cli import main
-from wirebook.validate import reader
+from wirebook.validate import reader, run
+from wirebook.validate.engine import Validator
 
 SCHEMA = str(ROOT / "schema")
 
@@ -512,3 +513,44 @@ def test_an_unreadable_input_exits_2_and_the_summary_says_so(
     assert out.splitlines()[0] == (
         "1 message read from 3 inputs: none invalid, and 2 inputs could not be read"
     )
+
+
+# --- memory: what is found is streamed, in bounded outcomes ------------------------------------
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_findings_travel_in_bounded_outcomes_in_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int
+) -> None:
+    monkeypatch.setattr(reader, "LINES", 40)  # batches of 40 lines at most
+    monkeypatch.setattr(run, "FINDINGS", 100)  # a task stops once it has found 100
+    monkeypatch.setattr(reader, "TASK_BYTES", 600)
+    lines = [b"" if i % 7 else PING for i in range(3000)]  # 2571 empty lines: invalid
+    log = write_lines(tmp_path / "empty.jsonl", lines)
+    validator = Validator.from_definitions(ROOT / "schema")
+    sources, _ = reader.expand([str(log)])
+    outcomes = list(run.execute(validator, sources, "any", 1 << 20, jobs))
+    assert max(len(o.tally.findings) for o in outcomes) < 100 + 40
+    invalid: list[int] = []
+    base = 0
+    for outcome in outcomes:
+        invalid.extend(base + f.line for f in outcome.tally.findings)
+        base += outcome.tally.read
+    assert base == 3000
+    assert invalid == [i for i in range(3000) if i % 7]
+
+
+def test_a_region_that_stops_early_resumes_where_it_stopped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(reader, "LINES", 10)
+    monkeypatch.setattr(run, "FINDINGS", 25)
+    lines = [b"x" * (i % 5) for i in range(100)]  # 80 invalid lines of 1 to 4 bytes, 20 empty
+    log = write_lines(tmp_path / "short.jsonl", lines)
+    checker = run.Checker(
+        Validator.from_definitions(ROOT / "schema"), [reader.Source(str(log), "lines")], "any", 99
+    )
+    size = log.stat().st_size
+    outcome = checker(run.Region(0, 0, size))
+    assert (outcome.tally.read, len(outcome.tally.findings)) == (30, 30)
+    assert outcome.rest == run.Region(0, sum(len(line) + 1 for line in lines[:30]), size)

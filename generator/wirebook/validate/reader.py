@@ -16,10 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Literal
 
-# Lines are checked a block at a time, while the block is still in the processor's cache.
+# Lines are checked a block at a time, while the block is still in the processor's cache; and
+# at most LINES at a time, so that what a batch finds stays small when its lines are (a block of
+# empty lines is 262,144 invalid messages).
 BLOCK = 256 << 10
-# One unit of work for a process: big enough to pay for its dispatch, small enough that the
-# findings of one unit (held until they are printed) stay small.
+LINES = 8192
+# One unit of work for a process: big enough to pay for its dispatch (what it finds is bounded
+# apart: see run.FINDINGS).
 TASK_BYTES = 4 << 20
 STDIN = "-"
 MESSAGE_SUFFIXES = (".json",)
@@ -55,6 +58,23 @@ class Batch:
     lines: list[bytes] = field(default_factory=list)
     oversized: dict[int, int] = field(default_factory=dict)  # index → size in bytes
     unterminated: bool = False  # the last line ends the input without a newline
+
+    def size(self) -> int:
+        """The bytes of the input that the lines take, each counted with a newline."""
+        return sum(map(len, self.lines)) + sum(self.oversized.values()) + len(self.lines)
+
+    def slices(self) -> Iterator[Batch]:
+        """This batch cut into batches of LINES lines at most."""
+        if len(self.lines) <= LINES:
+            yield self
+            return
+        for start in range(0, len(self.lines), LINES):
+            end = start + LINES
+            yield Batch(
+                self.lines[start:end],
+                {i - start: n for i, n in self.oversized.items() if start <= i < end},
+                self.unterminated and end >= len(self.lines),
+            )
 
 
 def expand(paths: Sequence[str]) -> tuple[list[Source], list[str]]:
@@ -130,7 +150,8 @@ def _line_end(stream: BinaryIO, offset: int, total: int) -> int:
 
 
 def batches(stream: BinaryIO, max_bytes: int, limit: int | None = None) -> Iterator[Batch]:
-    """Cut ``stream`` (at most ``limit`` bytes of it) into batches of lines, one per block."""
+    """Cut ``stream`` (at most ``limit`` bytes of it) into batches of lines: those that end in
+    one block, LINES at most."""
     batch = Batch()
     rest = b""  # the start of a line whose end is not read yet
     skipped: int | None = None  # size so far of an over-long line being skipped
@@ -165,7 +186,7 @@ def batches(stream: BinaryIO, max_bytes: int, limit: int | None = None) -> Itera
         if len(rest) > max_bytes:
             skipped, rest = len(rest), b""
         if batch.lines:
-            yield batch
+            yield from batch.slices()
             batch = Batch()
     if skipped is not None:
         batch.oversized[len(batch.lines)] = skipped
@@ -174,7 +195,7 @@ def batches(stream: BinaryIO, max_bytes: int, limit: int | None = None) -> Itera
         batch.lines.append(rest)
         batch.unterminated = True
     if batch.lines:
-        yield batch
+        yield from batch.slices()
 
 
 def read_message(path: str, max_bytes: int) -> bytes | int:

@@ -1,8 +1,10 @@
 """The work of a run: tasks cut from the inputs, checked in this or in worker processes.
 
 Results come back in input order whatever the number of processes, so the output is the same
-for ``--jobs 1`` and ``--jobs 8``. At most a few tasks per process are in flight, which keeps
-memory flat: a worker reads its own byte range of a file, and only findings travel back.
+for ``--jobs 1`` and ``--jobs 8``. Memory stays flat however many lines are invalid: at most a
+few tasks per process are in flight, a worker reads its own byte range of a file, and only
+findings travel back, at most about FINDINGS of them per outcome: a task that has found that
+many stops, and the rest of its byte range is a task of its own, next in order.
 """
 
 from __future__ import annotations
@@ -57,11 +59,16 @@ class Unreadable:
 Task = Region | Lines | Whole | Unreadable
 
 
+# Findings that one outcome holds at most (give or take a batch): about 2 MB of them.
+FINDINGS = 16384
+
+
 @dataclass(frozen=True)
 class Outcome:
     source: int
     tally: Tally
     error: str | None = None
+    rest: Region | None = None  # what is left of the task, when it stopped at FINDINGS
 
 
 class Checker:
@@ -80,26 +87,33 @@ class Checker:
             return Outcome(task.source, Tally(), task.error)
         name = self.sources[task.source].name
         try:
+            if isinstance(task, Region):
+                return self._region(task, name)
             return Outcome(task.source, self._tally(task, name))
         except OSError as exc:
             return Outcome(task.source, Tally(), _unreadable(name, exc))
 
-    def _tally(self, task: Region | Lines | Whole, name: str) -> Tally:
+    def _tally(self, task: Lines | Whole, name: str) -> Tally:
         if isinstance(task, Lines):
             return self._lines(task.batch)
-        if isinstance(task, Whole):
-            data = read_message(name, self.max_bytes)
-            if isinstance(data, int):
-                tally = Tally(read=1)
-                tally.add(too_large(data, self.max_bytes))
-                return tally
-            return self.validator.check_lines([data], self.choice)
+        data = read_message(name, self.max_bytes)
+        if isinstance(data, int):
+            tally = Tally(read=1)
+            tally.add(too_large(data, self.max_bytes))
+            return tally
+        return self.validator.check_lines([data], self.choice)
+
+    def _region(self, task: Region, name: str) -> Outcome:
         tally = Tally()
         with open(name, "rb") as stream:
             stream.seek(task.start)
+            done = task.start
             for batch in batches(stream, self.max_bytes, limit=task.end - task.start):
                 tally.merge(self._lines(batch, first=tally.read))
-        return tally
+                done += batch.size()
+                if len(tally.findings) >= FINDINGS and done < task.end:
+                    return Outcome(task.source, tally, rest=Region(task.source, done, task.end))
+        return Outcome(task.source, tally)
 
     def _lines(self, batch: Batch, first: int = 0) -> Tally:
         return self.validator.check_lines(
@@ -156,7 +170,12 @@ def execute(
     todo = chain(first, todo)
     if jobs <= 1 or len(first) < 2:
         check = Checker(validator, sources, choice, max_bytes)
-        yield from map(check, todo)
+        for task in todo:
+            outcome = check(task)
+            yield outcome
+            while outcome.rest is not None:
+                outcome = check(outcome.rest)
+                yield outcome
         return
     import multiprocessing  # imported here: a run in this process alone does without it
 
@@ -173,11 +192,19 @@ def _in_order(
     submit: Callable[[Callable[[Task], Outcome], tuple[Task]], AsyncResult[Outcome]],
     window: int,
 ) -> Iterator[Outcome]:
-    """Submit tasks, keeping at most ``window`` in flight, and yield their outcomes in order."""
+    """Submit tasks, keeping about ``window`` in flight, and yield their outcomes in order; the
+    rest of a task that stopped early comes next."""
     pending: deque[AsyncResult[Outcome]] = deque()
+
+    def first() -> Outcome:
+        outcome = pending.popleft().get()
+        if outcome.rest is not None:
+            pending.appendleft(submit(_work, (outcome.rest,)))
+        return outcome
+
     for task in todo:
         pending.append(submit(_work, (task,)))
         if len(pending) >= window:
-            yield pending.popleft().get()
+            yield first()
     while pending:
-        yield pending.popleft().get()
+        yield first()
