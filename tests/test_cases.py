@@ -18,6 +18,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -27,6 +28,7 @@ from pathlib import Path
 
 import pytest
 from wirebook.cli import main
+from wirebook.errors import ERRORS
 
 CASES = Path(__file__).parent / "cases"
 BASE = CASES / "_base"
@@ -195,3 +197,24 @@ def test_a_colon_of_a_wire_type_is_written_as_a_tilde_in_its_file_name(tmp_path:
     schema = json.loads((out / "schemas" / "client" / "room~join.schema.json").read_text("utf-8"))
     assert schema["$id"] == "https://example.com/mini/client/room~join.schema.json"
     assert not any(":" in p.name for p in out.rglob("*"))
+
+
+# Kinds that no case folder can show, and the unit test that does instead.
+SHOWN_ELSEWHERE = {"WB002": "tests/test_load.py: files that are not UTF-8, or cannot be read"}
+
+
+def test_every_kind_of_definition_error_is_shown_by_a_case() -> None:
+    shown = {
+        found
+        for folder in case_folders()
+        for found in re.findall(r"error\[(WB\d+)\]", (folder / "stderr.txt").read_text("utf-8"))
+    }
+    known = {kind.id for kind in ERRORS}
+    assert shown <= known, f"unknown IDs: {shown - known}"
+    assert known - shown == set(SHOWN_ELSEWHERE)
+
+
+def test_the_readme_lists_every_kind_of_definition_error() -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text("utf-8")
+    for kind in ERRORS:
+        assert f"| {kind.id} | {kind.name} | {kind.reason} |" in readme, kind.id

@@ -20,7 +20,7 @@ from wirebook.lint import RULES
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA, GENERATED = ROOT / "schema", ROOT / "generated"
-LOCATION = re.compile(r"^schema/[\w.-]+\.yaml:\d+:\d+: error: ", re.MULTILINE)
+LOCATION = re.compile(r"^schema/[\w.-]+\.yaml:\d+:\d+: error\[WB0\d\d\]: ", re.MULTILINE)
 
 
 @dataclass(frozen=True)

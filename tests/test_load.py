@@ -55,7 +55,7 @@ def test_plain_scalars_read_as_yaml_1_2(tmp_path: Path, written: str, read: Any)
 def test_numbers_json_cannot_carry_are_errors(tmp_path: Path, written: str) -> None:
     _, problems = load(tmp_path, f"value: {written}\n")
     assert problems == [
-        f"p.yaml:1:8: error: {written} is not a finite number\n"
+        f"p.yaml:1:8: error[WB005]: {written} is not a finite number\n"
         "    hint: JSON has no Infinity or NaN; write a finite number, or quote it to mean text"
     ]
 
@@ -64,7 +64,7 @@ def test_numbers_json_cannot_carry_are_errors(tmp_path: Path, written: str) -> N
 def test_tags_are_errors(tmp_path: Path, written: str) -> None:
     _, problems = load(tmp_path, f"value: {written}\n")
     assert len(problems) == 1
-    assert problems[0].startswith("p.yaml:1:8: error: unsupported YAML tag ")
+    assert problems[0].startswith("p.yaml:1:8: error[WB005]: unsupported YAML tag ")
 
 
 def test_anchors_aliases_and_merge_keys(tmp_path: Path) -> None:
@@ -108,7 +108,7 @@ def test_an_alias_bomb_is_refused_not_expanded(tmp_path: Path) -> None:
     lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 9)]
     doc, problems = load(tmp_path, "\n".join(lines) + "\n")
     assert doc is None
-    assert problems[0].startswith("p.yaml:1:1: error: the file expands to more than ")
+    assert problems[0].startswith("p.yaml:1:1: error[WB005]: the file expands to more than ")
 
 
 @pytest.mark.parametrize(
@@ -124,7 +124,7 @@ def test_a_nul_byte_is_reported_where_it_stands(tmp_path: Path, text: str, where
     doc, problems = load_file(tmp_path / "p.yaml", "p.yaml")
     assert doc is None
     assert [p.render() for p in problems] == [
-        f"{where}: error: the file holds a NUL character (U+0000), which YAML does not allow\n"
+        f"{where}: error[WB003]: the file holds a NUL character (U+0000), which YAML does not allow\n"
         "    hint: remove it; to mean it in a text value, write an escape in double quotes, "
         'such as "\\u0000"'
     ]
@@ -133,7 +133,7 @@ def test_a_nul_byte_is_reported_where_it_stands(tmp_path: Path, text: str, where
 def test_other_control_characters_are_named_and_counted(tmp_path: Path) -> None:
     _, problems = load(tmp_path, "a: \x07\nb: \x1b\n")
     assert problems[0].startswith(
-        "p.yaml:1:4: error: the file holds the control character U+0007, which YAML does not "
+        "p.yaml:1:4: error[WB003]: the file holds the control character U+0007, which YAML does not "
         "allow (1 more in the file)\n"
     )
 
@@ -142,7 +142,7 @@ def test_a_file_that_is_not_utf8_says_where(tmp_path: Path) -> None:
     (tmp_path / "p.yaml").write_bytes(b"a: 1\nb: caf\xe9\n")
     _, problems = load_file(tmp_path / "p.yaml", "p.yaml")
     assert [p.render() for p in problems] == [
-        "p.yaml:2:7: error: the file is not UTF-8 text: byte 0xe9 cannot start or continue "
+        "p.yaml:2:7: error[WB002]: the file is not UTF-8 text: byte 0xe9 cannot start or continue "
         "a character here\n    hint: save the file as UTF-8"
     ]
 
@@ -152,19 +152,19 @@ def test_a_file_that_is_not_utf8_says_where(tmp_path: Path) -> None:
     [
         (
             "a: *room\n",
-            "p.yaml:1:4: error: invalid YAML: the alias *room has no anchor &room above it",
+            "p.yaml:1:4: error[WB003]: invalid YAML: the alias *room has no anchor &room above it",
             "write &room before the value to repeat, above this alias",
         ),
         (
             "a: &room_field x\nb: [1, *rom_field]\n",
-            "p.yaml:2:8: error: invalid YAML: the alias *rom_field has no anchor &rom_field "
+            "p.yaml:2:8: error[WB003]: invalid YAML: the alias *rom_field has no anchor &rom_field "
             "above it",
             "did you mean 'room_field'? Or write &rom_field before the value to repeat, "
             "above this alias",
         ),
         (
             "a: *room\nb: &room x\n",
-            "p.yaml:1:4: error: invalid YAML: the alias *room has no anchor &room above it",
+            "p.yaml:1:4: error[WB003]: invalid YAML: the alias *room has no anchor &room above it",
             "the anchor &room is below, at line 2: an alias repeats a value written above it, "
             "so move the anchored value up",
         ),
@@ -204,7 +204,7 @@ def test_a_yml_file_beside_a_yaml_file_of_the_same_name_is_an_error(tmp_path: Pa
     (schema / "extra.yaml").write_text("client:\n  - {type: ping, summary: Keep-alive}\n")
     (schema / "extra.yml").write_text("client:\n  - {type: ping, summary: Keep-alive}\n")
     assert errors_of(schema) == [
-        f"{schema.as_posix()}/extra.yml:1:1: error: {schema.as_posix()}/extra.yml and "
+        f"{schema.as_posix()}/extra.yml:1:1: error[WB006]: {schema.as_posix()}/extra.yml and "
         f"{schema.as_posix()}/extra.yaml are two definition files with the same name\n"
         "    hint: merge them into one file and delete the other: wirebook reads every .yaml "
         "and .yml file, so both would count"
@@ -218,7 +218,7 @@ def test_two_files_whose_names_differ_by_case_are_an_error(tmp_path: Path) -> No
     if len(list(schema.iterdir())) < 3:
         pytest.skip("this file system does not tell names apart by case")
     assert errors_of(schema) == [
-        f"{schema.as_posix()}/extra.yaml:1:1: error: {schema.as_posix()}/extra.yaml and "
+        f"{schema.as_posix()}/extra.yaml:1:1: error[WB006]: {schema.as_posix()}/extra.yaml and "
         f"{schema.as_posix()}/Extra.yaml are two definition files with names that differ only "
         "by case\n    hint: merge them into one file and delete the other: macOS and Windows "
         "cannot hold both"
@@ -229,7 +229,7 @@ def test_a_broken_link_among_the_definitions_is_reported(tmp_path: Path) -> None
     schema = protocol_folder(tmp_path)
     (schema / "client.yaml").symlink_to(tmp_path / "gone.yaml")
     assert errors_of(schema) == [
-        f"{schema.as_posix()}/client.yaml:1:1: error: cannot read the file: No such file or "
+        f"{schema.as_posix()}/client.yaml:1:1: error[WB002]: cannot read the file: No such file or "
         "directory\n    hint: check that it exists and is readable"
     ]
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from wirebook import __version__
 from wirebook.diagnostics import DefinitionError, render_all
+from wirebook.errors import errors_help
 from wirebook.lint import rules_help
 from wirebook.validate import command as validate_command
 from wirebook.validate.options import add_schema_option
@@ -157,7 +158,10 @@ def build_parser() -> argparse.ArgumentParser:
         description="Exit 1 if a definition is broken, an example fails (or an invalid example "
         "passes), a lint rule is broken, or --out differs from what the definitions give.",
         epilog="lint rules (silence one with `lint: {ignore: [ID]}` on a message, or under "
-        "`protocol:` for all):\n" + rules_help(),
+        "`protocol:` for all):\n"
+        + rules_help()
+        + "\n\ndefinition errors (printed as error[ID]):\n"
+        + errors_help(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     common(check)

@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from wirebook.diagnostics import Diagnostic, Position, did_you_mean
+from wirebook.errors import DUPLICATE_KEY, UNREADABLE_FILE, YAML_SYNTAX, YAML_VALUE
 
 try:  # the C parser is several times faster; the pure-Python one gives the same nodes
     from yaml import CSafeLoader as _BaseLoader
@@ -151,7 +152,7 @@ class _Builder:
     active: set[int] = field(default_factory=set)  # nodes being built: an alias among them loops
 
     def problem(self, node: yaml.Node, pointer: Pointer, message: str, hint: str) -> None:
-        self.problems.append(Diagnostic(_position(self.doc.file, node), message, hint))
+        self.problems.append(YAML_VALUE.at(_position(self.doc.file, node), message, hint))
         self.doc.broken.add(pointer)
 
     def build(self, node: yaml.Node, pointer: Pointer) -> Any:
@@ -217,7 +218,7 @@ class _Builder:
             if key in result:
                 first = self.doc.keys[child]
                 self.problems.append(
-                    Diagnostic(
+                    DUPLICATE_KEY.at(
                         _position(self.doc.file, key_node),
                         f"duplicate key '{key}' (first at line {first.line})",
                         "a key may appear once in a mapping: remove one of them or merge the two",
@@ -311,7 +312,9 @@ def _unprintable(display: str, text: str) -> Diagnostic:
     """Where the first character YAML refuses stands (PyYAML gives an offset, in bytes for C)."""
     found = _UNPRINTABLE.search(text)
     if found is None:  # pragma: no cover - PyYAML's reader refuses exactly these characters
-        return Diagnostic(Position(display, 1, 1), "invalid YAML text", "save it as UTF-8 text")
+        return UNREADABLE_FILE.at(
+            Position(display, 1, 1), "invalid YAML text", "save it as UTF-8 text"
+        )
     code = ord(found.group())
     name = (
         "a NUL character (U+0000)"
@@ -319,7 +322,7 @@ def _unprintable(display: str, text: str) -> Diagnostic:
         else f"the {'control ' * (code < 0xA0)}character U+{code:04X}"
     )
     more = len(_UNPRINTABLE.findall(text)) - 1
-    return Diagnostic(
+    return YAML_SYNTAX.at(
         _place(display, text, found.start()),
         f"the file holds {name}, which YAML does not allow"
         + (f" ({more} more in the file)" if more else ""),
@@ -344,7 +347,7 @@ def _undefined_alias(display: str, text: str, mark: yaml.Mark) -> Diagnostic:
         close = did_you_mean(name, anchors) if anchors else ""
         define = f"write &{name} before the value to repeat, above this alias"
         hint = f"{close} Or {define}" if close.startswith("did") else define
-    return Diagnostic(
+    return YAML_SYNTAX.at(
         Position(display, mark.line + 1, mark.column + 1),
         f"invalid YAML: the alias *{name} has no anchor &{name} above it",
         hint,
@@ -353,7 +356,7 @@ def _undefined_alias(display: str, text: str, mark: yaml.Mark) -> Diagnostic:
 
 def _not_utf8(display: str, data: bytes, exc: UnicodeDecodeError) -> Diagnostic:
     text = data[: exc.start].decode("utf-8-sig", errors="replace")
-    return Diagnostic(
+    return UNREADABLE_FILE.at(
         _place(display, text, len(text)),
         f"the file is not UTF-8 text: byte 0x{data[exc.start]:02x} cannot start or continue "
         "a character here",
@@ -367,7 +370,7 @@ def load_file(path: Path, display: str) -> tuple[Document | None, list[Diagnosti
         data = path.read_bytes()
     except OSError as exc:
         return None, [
-            Diagnostic(
+            UNREADABLE_FILE.at(
                 Position(display, 1, 1),
                 f"cannot read the file: {exc.strerror}",
                 "check that it exists and is readable",
@@ -392,13 +395,15 @@ def load_file(path: Path, display: str) -> tuple[Document | None, list[Diagnosti
             started = f" at line {start.line + 1}, column {start.column + 1}" if start else ""
             what += f" ({exc.context}{started})"
         return None, [
-            Diagnostic(Position(display, line, column), f"invalid YAML: {what}", _syntax_hint(what))
+            YAML_SYNTAX.at(
+                Position(display, line, column), f"invalid YAML: {what}", _syntax_hint(what)
+            )
         ]
     except yaml.reader.ReaderError:
         return None, [_unprintable(display, text)]
     except yaml.YAMLError as exc:  # pragma: no cover - PyYAML marks its other parse errors
         return None, [
-            Diagnostic(Position(display, 1, 1), f"invalid YAML: {exc}", "fix the YAML syntax")
+            YAML_SYNTAX.at(Position(display, 1, 1), f"invalid YAML: {exc}", "fix the YAML syntax")
         ]
     doc = Document(display, None)
     if node is None:  # empty, or only comments
@@ -410,5 +415,5 @@ def load_file(path: Path, display: str) -> tuple[Document | None, list[Diagnosti
     try:
         doc.data = builder.build(node, ())
     except _Problem as exc:
-        return None, [Diagnostic(Position(display, 1, 1), exc.message, exc.hint)]
+        return None, [YAML_VALUE.at(Position(display, 1, 1), exc.message, exc.hint)]
     return doc, problems

@@ -16,6 +16,14 @@ import jsonschema
 import jsonschema_rs
 
 from wirebook.diagnostics import Diagnostic, did_you_mean
+from wirebook.errors import (
+    INVALID_NAME,
+    INVALID_VALUE,
+    MISPLACED_KEY,
+    MISSING_KEY,
+    UNKNOWN_KEY,
+    WRONG_KIND,
+)
 from wirebook.load import Document, Pointer
 from wirebook.problems import json_kind
 
@@ -302,7 +310,7 @@ def _field_name(doc: Document, pointer: Pointer, name: str) -> Diagnostic:
     rule = definition_schema()["$defs"]["fieldName"]["pattern"].strip("^$")
     written = name.rstrip(":")
     if written != name and re.fullmatch(rule, written):
-        return Diagnostic(
+        return INVALID_NAME.at(
             at,
             f"{where}: a field name cannot end with ':'",
             f"did you write `{written}::`? Write one colon: `{written}: {{…}}`",
@@ -314,7 +322,7 @@ def _field_name(doc: Document, pointer: Pointer, name: str) -> Diagnostic:
         problem = f"cannot start with {name[:1]!r}" if name else "is empty"
     fixed = re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("_")
     close = f"; did you mean '{fixed}'?" if re.fullmatch(rule, fixed) else ""
-    return Diagnostic(
+    return INVALID_NAME.at(
         at,
         f"{where}: a field name {problem}",
         "a field name is a letter, `_`, `$` or `@`, then letters, digits, `_`, `-` or `.` "
@@ -339,7 +347,7 @@ def _explain(
                 hint = _SECTION_HINTS.get(key) or did_you_mean(key, SECTIONS)
             else:
                 message, hint = f"unknown key '{key}' in {where}", _unknown_key_hint(key, allowed)
-            yield Diagnostic(doc.key_at((*pointer, key)), message, hint)
+            yield UNKNOWN_KEY.at(doc.key_at((*pointer, key)), message, hint)
         return
     if kind is None:  # a `false` schema: a key that must not be there (a named type's `required`)
         # jsonschema leaves the key out of the path here: the pointer is the named type's spec
@@ -348,7 +356,7 @@ def _explain(
             k for k in ("required", "default", "nullable") if isinstance(spec, dict) and k in spec
         ]
         for key in banned:
-            yield Diagnostic(
+            yield MISPLACED_KEY.at(
                 doc.key_at((*pointer, key)),
                 f"a named type cannot have `{key}` ({where})",
                 f"`{key}` belongs to each field that uses the type: "
@@ -357,7 +365,7 @@ def _explain(
         return
     if kind == "required" and isinstance(got, dict):
         for key in (k for k in value if k not in got and error.message.startswith(repr(k))):
-            yield Diagnostic(
+            yield MISSING_KEY.at(
                 doc.at(pointer),
                 f"{where} has no `{key}`",
                 _REQUIRED_HINTS.get(key, f"add `{key}:`"),
@@ -366,19 +374,19 @@ def _explain(
     if kind == "type":
         expected = value if isinstance(value, list) else [value]
         if got is None:
-            yield Diagnostic(
+            yield WRONG_KIND.at(
                 doc.at(pointer), f"{where} is empty", _type_hint(doc, pointer, expected, got)
             )
             return
         wanted = " or ".join(_KINDS[e] for e in expected)
-        yield Diagnostic(
+        yield WRONG_KIND.at(
             doc.at(pointer),
             f"{where} must be {wanted}, not {_KINDS[json_kind(got)]} ({_show(got)})",
             _type_hint(doc, pointer, expected, got),
         )
         return
     if kind == "enum":
-        yield Diagnostic(
+        yield INVALID_VALUE.at(
             doc.at(pointer),
             f"{where} cannot be {_show(got)}",
             did_you_mean(str(got), [str(v) for v in value]),
@@ -390,13 +398,13 @@ def _explain(
         if last in ("payload", "fields"):
             yield _field_name(doc, pointer, got)
         elif last == "errors":
-            yield Diagnostic(
+            yield INVALID_NAME.at(
                 doc.key_at((*pointer, got)),
                 f"error code '{got}' is not UPPER_SNAKE_CASE",
                 "error codes are like ROOM_NOT_FOUND: capitals, digits and _",
             )
         else:
-            yield Diagnostic(
+            yield INVALID_NAME.at(
                 doc.key_at((*pointer, got)),
                 f"type name '{got}' is not PascalCase",
                 "named types are like RoomId: a capital letter, then letters and digits",
@@ -405,7 +413,7 @@ def _explain(
     if kind == "pattern":
         key = str(pointer[-2]) if isinstance(last, int) and len(pointer) > 1 else str(last)
         is_type = len(pointer) == 3 and pointer[0] in ("client", "server") and last == "type"
-        yield Diagnostic(
+        yield (INVALID_NAME if is_type else INVALID_VALUE).at(
             doc.at(pointer),
             f"{pointer[0]} message type {_show(got)} is not valid"
             if is_type
@@ -414,7 +422,7 @@ def _explain(
         )
         return
     if kind in ("minLength", "minItems") and value == 1:
-        yield Diagnostic(
+        yield INVALID_VALUE.at(
             doc.at(pointer),
             f"{where} is empty",
             "write a value, or remove the key" if kind == "minLength" else "list at least one item",
@@ -422,23 +430,23 @@ def _explain(
         return
     if kind in ("minimum", "maximum"):
         bound = "at least" if kind == "minimum" else "at most"
-        yield Diagnostic(
+        yield INVALID_VALUE.at(
             doc.at(pointer),
             f"{where} must be {bound} {value}, not {_show(got)}",
             f"write a number {bound} {value}",
         )
         return
     if kind == "maxLength":
-        yield Diagnostic(
+        yield INVALID_VALUE.at(
             doc.at(pointer), f"{where} is longer than {value} characters", "shorten it"
         )
         return
     if kind == "uniqueItems":
-        yield Diagnostic(
+        yield INVALID_VALUE.at(
             doc.at(pointer), f"{where} lists the same item twice", "remove the repeated item"
         )
         return
-    yield Diagnostic(
+    yield INVALID_VALUE.at(
         doc.at(pointer),
         f"{where}: {error.message}",  # pragma: no cover - every
         "see the definition format's schema",

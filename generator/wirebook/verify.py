@@ -8,6 +8,12 @@ from typing import Any
 from wirebook import ir
 from wirebook.diagnostics import Diagnostic
 from wirebook.emit.schemas import SchemaSet
+from wirebook.errors import (
+    INVALID_DEFAULT,
+    INVALID_EXAMPLE,
+    INVALID_EXAMPLE_ELSEWHERE,
+    INVALID_EXAMPLE_PASSES,
+)
 from wirebook.problems import Problem
 from wirebook.reference import ReferenceDraft, ReferenceValidator, problems_of
 
@@ -56,7 +62,7 @@ def verify_examples(schemas: SchemaSet) -> list[Diagnostic]:
             if wire != message.type and not problems:
                 problems = [Problem("/type", "const", f"the example's type is {wire!r}")]
             found.extend(
-                Diagnostic(
+                INVALID_EXAMPLE.at(
                     example.position_of(problem.pointer),
                     f"example '{example.name}' of {message.direction} message '{message.type}' is "
                     f"invalid at {problem.pointer or '/'} ({problem.keyword}): {problem.message}",
@@ -71,7 +77,7 @@ def verify_examples(schemas: SchemaSet) -> list[Diagnostic]:
         problems = invalid_verdict(validator, bad)
         if not problems:
             found.append(
-                Diagnostic(
+                INVALID_EXAMPLE_PASSES.at(
                     bad.position,
                     f"invalid example '{bad.name}' is valid",
                     "an invalid example must be rejected; change it or remove it",
@@ -79,7 +85,7 @@ def verify_examples(schemas: SchemaSet) -> list[Diagnostic]:
             )
         elif not any(p.pointer == bad.pointer and p.keyword == bad.keyword for p in problems):
             found.append(
-                Diagnostic(
+                INVALID_EXAMPLE_ELSEWHERE.at(
                     bad.position,
                     f"invalid example '{bad.name}' fails elsewhere than expected "
                     f"({bad.pointer or '/'} {bad.keyword}): {_describe(problems)}",
@@ -101,7 +107,7 @@ def _check_default(schemas: SchemaSet, message: ir.Message, field: ir.Field) -> 
     if not problems:
         return []
     return [
-        Diagnostic(
+        INVALID_DEFAULT.at(
             field.position,
             f"the default of field '{field.name}' is invalid: {_describe(problems)}",
             "a default must be a valid value of the field",

@@ -24,7 +24,8 @@ from wirebook.check.header import read_header
 from wirebook.check.messages import invalid_example, read_messages
 from wirebook.check.names import ClassNames, pascal
 from wirebook.check.types import FORMAT_PATTERNS, Types
-from wirebook.diagnostics import DefinitionError, Diagnostic
+from wirebook.diagnostics import DefinitionError
+from wirebook.errors import NO_DEFINITIONS, NOT_A_MAPPING
 from wirebook.load import Document, load_file
 from wirebook.structure import check_structure, definition_schema
 
@@ -37,7 +38,7 @@ def load_protocol(schema_dir: Path) -> ir.Protocol:
     if not schema_dir.is_dir():
         raise DefinitionError(
             [
-                Diagnostic(
+                NO_DEFINITIONS.at(
                     None,
                     f"no definitions folder at {schema_dir}",
                     "pass --schema DIR, the folder of your *.yaml files",
@@ -48,7 +49,7 @@ def load_protocol(schema_dir: Path) -> ir.Protocol:
     if not files:
         raise DefinitionError(
             [
-                Diagnostic(
+                NO_DEFINITIONS.at(
                     None,
                     f"no definition files (*.yaml, *.yml) in {schema_dir}",
                     "pass --schema DIR, the folder of your *.yaml files, or create one with a "
@@ -77,6 +78,7 @@ def _read(run: Run, schema_dir: Path, files: list[Path]) -> tuple[list[Document]
         run.diagnostics.extend(problems)
         if doc is not None and not isinstance(doc.data, dict):
             run.error(
+                NOT_A_MAPPING,
                 doc.at(()),
                 "a definition file must be a mapping of sections, "
                 f"not {'a list' if isinstance(doc.data, list) else 'a single value'}",

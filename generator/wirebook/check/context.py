@@ -10,6 +10,7 @@ from typing import Any
 
 from wirebook import ir
 from wirebook.diagnostics import Diagnostic, Position
+from wirebook.errors import ErrorKind
 from wirebook.load import Document, Pointer
 from wirebook.structure import SECTIONS, place
 
@@ -20,8 +21,8 @@ class Run:
 
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
-    def error(self, position: Position | None, message: str, hint: str) -> None:
-        self.diagnostics.append(Diagnostic(position, message, hint))
+    def error(self, kind: ErrorKind, position: Position | None, message: str, hint: str) -> None:
+        self.diagnostics.append(kind.at(position, message, hint))
 
     @property
     def failed(self) -> bool:

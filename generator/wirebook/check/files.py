@@ -6,6 +6,7 @@ from pathlib import Path
 
 from wirebook.check.context import Run
 from wirebook.diagnostics import Position
+from wirebook.errors import SAME_FILE_NAME
 
 
 def definition_files(schema_dir: Path) -> list[Path]:
@@ -38,6 +39,7 @@ def same_name(run: Run, files: list[Path], schema_dir: Path) -> set[Path]:
         by_case = path.stem != other.stem
         name, first_name = display_name(schema_dir, path), display_name(schema_dir, other)
         run.error(
+            SAME_FILE_NAME,
             Position(name, 1, 1),
             f"{name} and {first_name} are two definition files with "
             + ("names that differ only by case" if by_case else "the same name"),

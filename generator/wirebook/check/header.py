@@ -10,6 +10,13 @@ from typing import Any
 from wirebook import ir
 from wirebook.check.context import Gaps, Run, Where, sections
 from wirebook.diagnostics import Position, did_you_mean
+from wirebook.errors import (
+    CORRELATION_NAME,
+    DUPLICATE_ERROR_CODE,
+    PROTOCOL_SECTION,
+    UNKNOWN_LINT_RULE,
+    WIRE_VERSIONS,
+)
 from wirebook.lint import RULES
 from wirebook.load import Document
 
@@ -34,6 +41,7 @@ def read_header(run: Run, docs: list[Document], gaps: Gaps) -> Header | None:
     protocols = list(sections(docs, "protocol"))
     if not protocols and "" not in gaps.protocol_keys:
         run.error(
+            PROTOCOL_SECTION,
             Position(docs[0].file, 1, 1),
             "no file has a `protocol:` section",
             "add `protocol: {name, title, version, base_uri}` to one file",
@@ -44,6 +52,7 @@ def read_header(run: Run, docs: list[Document], gaps: Gaps) -> Header | None:
         protocols = [(Where(docs[0], ("protocol",)), {})]  # broken: check the rest all the same
     for extra, _ in protocols[1:]:
         run.error(
+            PROTOCOL_SECTION,
             extra.key_position,
             f"a second `protocol:` section (the first is in {protocols[0][0].doc.file})",
             "a protocol has one `protocol:` section: merge the two into one file",
@@ -55,6 +64,7 @@ def read_header(run: Run, docs: list[Document], gaps: Gaps) -> Header | None:
     current = wire.get("current", max(supported))
     if current not in supported:
         run.error(
+            WIRE_VERSIONS,
             where.child("wire", "current").position,
             f"the current wire version {current} is not among the supported {list(supported)}",
             f"add {current} to `supported`, or change `current`",
@@ -77,6 +87,7 @@ def _error_codes(run: Run, docs: list[Document]) -> tuple[ir.ErrorCode, ...]:
             code_at = section.child(code).key_position
             if code in codes:
                 run.error(
+                    DUPLICATE_ERROR_CODE,
                     code_at,
                     f"error code {code} is declared twice (first at {codes[code]})",
                     "keep one of them",
@@ -91,6 +102,7 @@ def _correlation_ok(run: Run, at: Where, name: str) -> bool:
     """The correlation field is an envelope member and a Python attribute of every message."""
     if name in ENVELOPE_FIELDS:
         run.error(
+            CORRELATION_NAME,
             at.position,
             f"the correlation field cannot be named '{name}': the envelope has that member already",
             "choose another name, such as `ref`",
@@ -98,6 +110,7 @@ def _correlation_ok(run: Run, at: Where, name: str) -> bool:
         return False
     if keyword.iskeyword(name) or name.startswith("model_"):
         run.error(
+            CORRELATION_NAME,
             at.position,
             f"the correlation field cannot be named '{name}': the generated "
             "Python models use that name",
@@ -112,6 +125,7 @@ def check_lint_ignore(run: Run, at: Where, owner: dict[str, Any]) -> None:
     for i, rule_id in enumerate(owner.get("lint", {}).get("ignore", [])):
         if rule_id not in known:
             run.error(
+                UNKNOWN_LINT_RULE,
                 at.child(i).position,
                 f"there is no lint rule {rule_id}",
                 did_you_mean(rule_id, known) + " (`wirebook check --help` lists the rules)",

@@ -13,6 +13,13 @@ from wirebook.check.header import Header, check_lint_ignore
 from wirebook.check.names import file_name_ok, pascal
 from wirebook.check.types import Types
 from wirebook.diagnostics import Position, did_you_mean
+from wirebook.errors import (
+    DISPATCH_NEEDS,
+    DUPLICATE_MESSAGE,
+    EXAMPLE_FORM,
+    NO_CLIENT_MESSAGES,
+    UNKNOWN_REPLY,
+)
 from wirebook.load import Document, Pointer
 from wirebook.problems import pointer as json_pointer
 
@@ -34,6 +41,7 @@ def read_messages(
         key = (direction, m["type"])
         if key in seen:
             run.error(
+                DUPLICATE_MESSAGE,
                 at.child("type").position,
                 f"{direction} message '{m['type']}' is defined twice (first at {seen[key]})",
                 "a message is identified by its direction and type: merge the two or rename one",
@@ -46,6 +54,7 @@ def read_messages(
     # The server always has `error` (the dispatch needs it); clients must have something to send.
     if "client" not in {d for d, _ in [*seen, *gaps.messages]} | gaps.all_messages:
         run.error(
+            NO_CLIENT_MESSAGES,
             next((s.key_position for s, _ in sections(docs, "client")), header.where.key_position),
             "the protocol has no client messages",
             "declare at least one under `client:`: the generated dispatch routes what clients "
@@ -75,6 +84,7 @@ def build_message(
         has_message, has_payload = "message" in example, "payload" in example
         if has_message == has_payload:
             types.run.error(
+                EXAMPLE_FORM,
                 ex_at.position,
                 f"{ex_at.name} has {'both' if has_message else 'neither'} `message` "
                 f"{'and' if has_message else 'nor'} `payload`",
@@ -147,6 +157,7 @@ def invalid_example(
         keys = [f"`{f}`" for f in forms or allowed]
         listed = ", ".join(keys[:-1]) + f" {'and' if forms else 'or'} {keys[-1]}"
         run.error(
+            EXAMPLE_FORM,
             at.position,
             f"{at.name} has {listed}" if forms else f"{at.name} has no {listed}",
             "write exactly one of them: the message that must be rejected (`raw` for text "
@@ -179,6 +190,7 @@ def check_replies(
             if reply not in known and not gaps.hides_message(other, reply):
                 at = places[message.key].child("replies", i)
                 run.error(
+                    UNKNOWN_REPLY,
                     at.position,
                     f"{message.direction} message '{message.type}' replies with '{reply}', "
                     f"which is not a {other} message",
@@ -213,6 +225,7 @@ def check_dispatch_needs(
     if missing:
         several = len(missing) > 1
         run.error(
+            DISPATCH_NEEDS,
             next((s.key_position for s, _ in sections(docs, "errors")), protocol.key_position),
             f"error code{'s' * several} {', '.join(missing)} {'are' if several else 'is'} "
             "not declared",
@@ -274,6 +287,7 @@ def check_dispatch_needs(
             continue
         if message is None:
             run.error(
+                DISPATCH_NEEDS,
                 server_at,
                 f"the protocol has no server message '{type_}'",
                 f"the generated dispatch sends it: declare `- type: {type_}` under `server:` "
@@ -292,12 +306,14 @@ def check_dispatch_needs(
                 continue  # the field is there but broken, and reported
             if found is None:
                 run.error(
+                    DISPATCH_NEEDS,
                     message.position,
                     f"server message '{type_}' has no field '{need.name}'",
                     f"the generated dispatch fills it in: add `{need.snippet}` to its payload",
                 )
             elif not need.fits(found.type) or need.required not in (None, found.required):
                 run.error(
+                    DISPATCH_NEEDS,
                     found.position,
                     f"field '{need.name}' of server message '{type_}' must be {need.what}",
                     f"the generated dispatch fills it in: write `{need.snippet}`",

@@ -8,6 +8,7 @@ import re
 
 from wirebook.check.context import Run, Where
 from wirebook.diagnostics import Position
+from wirebook.errors import CLASS_NAME_TAKEN, MESSAGE_FILE_NAME
 
 # Class names made by wirebook, and names the generated Python modules define or import: a
 # message or type of the same name would shadow them (`field` → `Field`, pydantic's `Field`).
@@ -43,6 +44,7 @@ class ClassNames:
         """Claim ``title`` for ``what``: False, and reported, when it cannot have it."""
         if title in WIREBOOK_NAMES or title in GENERATED_CODE_NAMES:
             self.run.error(
+                CLASS_NAME_TAKEN,
                 position,
                 f"{what} would make the class name '{title}', which the generated "
                 "Python code already uses",
@@ -57,6 +59,7 @@ class ClassNames:
         if title in self.titles:
             first, at = self.titles[title]
             self.run.error(
+                CLASS_NAME_TAKEN,
                 position,
                 f"{what} would make the class name '{title}', "
                 f"which {first} makes already (at {at})",
@@ -87,6 +90,7 @@ def file_name_ok(
     device = type_.split(".")[0].lower()
     if device in _WINDOWS_DEVICES:
         run.error(
+            MESSAGE_FILE_NAME,
             at.position,
             f"{direction} message type '{type_}' cannot name a file on Windows: "
             f"{device.upper()} is a device name there",
@@ -98,6 +102,7 @@ def file_name_ok(
     other = folded.setdefault((direction, type_.casefold()), (type_, at.position))
     if other[0] != type_:
         run.error(
+            MESSAGE_FILE_NAME,
             at.position,
             f"{direction} message types '{type_}' and '{other[0]}' (at {other[1]}) differ only "
             "by case: their schema files are one file on macOS and Windows",

@@ -11,6 +11,18 @@ from wirebook import ir, patterns
 from wirebook.check.context import Gaps, Run, Where, sections
 from wirebook.check.names import ClassNames, pascal
 from wirebook.diagnostics import Position, did_you_mean
+from wirebook.errors import (
+    DUPLICATE_TYPE,
+    EMPTY_RANGE,
+    INCOMPLETE_TYPE,
+    INVALID_ENUM,
+    INVALID_PATTERN,
+    MISPLACED_KEY,
+    REQUIRED_WITH_DEFAULT,
+    TYPE_CYCLE,
+    UNKNOWN_TYPE,
+    UNSAFE_INTEGER,
+)
 from wirebook.load import Document, Pointer
 from wirebook.problems import json_kind
 
@@ -81,6 +93,7 @@ class Types:
                 if name in self.named:
                     first = self.named[name][0].key_position
                     self.run.error(
+                        DUPLICATE_TYPE,
                         at.key_position,
                         f"type '{name}' is declared twice (first at {first})",
                         "keep one of them, or rename one",
@@ -133,6 +146,7 @@ class Types:
         kind = spec.get("type")
         if kind is None:
             self.run.error(
+                INCOMPLETE_TYPE,
                 where.position,
                 f"{where.name} has no type",
                 "add `type:` (a primitive or a named type), or `enum:` or `const:`",
@@ -152,6 +166,7 @@ class Types:
             return self._array(where, spec, title)
         if "fields" not in spec:
             self.run.error(
+                INCOMPLETE_TYPE,
                 where.position,
                 f"{where.name} is an object without `fields`",
                 "list its fields under `fields:`, or use a named type",
@@ -175,6 +190,7 @@ class Types:
                     if len(text) > 24:
                         text = f"{text[:20]}… ({len(text.lstrip('-'))} digits)"
                     self.run.error(
+                        UNSAFE_INTEGER,
                         at.position,
                         f"{at.name} is {text}, which JavaScript reads rounded "
                         f"(whole numbers are exact only within ±{MAX_SAFE_INTEGER})",
@@ -187,6 +203,7 @@ class Types:
     def _array(self, where: Where, spec: dict[str, Any], title: str) -> ir.TypeExpr | None:
         if "items" not in spec:
             self.run.error(
+                INCOMPLETE_TYPE,
                 where.position,
                 f"{where.name} is an array without `items`",
                 "add `items: <type>`, such as `items: string`",
@@ -196,6 +213,7 @@ class Types:
         if isinstance(items_spec, dict):
             for key in (k for k in FIELD_ONLY_KEYS if k in items_spec):
                 self.run.error(
+                    MISPLACED_KEY,
                     items_at.child(key).key_position,
                     f"`{key}` does not apply to the items of an array ({where.name})",
                     f"`{key}` belongs to the field that holds the array"
@@ -214,6 +232,7 @@ class Types:
         if name in PRIMITIVES:
             if name in ("array", "object"):
                 self.run.error(
+                    INCOMPLETE_TYPE,
                     position,
                     f"{where.name}: '{name}' needs more than a name",
                     f"write a mapping: `{{type: {name}, "
@@ -226,6 +245,7 @@ class Types:
         if self.gaps.hides_type(name):
             return None  # it may be the broken type, reported already
         self.run.error(
+            UNKNOWN_TYPE,
             position,
             f"{where.name} has the unknown type '{name}'",
             TYPE_SYNONYMS.get(name.lower())
@@ -239,6 +259,7 @@ class Types:
                 kinds = [k for k, keys in KEYS_BY_KIND.items() if key in keys]
                 applies = f"applies to {' and '.join(kinds)}" if kinds else "stands alone"
                 self.run.error(
+                    MISPLACED_KEY,
                     where.child(key).key_position,
                     f"`{key}` does not apply to {what} ({where.name})",
                     f"`{key}` {applies}: remove it or change the type"
@@ -256,6 +277,7 @@ class Types:
         kinds = {json_kind(v) for v in values}
         if "null" in kinds:
             self.run.error(
+                INVALID_ENUM,
                 at.position,
                 f"the enum of {where.name} lists null",
                 "remove null from the values and write `nullable: true` on the field",
@@ -264,6 +286,7 @@ class Types:
         if kinds not in ({"string"}, {"integer"}, {"number"}, {"integer", "number"}):
             found = ", ".join(sorted(kinds))
             self.run.error(
+                INVALID_ENUM,
                 at.position,
                 f"the enum of {where.name} mixes kinds of values ({found})",
                 "list only strings or only numbers; quote numbers meant as text",
@@ -272,6 +295,7 @@ class Types:
         repeated = sorted({json.dumps(v) for v in values if values.count(v) > 1})
         if repeated:
             self.run.error(
+                INVALID_ENUM,
                 at.position,
                 f"the enum of {where.name} lists {', '.join(repeated)} more than once",
                 "remove the repeated values",
@@ -297,6 +321,7 @@ class Types:
         if declared is None or declared == kind or (declared, kind) == ("number", "integer"):
             return True
         self.run.error(
+            INVALID_ENUM,
             where.child("type").position,
             f"{where.name} has `type: {declared}` but its {found.format(kind)}",
             "make the values match the type, or drop `type:` (the values say what they are)",
@@ -310,6 +335,7 @@ class Types:
         if fmt is not None:
             if pattern is not None:
                 self.run.error(
+                    MISPLACED_KEY,
                     where.child("pattern").key_position,
                     f"{where.name} has both `pattern` and `format`",
                     f"format {fmt} brings its own pattern: keep one of the two",
@@ -325,6 +351,7 @@ class Types:
             patterns.compile(pattern)
         except patterns.PatternError as exc:
             self.run.error(
+                INVALID_PATTERN,
                 where.child("pattern").position,
                 f"the pattern of {where.name} {exc.message}",
                 exc.hint,
@@ -359,6 +386,7 @@ class Types:
             and (spec[low] >= spec[high] if strict else spec[low] > spec[high])
         ):
             self.run.error(
+                EMPTY_RANGE,
                 where.child(high).position,
                 f"{where.name}: {high} ({spec[high]}) is below {low} ({spec[low]})"
                 if spec[low] > spec[high]
@@ -382,6 +410,7 @@ class Types:
             has_default = "default" in options
             if has_default and options.get("required") is True:
                 self.run.error(
+                    REQUIRED_WITH_DEFAULT,
                     at.child("default").key_position,
                     f"{at.name} is required but has a default",
                     "a default applies when the field is left out: "
@@ -448,6 +477,7 @@ def check_cycles(run: Run, named: list[ir.NamedType]) -> None:
         if state.get(name) == "open":
             loop = path[path.index(name) :]
             run.error(
+                TYPE_CYCLE,
                 by_name[loop[0]].position,
                 f"type '{loop[0]}' contains itself: {' → '.join((*loop, name))}",
                 "a message must have a bounded shape: break the cycle "
