@@ -1,0 +1,1008 @@
+"""Cross-validator agreement on any protocol: a corpus of messages drawn from its published
+schemas, every validator's verdict on each message, and every disagreement with the reference.
+
+The corpus is deterministic (seeded) and keyword-driven. It starts from the examples of the
+definitions, then changes every member of each one as the member's own published schema
+suggests: lengths at every bound (in code points, astral characters too), numbers at and around
+every bound written as integers and as floats, enum and const near misses, repeated array items
+(1 and 1.0 are equal), each JSON kind in each place, dropped and unknown members, the
+envelope's members, the example asked in the other direction, and random pairs of changes. It
+also writes some messages as other spellings of the same values (`1E0`, `"\\u0061"`) and as text
+that only a strict reader refuses (a repeated key, NaN, 1e400, a lone surrogate).
+
+The reference is python-jsonschema with ECMA-262 patterns (``wirebook.reference``) on what
+``json.loads`` reads. Differences by design are the caller's ``Exclusion``s, so that they are
+declared in one table.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import importlib
+import json
+import math
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Protocol
+
+import jsonschema_rs
+from pydantic import TypeAdapter, ValidationError
+from wirebook import ir
+from wirebook.emit.schemas import bundle_path, message_path
+from wirebook.pipeline import compile_definitions
+from wirebook.problems import Problem, pointer
+from wirebook.reference import ReferenceValidator
+from wirebook.validate.engine import Validator
+
+JSON = Any  # a value that json.loads could return
+Path_ = tuple[str | int, ...]
+Verdict = bool | None  # None: the validator raised, or did not answer a frame exactly once
+Dumps = Callable[[JSON], str]
+
+ROOT = Path(__file__).resolve().parent.parent
+AJV_SCRIPT = ROOT / "tests" / "ajv" / "texts.mjs"
+WIREBOOK = Path(sys.executable).parent / "wirebook"
+ASTRAL = "\N{GRINNING FACE}"  # one code point, two UTF-16 units
+
+
+# --- the generated protocol ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Generated:
+    """A protocol generated into a folder by `wirebook generate`, its package imported."""
+
+    protocol: ir.Protocol
+    out: Path  # holds schemas/, python/, docs/
+    models: ModuleType
+    dispatch: ModuleType
+
+    @property
+    def schemas(self) -> Path:
+        return self.out / "schemas"
+
+    def published(self, path: str) -> dict[str, Any]:
+        schema: dict[str, Any] = json.loads((self.schemas / path).read_text(encoding="utf-8"))
+        return schema
+
+    def message_schemas(self) -> dict[ir.Direction, dict[str, dict[str, Any]]]:
+        """Direction → wire type → the published per-message schema."""
+        return {
+            d: {m.type: self.published(message_path(m)) for m in self.protocol.direction(d)}
+            for d in ir.DIRECTIONS
+        }
+
+    def schema_path(self, direction: ir.Direction, message: JSON) -> str:
+        """The message's own published schema if it has a known type, else its direction's."""
+        kind = message.get("type") if isinstance(message, dict) else None
+        found = self.protocol.message(direction, kind) if isinstance(kind, str) else None
+        return message_path(found) if found else bundle_path(direction)
+
+
+def generate(schema_dir: Path, out: Path) -> Generated:
+    """Run `wirebook generate` into ``out`` and import the package it writes (its folder stays
+    on ``sys.path``: a session imports it once)."""
+    done = subprocess.run(
+        [WIREBOOK, "generate", "--schema", schema_dir, "--out", out],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"wirebook generate --schema {schema_dir} failed:\n{done.stderr}")
+    protocol = compile_definitions(schema_dir).protocol
+    sys.path.insert(0, str(out / "python"))
+    models = importlib.import_module(f"{protocol.package}.models")
+    dispatch = importlib.import_module(f"{protocol.package}.dispatch")
+    return Generated(protocol, out, models, dispatch)
+
+
+# --- the corpus ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Case:
+    """One message, asked of every validator of one direction."""
+
+    direction: ir.Direction
+    label: str  # which example, and what was done to it
+    kind: str  # the family of the change, for grouping disagreements
+    text: str  # the wire text, compact: what text readers get
+    spaced: str  # the same message with spaces and \u escapes (the exact path of validate)
+    value: JSON  # json.loads(text): what value readers get
+    strict: bool  # the text is strict JSON: no repeated key, NaN, lone surrogate, 1e400
+
+
+def compact(value: JSON) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+def spaced(value: JSON) -> str:
+    return json.dumps(value, allow_nan=False)
+
+
+def _value_case(direction: ir.Direction, label: str, kind: str, value: JSON) -> Case:
+    return Case(direction, label, kind, compact(value), spaced(value), value, True)
+
+
+# One of each JSON kind, put in place of every member.
+_ANY_KIND: list[JSON] = [None, True, False, 0, -1, 1.5, "", "x", [], {}]
+_TWO53 = 2**53
+# Asked of every numeric member: integers around 2^53 and 2^64, both spellings of 10^20, a
+# 400-digit integer, the zeros, floats with and without a fraction, the smallest double.
+_NUMBERS: list[JSON] = [
+    *(0, 0.0, -0.0, 1, 1.0, -1, 0.5, 1.5),
+    *(_TWO53 - 1, _TWO53, _TWO53 + 1, -(_TWO53 - 1), -(_TWO53 + 1), float(_TWO53)),
+    *(10**20, 1e20, 10**20 + 1, 1e21, 2**63, 2**64, 10**400, -(10**400), 1e300, -1e300, 5e-324),
+]
+# Characters that regular expression engines and readers treat differently: the four line
+# terminators (ECMA's `.` and `$` take none), a tab, NUL, invisible spaces, a combining accent,
+# an astral character, a letter outside ASCII, the neighbours of ASCII classes.
+_CHARS = [
+    *("\n", "\r", "\u2028", "\u2029", "\t", "\u0000", "\u00a0", "\ufeff", "\u0301"),
+    *(ASTRAL, "é", "A", "a", "z", "0", "9", "_", "-", ".", " "),
+]
+_FORMATS: dict[str, list[str]] = {
+    "date": [
+        *("2024-02-29", "2023-02-29", "2025-02-30", "2025-04-31", "2025-13-01", "2025-00-10"),
+        *("2025-01-00", "2025-1-01", "20250101", "2025-01-01T00:00:00Z", "2025-01-01\n"),
+        "\uff12\uff10\uff12\uff15-01-01",  # full-width digits
+    ],
+    "date-time": [
+        *("2025-01-01T00:00:00Z", "2025-01-01 00:00:00Z", "2025-01-01t00:00:00z"),
+        *("2025-01-01T24:00:00Z", "2025-01-01T23:59:60Z", "2025-02-30T00:00:00Z"),
+        *("2023-02-29T12:00:00+01:00", "2025-01-01T00:00:00", "2025-01-01T00:00:00+0100"),
+        *("2025-01-01T00:00:00+24:00", "2025-01-01T00:00:00.Z", "2025-01-01T00:00:00-23:59"),
+        *("2025-01-01T00:00:00.123456789012Z", "2025-01-01T00:00:00Z\n"),
+    ],
+    "uuid": [
+        "123e4567-e89b-12d3-a456-426614174000",
+        "123E4567-E89B-12D3-A456-426614174000",
+        "00000000-0000-0000-0000-000000000000",
+        "123e4567e89b12d3a456426614174000",
+        "{123e4567-e89b-12d3-a456-426614174000}",
+        "urn:uuid:123e4567-e89b-12d3-a456-426614174000",
+        "123e4567-e89b-12d3-a456-42661417400",
+        "123e4567-e89b-12d3-a456-42661417400g",
+        "123e4567-e89b-12d3-a456-426614174000\n",
+    ],
+}
+# Arrays whose items uniqueItems calls equal (1 and 1.0, objects in any member order), then
+# arrays whose items only look alike (true is not 1).
+_REPEATS: list[list[JSON]] = [
+    *([1, 1], [1, 1.0], [0, -0.0], [1e20, 10**20], [True, True], [False, False], ["a", "a"]),
+    *([[1], [1.0]], [{"x": 1}, {"x": 1}], [{"x": 1, "y": 0.5}, {"y": 0.5, "x": 1}]),
+    *([True, 1], [False, 0], ["a", "A"], [{"x": 1}, {"x": 1.5}]),
+]
+# Names of unknown members: any, and those a JavaScript object or a pydantic model already has.
+_UNKNOWN_NAMES = ["extra", "__proto__", "constructor", "toString", "model_config", "__class__"]
+
+
+class _Schema:
+    """A published per-message schema, read through its ``$ref``s, ``allOf`` and nullable
+    ``anyOf``: a node is the merged keywords of one member (``nullable`` added)."""
+
+    def __init__(self, root: dict[str, Any]) -> None:
+        self.root = root
+
+    def resolve(self, node: dict[str, Any]) -> dict[str, Any]:
+        merged: dict[str, Any] = {}
+        for key, value in node.items():
+            if key == "$ref":
+                target: Any = self.root
+                for part in value.removeprefix("#/").split("/"):
+                    target = target[part]
+                merged.update(self.resolve(target))
+            elif key == "allOf":
+                for branch in value:
+                    merged.update(self.resolve(branch))
+            elif key == "anyOf":
+                branches = [b for b in value if b != {"type": "null"}]
+                merged.update(self.resolve(branches[0]))
+                merged["nullable"] = True
+            else:
+                merged[key] = value
+        return merged
+
+    def child(self, node: dict[str, Any], key: str | int) -> dict[str, Any] | None:
+        found = node.get("items") if isinstance(key, int) else node.get("properties", {}).get(key)
+        return self.resolve(found) if isinstance(found, dict) else None
+
+
+@dataclass(frozen=True)
+class _Edit:
+    path: Path_
+    value: JSON = None
+    drop: bool = False
+
+
+def _apply(message: JSON, edits: Sequence[_Edit]) -> JSON:
+    changed = copy.deepcopy(message)
+    for edit in edits:
+        if not edit.path:
+            changed = copy.deepcopy(edit.value)
+            continue
+        parent = changed
+        for part in edit.path[:-1]:
+            parent = parent[part]
+        if edit.drop:
+            del parent[edit.path[-1]]
+        else:
+            parent[edit.path[-1]] = copy.deepcopy(edit.value)
+    return changed
+
+
+def display(text: str) -> str:
+    """``text`` with the characters that hide or break a line (line terminators, controls,
+    invisible ones, lone surrogates) written as escapes."""
+    return re.sub(
+        r"[\x00-\x1f\x7f\u00a0\u0301\u2028\u2029\ufeff\ud800-\udfff]",
+        lambda m: f"\\u{ord(m.group()):04x}",
+        text,
+    )
+
+
+def _short(value: JSON) -> str:
+    if isinstance(value, str) and len(value) > 12:
+        return f'{compact(value[:2])[:-1]}…" ({len(value)} chars)'
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 10**25:
+        return f"{'-' if value < 0 else ''}10**{len(str(abs(value))) - 1}"
+    text = compact(value)
+    return text if len(text) <= 48 else text[:45] + "..."
+
+
+def _as_float(number: int) -> float | None:
+    try:
+        return float(number)
+    except OverflowError:
+        return None
+
+
+def _number_candidates(node: dict[str, Any], x: JSON) -> Iterator[tuple[str, JSON]]:
+    integer = node.get("type") == "integer"
+    for key in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        bound = node.get(key)
+        if not isinstance(bound, int | float):
+            continue
+        steps: list[JSON] = [bound - 1, bound, bound + 1]
+        if not integer or isinstance(bound, float):  # just inside and just outside
+            steps += [bound - 0.5, bound + 0.5]
+            steps += [math.nextafter(bound, -math.inf), math.nextafter(bound, math.inf)]
+        for step in steps:
+            yield key, step
+            if isinstance(step, int):
+                yield key, _as_float(step)  # the same number, written 1.0
+            elif step == int(step):
+                yield key, int(step)
+    yield from (("number", n) for n in _NUMBERS)
+    if isinstance(x, int | float) and not isinstance(x, bool):
+        yield from (("number", v) for v in (-x, str(x), x + 1, float(x)))
+        if isinstance(x, float) and x == int(x):
+            yield "number", int(x)
+
+
+def _string_candidates(node: dict[str, Any], x: JSON) -> Iterator[tuple[str, JSON]]:
+    text = x if isinstance(x, str) else ""
+    for key in ("minLength", "maxLength"):
+        bound = node.get(key)
+        if not isinstance(bound, int):
+            continue
+        for n in (bound - 1, bound, bound + 1):
+            if n >= 0:
+                pad = text or "a"
+                yield key, (pad * (n // len(pad) + 1))[:n]
+                yield from ((key, char * n) for char in ("a", ASTRAL, "é"))
+    yield from (("format", f) for f in _FORMATS.get(node.get("format", ""), []))
+    kind = "pattern" if "pattern" in node else "string"
+    for variant in (
+        *("", text + "\n", "\n" + text, text + "\r\n", text + "\u2028", text + "\u2029"),
+        *(text + ASTRAL, text + "é", text * 2, text.upper(), text.lower()),
+    ):
+        yield kind, variant
+    # each character dropped and doubled; each of _CHARS in place of it and before it
+    places = range(len(text)) if len(text) <= 8 else (0, 1, len(text) // 2, len(text) - 1)
+    for i in places:
+        yield kind, text[:i] + text[i + 1 :]
+        yield kind, text[: i + 1] + text[i:]
+        for char in _CHARS:
+            yield kind, text[:i] + char + text[i + 1 :]
+            yield kind, text[:i] + char + text[i:]
+
+
+def _enum_candidates(values: list[JSON]) -> Iterator[tuple[str, JSON]]:
+    for value in values:
+        yield "enum", value
+        if isinstance(value, str):
+            yield from (("enum", v) for v in (value.upper(), value + " ", value + "\n", [value]))
+            if re.fullmatch(r"-?[0-9]+|true|false|null", value):
+                yield "enum", json.loads(value)  # "1" → 1, "true" → true
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            yield from (("enum", v) for v in (str(value), value + 1, value + 0.5, -value))
+            yield "enum", _as_float(value) if isinstance(value, int) else value
+            if isinstance(value, float) and value == int(value):
+                yield "enum", int(value)  # 1e20 written 100000000000000000000
+            if value in (0, 1):
+                yield "enum", bool(value)
+
+
+def _const_candidates(value: JSON) -> Iterator[tuple[str, JSON]]:
+    yield from (("const", v) for v in (value, [value]))
+    yield "const", value.upper() if isinstance(value, str) else json.dumps(value)
+    if isinstance(value, bool):
+        yield from (("const", v) for v in (int(value), float(value), not value))
+    elif isinstance(value, int | float):
+        yield from (("const", v) for v in (float(value), -float(value), -value, value + 1))
+        yield "const", math.nextafter(value, math.inf)
+        if value == int(value):
+            yield "const", int(value)
+        if value in (0, 1):
+            yield "const", bool(value)
+    elif isinstance(value, str):
+        yield from (("const", v) for v in (value + " ", value + "\n", value + ASTRAL))
+
+
+def _array_candidates(
+    node: dict[str, Any], x: JSON, pool: list[JSON]
+) -> Iterator[tuple[str, JSON]]:
+    items = x if isinstance(x, list) else []
+    distinct: list[JSON] = []
+    for item in [*items, *pool]:
+        if all(compact(item) != compact(d) for d in distinct):
+            distinct.append(item)
+    for key in ("minItems", "maxItems"):
+        bound = node.get(key)
+        if not isinstance(bound, int) or not distinct:
+            continue
+        for n in (bound - 1, bound, bound + 1):
+            if n >= 0:
+                yield key, [distinct[i % len(distinct)] for i in range(n)]
+                if len(distinct) >= n:
+                    yield key, distinct[:n]
+    kind = "uniqueItems" if node.get("uniqueItems") else "items"
+    yield from ((kind, repeat) for repeat in _REPEATS)
+    if items:
+        yield from ((kind, v) for v in ([*items, items[0]], [items[0], items[0]]))
+        if isinstance(items[0], int) and not isinstance(items[0], bool):
+            yield kind, [*items, float(items[0])]  # the first item again, written with .0
+    yield from (("items", [other]) for other in _ANY_KIND)
+
+
+def _candidates(node: dict[str, Any], x: JSON, pool: list[JSON]) -> Iterator[tuple[str, JSON]]:
+    """(family, value) to put in a member of schema ``node`` (now ``x``): some valid, most not.
+    ``pool``: what the examples put in the same place."""
+    yield from (("kind", v) for v in _ANY_KIND)
+    yield from (("pool", v) for v in pool)
+    if "enum" in node:
+        yield from _enum_candidates(node["enum"])
+    if "const" in node:
+        yield from _const_candidates(node["const"])
+    kind = node.get("type")
+    if kind in ("integer", "number"):
+        yield from _number_candidates(node, x)
+    elif kind == "string":
+        yield from _string_candidates(node, x)
+    elif kind == "boolean":
+        yield from (("boolean", v) for v in (True, False, 1, 0, 1.0, "true", "false"))
+    elif kind == "array":
+        yield from _array_candidates(node, x, pool)
+    elif kind == "object" and isinstance(x, dict):
+        yield "object", [x]
+        for key in x:  # a near-miss name: `from_` for `from`, `Name` for `name`
+            rest = {k: v for k, v in x.items() if k != key}
+            yield from (("name", {**rest, near: x[key]}) for near in (key + "_", key.title()))
+
+
+def _members(
+    schema: _Schema, node: dict[str, Any] | None, value: JSON, path: Path_ = ()
+) -> Iterator[tuple[Path_, dict[str, Any] | None, JSON]]:
+    """Every member of ``value`` (itself first) with its schema node, if it has one."""
+    yield path, node, value
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _members(schema, node and schema.child(node, key), item, (*path, key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _members(schema, node and schema.child(node, i), item, (*path, i))
+
+
+def _shape(path: Path_) -> str:
+    """A member's place with array indices left out: where samples of it are pooled."""
+    return pointer(["*" if isinstance(p, int) else p for p in path])
+
+
+def _pools(schema: _Schema, seeds: list[JSON]) -> dict[str, list[JSON]]:
+    pools: dict[str, list[JSON]] = defaultdict(list)
+    for seed in seeds:
+        for path, _, value in _members(schema, schema.resolve(schema.root), seed):
+            if path and all(compact(value) != compact(v) for v in pools[_shape(path)]):
+                pools[_shape(path)].append(value)
+    return pools
+
+
+def _edits(
+    schema: _Schema, seed: JSON, pools: dict[str, list[JSON]], types: list[str]
+) -> Iterator[tuple[str, str, _Edit]]:
+    """(family, label, edit) for every single change of ``seed`` that the schema suggests."""
+    for path, node, value in _members(schema, schema.resolve(schema.root), seed):
+        at = pointer(path) or "/"
+        if path:
+            yield "drop", f"drop {at}", _Edit(path, drop=True)
+        pool = [v for v in pools.get(_shape(path), []) if v != value] if path else []
+        for kind, candidate in _candidates(node or {}, value, pool):
+            yield kind, f"{at} = {_short(candidate)}", _Edit(path, candidate)
+        if not isinstance(value, dict):
+            continue
+        known = (node or {}).get("properties") or {}
+        for extra in _UNKNOWN_NAMES:
+            if extra not in known:
+                label = f"add {pointer((*path, extra))}"
+                yield "unknown member", label, _Edit((*path, extra), 1)
+        for name, member in known.items():
+            if name not in value:
+                place = (*path, name)
+                pool = pools.get(_shape(place), [])
+                for kind, candidate in _candidates(schema.resolve(member), None, pool):
+                    label = f"add {pointer(place)} = {_short(candidate)}"
+                    yield f"add {kind}", label, _Edit(place, candidate)
+    for other in types:
+        yield "routing", f"/type = {other!r}", _Edit(("type",), other)
+    yield "routing", "/ = [the message]", _Edit((), [seed])
+
+
+# --- the corpus: text forms
+
+
+class _Form(Protocol):
+    """A message written by hand: ``write`` gives its text with one way of writing JSON."""
+
+    def write(self, dumps: Dumps) -> str: ...
+
+
+_MARK = "\u0000wirebook-mark\u0000"
+
+
+@dataclass(frozen=True)
+class _RawMember:
+    """``message`` with the text ``raw`` in place of the member at ``path``."""
+
+    message: JSON
+    path: Path_
+    raw: str
+
+    def write(self, dumps: Dumps) -> str:
+        return dumps(_apply(self.message, [_Edit(self.path, _MARK)])).replace(
+            dumps(_MARK), self.raw, 1
+        )
+
+
+@dataclass(frozen=True)
+class _RawKey:
+    """``message`` with the key ``name`` of the object at ``path`` written ``raw``; with
+    ``repeat``, the member is written twice, first with the value ``repeat``."""
+
+    message: JSON
+    path: Path_
+    name: str
+    raw: str
+    repeat: tuple[JSON, ...] = ()  # (the first value,) of a key written twice
+
+    def write(self, dumps: Dumps) -> str:
+        changed = _apply(self.message, [])
+        parent = changed
+        for part in self.path:
+            parent = parent[part]
+        members = [(_MARK if k == self.name else k, v) for k, v in parent.items()]
+        parent.clear()
+        if self.repeat:
+            parent[_MARK + "first"] = self.repeat[0]
+        parent.update(members)
+        text = dumps(changed).replace(dumps(_MARK + "first"), self.raw, 1)
+        return text.replace(dumps(_MARK), self.raw, 1)
+
+
+# Leaves written as text that only a strict reader refuses.
+_NOT_STRICT: dict[str, list[str]] = {
+    "number": ["NaN", "Infinity", "-Infinity", "1e400", "-1e400"],
+    "string": ['"\\ud800"', '"a\\udc00"', '"\\ud83d"'],
+}
+# Leaves written as other spellings of a value, which every reader reads alike.
+_SPELLINGS: dict[str, list[str]] = {
+    "number": [
+        *("1E0", "100e-2", "0.1e1", "-0", "-0.0", "1e-400", "1.000000000000000000001"),
+        "1" + "0" * 30,
+    ],
+    "string": ['"\\u0061"', '"\\/"', '"\\ud83d\\ude00"'],
+}
+
+
+def _forms(schema: _Schema, seed: JSON) -> Iterator[tuple[str, str, bool, _Form]]:
+    """(family, label, strict, form) for the texts of one example."""
+    kinds = {"integer": "number", "number": "number", "string": "string"}
+    for path, node, value in _members(schema, schema.resolve(schema.root), seed):
+        at = pointer(path)
+        kind = kinds.get(str((node or {}).get("type")))
+        if path and kind and not isinstance(value, dict | list):
+            for raw in _NOT_STRICT[kind]:
+                yield (
+                    f"text: not strict JSON ({kind})",
+                    f"{at} written {raw}",
+                    False,
+                    (_RawMember(seed, path, raw)),
+                )
+            for raw in _SPELLINGS[kind]:
+                yield "text: spelling", f"{at} written {raw}", True, _RawMember(seed, path, raw)
+        if isinstance(value, dict):
+            for name, item in value.items():
+                raw = json.dumps(name)
+                where = pointer((*path, name))
+                for label, first in (("again", item), ("after another value", "other")):
+                    yield (
+                        "text: repeated key",
+                        f"{where} written twice ({label})",
+                        False,
+                        (_RawKey(seed, path, name, raw, (first,))),
+                    )
+                escaped = '"' + "".join(f"\\u{ord(c):04x}" for c in name) + '"'
+                yield (
+                    "text: spelling",
+                    f"key {where} written {escaped}",
+                    True,
+                    (_RawKey(seed, path, name, escaped)),
+                )
+
+
+def corpus(generated: Generated, seed: int = 8, combined: int = 20) -> list[Case]:
+    """Every example of every message, its changes and its text forms, and the invalid
+    examples; ``combined`` random pairs of changes per example (seeded), so that messages with
+    two problems are asked too."""
+    rng = random.Random(seed)
+    protocol = generated.protocol
+    cases: dict[tuple[str, str], Case] = {}
+
+    def add(case: Case) -> None:
+        cases.setdefault((case.direction, case.text), case)
+
+    all_types = sorted({m.type for m in protocol.messages})
+    for message in protocol.messages:
+        direction = message.direction
+        other: ir.Direction = "server" if direction == "client" else "client"
+        schema = _Schema(generated.published(message_path(message)))
+        seeds = [e.message for e in message.examples]
+        pools = _pools(schema, seeds)
+        types = [t for t in all_types if t != message.type] + ["", message.type.upper()]
+        for example, value in zip(message.examples, seeds, strict=True):
+            name = f"{direction} {message.type} ({example.name})"
+            add(_value_case(direction, f"{name}: the example", "example", value))
+            add(_value_case(other, f"{name}: asked as a {other} message", "routing", value))
+            singles = list(_edits(schema, value, pools, types))
+            for kind, label, edit in singles:
+                add(_value_case(direction, f"{name}: {label}", kind, _apply(value, [edit])))
+            inner = [s for s in singles if len(s[2].path) > 1]
+            for _ in range(combined if len(inner) > 1 else 0):
+                (_, label1, edit1), (_, label2, edit2) = rng.sample(inner, 2)
+                if edit1.path[: len(edit2.path)] != edit2.path[: len(edit1.path)]:  # apart
+                    both = _apply(value, [edit1, edit2])
+                    add(_value_case(direction, f"{name}: {label1}, {label2}", "two edits", both))
+            for kind, label, strict, form in _forms(schema, value):
+                text = form.write(compact)
+                add(
+                    Case(
+                        direction,
+                        f"{name}: {label}",
+                        kind,
+                        text,
+                        form.write(spaced),
+                        json.loads(text),
+                        strict,
+                    )
+                )
+    for invalid in (*protocol.invalid, *(i for m in protocol.messages for i in m.invalid)):
+        if invalid.raw is None:
+            label = f"{invalid.direction} invalid example {invalid.name!r}"
+            add(_value_case(invalid.direction, label, "invalid example", invalid.message))
+    return list(cases.values())
+
+
+# --- the validators -----------------------------------------------------------------------------
+
+REFERENCE = "reference"
+OUR_TEXT_READERS = (
+    "dispatch",
+    "Validator.validate_json",
+    *(f"validate {form} --jobs {jobs}" for form in ("compact", "spaced") for jobs in (1, 2)),
+)
+TEXT_READERS = ("ajv", "pydantic validate_json", *OUR_TEXT_READERS)
+
+
+@dataclass
+class Results:
+    """Each validator's verdict on each case, the reference's problems, and notes on answers
+    that were not plain verdicts."""
+
+    cases: list[Case]
+    problems: list[list[Problem]]  # the reference's, per case
+    verdicts: dict[str, list[Verdict]] = field(default_factory=dict)
+    asked: dict[str, list[bool]] = field(default_factory=dict)  # False: not its direction
+    notes: dict[tuple[str, int], str] = field(default_factory=dict)  # (validator, case) → why
+    # the members `wirebook validate` names for each invalid case, per run
+    pointers: dict[str, dict[int, set[str]]] = field(default_factory=dict)
+
+    @property
+    def reference(self) -> list[bool]:
+        return [not p for p in self.problems]
+
+    def add(self, name: str, verdicts: list[Verdict], asked: list[bool] | None = None) -> None:
+        assert len(verdicts) == len(self.cases), name
+        self.verdicts[name] = verdicts
+        self.asked[name] = asked or [True] * len(self.cases)
+
+    def raised(self, name: str, index: int, exc: BaseException) -> Verdict:
+        """Note what was raised: no verdict, but the refusal of a value that is not JSON."""
+        self.notes[(name, index)] = f"raised {type(exc).__name__}: {str(exc)[:160]}"
+        return False if not_json(self.cases[index].value) else None
+
+
+def not_json(value: JSON, at: Path_ = ()) -> Problem | None:
+    """Why ``value`` is no JSON value (as json.loads reads NaN, 1e400 or a lone surrogate)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return Problem(pointer(at), "json", f"{value} is not a JSON number")
+    if isinstance(value, str) and re.search("[\ud800-\udfff]", value):
+        return Problem(pointer(at), "json", "a lone surrogate is not a Unicode character")
+    if isinstance(value, dict | list):
+        members = value.items() if isinstance(value, dict) else enumerate(value)
+        for key, item in members:
+            found = (not_json(key, at) if isinstance(key, str) else None) or not_json(
+                item, (*at, key)
+            )
+            if found:
+                return found
+    return None
+
+
+def run_reference(generated: Generated, cases: list[Case]) -> Results:
+    """python-jsonschema on json.loads's reading of each text; what json.loads makes of NaN,
+    1e400 and lone surrogates is no JSON value, and so no message."""
+    reference = ReferenceValidator(generated.message_schemas())
+    problems = []
+    for case in cases:
+        outside = not_json(case.value)
+        problems.append([outside] if outside else reference.validate(case.direction, case.value))
+    return Results(cases, problems)
+
+
+def _ask_each(results: Results, name: str, ask: Callable[[Case], bool]) -> None:
+    verdicts: list[Verdict] = []
+    for index, case in enumerate(results.cases):
+        try:
+            verdicts.append(ask(case))
+        except Exception as exc:  # a crash is an answer to report
+            verdicts.append(results.raised(name, index, exc))
+    results.add(name, verdicts)
+
+
+def run_jsonschema_rs(generated: Generated, results: Results) -> None:
+    """jsonschema-rs, as a Rust or Python team would use the published per-message schemas."""
+    compiled: dict[str, jsonschema_rs.Validator] = {}
+
+    def ask(case: Case) -> bool:
+        path = generated.schema_path(case.direction, case.value)
+        if path not in compiled:
+            compiled[path] = jsonschema_rs.validator_for(generated.published(path))
+        return compiled[path].is_valid(case.value)
+
+    _ask_each(results, "jsonschema-rs", ask)
+
+
+def run_pydantic(generated: Generated, results: Results) -> None:
+    """The unions of the models, by wire names only, from text and from values."""
+    adapters = {
+        d: TypeAdapter(getattr(generated.models, generated.protocol.union_name(d)))
+        for d in ir.DIRECTIONS
+    }
+
+    def valid(read: Callable[[], object]) -> bool:
+        try:
+            read()
+        except ValidationError:
+            return False
+        return True
+
+    def from_text(case: Case) -> bool:
+        return valid(lambda: adapters[case.direction].validate_json(case.text, by_name=False))
+
+    def from_value(case: Case) -> bool:
+        return valid(lambda: adapters[case.direction].validate_python(case.value, by_name=False))
+
+    _ask_each(results, "pydantic validate_json", from_text)
+    _ask_each(results, "pydantic validate_python", from_value)
+
+
+def run_validator(generated: Generated, results: Results) -> None:
+    validator = Validator.from_schemas(generated.schemas)
+    _ask_each(results, "Validator.validate", lambda c: not validator.validate(c.value, c.direction))
+    _ask_each(
+        results,
+        "Validator.validate_json",
+        lambda c: not validator.validate_json(c.text, c.direction),
+    )
+
+
+def run_dispatch(generated: Generated, results: Results) -> None:
+    """A client message is accepted when its handler was called and no error was sent; a frame
+    answered otherwise than by exactly one of the two gets no verdict, and a note."""
+    module = generated.dispatch
+    handlers_class: Any = module.ClientHandlers
+
+    async def record(self: Any, connection: object, message: object) -> None:
+        self.calls += 1
+
+    recorder: Any = type(
+        "Recorder",
+        (handlers_class,),
+        {"calls": 0, **{name: record for name in handlers_class.__abstractmethods__}},
+    )
+
+    class Outbox:
+        def __init__(self) -> None:
+            self.sent: list[Any] = []
+
+        async def send(self, message: object) -> None:
+            self.sent.append(message)
+
+    async def ask(index: int, case: Case) -> Verdict:
+        handlers, outbox = recorder(), Outbox()
+        try:
+            await module.dispatch(handlers, outbox, case.text)
+        except Exception as exc:  # a crash is an answer to report
+            return results.raised("dispatch", index, exc)
+        errors = sum(getattr(m, "type", None) == "error" for m in outbox.sent)
+        if handlers.calls + errors != 1:
+            results.notes[("dispatch", index)] = (
+                f"{handlers.calls} handler call(s) and {errors} error(s) for one frame"
+            )
+            return None
+        return bool(handlers.calls)
+
+    async def ask_all() -> list[Verdict]:
+        return [
+            await ask(i, c) if c.direction == "client" else None
+            for i, c in enumerate(results.cases)
+        ]
+
+    asked = [c.direction == "client" for c in results.cases]
+    results.add("dispatch", asyncio.run(ask_all()), asked)
+
+
+@dataclass
+class _Background:
+    """Ajv and the `wirebook validate` runs, started before the in-process validators so that
+    they run meanwhile."""
+
+    folder: Path
+    ajv: subprocess.Popen[str]
+    validate: dict[tuple[int, ir.Direction], subprocess.Popen[str]]  # (jobs, direction)
+    lines: dict[ir.Direction, list[int]]  # the case of each line of a direction's files
+
+
+_FORMS = ("compact", "spaced")
+
+
+def _start_background(generated: Generated, results: Results) -> _Background:
+    node = shutil.which("node")
+    if node is None:
+        raise RuntimeError("Node.js is needed for Ajv (then: npm ci --prefix tests/ajv)")
+    folder = Path(tempfile.mkdtemp(prefix="wirebook-agreement-"))
+    base = generated.protocol.base_uri
+    queries = [
+        {"schema": base + generated.schema_path(c.direction, c.value), "text": c.text}
+        for c in results.cases
+    ]
+    (folder / "ajv.json").write_text(json.dumps(queries, ensure_ascii=False), encoding="utf-8")
+    with (folder / "ajv.json").open("rb") as stdin:
+        ajv = subprocess.Popen(
+            [node, AJV_SCRIPT, generated.schemas],
+            stdin=stdin,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
+        )
+    lines: dict[ir.Direction, list[int]] = {}
+    for direction in ir.DIRECTIONS:
+        lines[direction] = [i for i, c in enumerate(results.cases) if c.direction == direction]
+        for form in _FORMS:
+            written = (
+                getattr(results.cases[i], "text" if form == "compact" else form)
+                for i in lines[direction]
+            )
+            (folder / f"{direction}-{form}.jsonl").write_text(
+                "".join(text + "\n" for text in written), encoding="utf-8"
+            )
+    validate = {
+        (jobs, direction): subprocess.Popen(
+            [
+                *(WIREBOOK, "validate", "--direction", direction, "--format", "json"),
+                *("--published", generated.schemas, "--jobs", str(jobs)),
+                *(folder / f"{direction}-{form}.jsonl" for form in _FORMS),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
+        )
+        for jobs in (1, 2)
+        for direction in ir.DIRECTIONS
+    }
+    return _Background(folder, ajv, validate, lines)
+
+
+def _finish_background(background: _Background, results: Results) -> None:
+    out, err = background.ajv.communicate()
+    if background.ajv.returncode != 0:
+        raise RuntimeError(f"Ajv failed: {err}")
+    answers = json.loads(out)
+    # a text that JSON.parse refuses is a message a JavaScript team refuses: invalid, noted why
+    results.add("ajv", [a if isinstance(a, bool) else False for a in answers])
+    results.notes.update((("ajv", i), a) for i, a in enumerate(answers) if isinstance(a, str))
+    count = len(results.cases)
+    for jobs in (1, 2):
+        for form in _FORMS:
+            name = f"validate {form} --jobs {jobs}"
+            results.add(name, [None] * count, [False] * count)
+            results.pointers[name] = {}
+    for (jobs, direction), process in background.validate.items():
+        out, err = process.communicate()
+        if process.returncode not in (0, 1):
+            raise RuntimeError(f"wirebook validate failed ({process.returncode}): {err}")
+        named: dict[str, dict[int, set[str]]] = {form: {} for form in _FORMS}
+        for line in filter(None, out.split("\n")):  # not splitlines(): U+2028 is inside lines
+            record = json.loads(line)
+            form = Path(record["file"]).stem.removeprefix(f"{direction}-")
+            named[form][record["line"]] = {e["pointer"] for e in record["errors"]}
+        for form in _FORMS:
+            name = f"validate {form} --jobs {jobs}"
+            for number, index in enumerate(background.lines[direction], start=1):
+                results.verdicts[name][index] = number not in named[form]
+                results.asked[name][index] = True
+                if number in named[form]:
+                    results.pointers[name][index] = named[form][number]
+    shutil.rmtree(background.folder, ignore_errors=True)
+
+
+def run_all(generated: Generated, cases: list[Case]) -> Results:
+    """Every validator's verdict on every case."""
+    results = run_reference(generated, cases)
+    background = _start_background(generated, results)
+    try:
+        run_jsonschema_rs(generated, results)
+        run_pydantic(generated, results)
+        run_validator(generated, results)
+        run_dispatch(generated, results)
+    finally:
+        _finish_background(background, results)
+    return results
+
+
+# --- agreement ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    """A difference by design: ``validators`` may answer otherwise than the reference on the
+    cases that ``applies`` picks (only by refusing them, if ``refuses``); and ``required``
+    validators must refuse those cases."""
+
+    name: str
+    reason: str
+    validators: frozenset[str]
+    applies: Callable[[Case], bool]
+    refuses: bool = True
+    required: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    index: int
+    validator: str
+    expected: bool
+    got: Verdict
+    why: str  # the reference's problems, the exclusion that expected a refusal, or a note
+
+
+def disagreements(
+    results: Results, exclusions: Sequence[Exclusion]
+) -> tuple[list[Disagreement], Counter[str]]:
+    """Every answer that is not the reference's and that no exclusion explains; and how many
+    answers each exclusion explained."""
+    found: list[Disagreement] = []
+    excused: Counter[str] = Counter()
+    reference = results.reference
+    for index, case in enumerate(results.cases):
+        applying = [e for e in exclusions if e.applies(case)]
+        problems = "; ".join(str(p) for p in results.problems[index]) or "valid"
+        for name, verdicts in results.verdicts.items():
+            if not results.asked[name][index]:
+                continue
+            got, expected, why = verdicts[index], reference[index], problems
+            required = [e.name for e in applying if name in e.required]
+            if required and expected:
+                expected, why = False, f"{required[0]}: to be refused"
+            if got == expected:
+                continue
+            fitting = [
+                e.name
+                for e in applying
+                if name in e.validators and got is not None and (got is False or not e.refuses)
+            ]
+            if fitting:
+                excused[fitting[0]] += 1
+                continue
+            note = results.notes.get((name, index))
+            found.append(
+                Disagreement(index, name, expected, got, f"{note} ({why})" if note else why)
+            )
+    return found, excused
+
+
+def _said(got: Verdict) -> str:
+    return "no verdict" if got is None else "valid" if got else "invalid"
+
+
+def report(results: Results, found: list[Disagreement], examples: int = 2) -> str:
+    """Disagreements grouped by family of change and by who said what, with examples."""
+    by_case: dict[int, list[Disagreement]] = defaultdict(list)
+    for d in found:
+        by_case[d.index].append(d)
+    groups: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for index, ds in by_case.items():
+        said = ", ".join(f"{d.validator} {_said(d.got)}" for d in ds)
+        expected = "valid" if ds[0].expected else "invalid"
+        groups[(results.cases[index].kind, f"{said}; expected {expected}")].append(index)
+    lines = []
+    for (kind, who), indices in sorted(groups.items(), key=lambda g: (-len(g[1]), g[0])):
+        lines.append(f"[{len(indices)} messages] {kind}: {who}")
+        for index in indices[:examples]:
+            case = results.cases[index]
+            lines.append(f"    {display(case.label)}\n      {display(case.text[:180])}")
+            lines.append(f"      ({display(by_case[index][0].why[:180])})")
+    return "\n".join(lines)
+
+
+def pointer_mismatches(results: Results, examples: int = 2) -> list[str]:
+    """Invalid messages for which `wirebook validate` names other members than the reference
+    (strict JSON only: a text the reference reads otherwise has no members to compare),
+    grouped by which members are missing and which are extra."""
+    groups: dict[tuple[str, str], list[tuple[str, int]]] = defaultdict(list)
+    for name, named in results.pointers.items():
+        for index, pointers in named.items():
+            expected = {p.pointer for p in results.problems[index]}
+            if results.cases[index].strict and expected and pointers != expected:
+                key = (_shapes(expected - pointers), _shapes(pointers - expected))
+                groups[key].append((name, index))
+    lines = []
+    for (missing, extra), members in sorted(groups.items(), key=lambda g: -len(g[1])):
+        runs = sorted({name for name, _ in members})
+        lines.append(
+            f"[{len(members)} answers] missing {missing or '-'}, extra {extra or '-'}"
+            f" ({', '.join(runs)})"
+        )
+        for _, index in members[:examples]:
+            case = results.cases[index]
+            problems = "; ".join(str(p) for p in results.problems[index])
+            lines.append(f"    {display(case.label)}\n      {display(case.text[:180])}")
+            lines.append(f"      (reference: {display(problems[:180])})")
+    return lines
+
+
+def _shapes(pointers: set[str]) -> str:
+    return ", ".join(sorted({re.sub(r"/[0-9]+(?=/|$)", "/*", p) for p in pointers}))

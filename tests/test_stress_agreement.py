@@ -1,0 +1,176 @@
+"""Every validator accepts exactly the messages the reference accepts, on a protocol that uses
+every keyword and corner of the definition format (tests/stress/schema).
+
+The protocol is generated into a temporary folder once per session; its package is imported and
+each of these is asked about every message of a corpus drawn from its published schemas
+(tests/agreement.py): python-jsonschema with ECMA-262 patterns (the reference), jsonschema-rs on
+each published per-message schema, Ajv (one Node process), the Pydantic unions (from text and
+from values), the generated dispatch, `Validator.validate` and `validate_json`, and the
+`wirebook validate` command on compact and spaced JSON Lines with one and two jobs.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from agreement import (
+    JSON,
+    OUR_TEXT_READERS,
+    REFERENCE,
+    TEXT_READERS,
+    Case,
+    Exclusion,
+    Generated,
+    Results,
+    corpus,
+    disagreements,
+    generate,
+    pointer_mismatches,
+    report,
+    run_all,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+PROTOCOLS = {"stress": ROOT / "tests" / "stress" / "schema"}
+MIN_MESSAGES = 10_000
+
+
+def _numbers(value: JSON) -> Iterator[int | float]:
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from _numbers(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _numbers(item)
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        yield value
+
+
+def _strings(value: JSON) -> Iterator[str]:
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+    elif isinstance(value, str):
+        yield value
+
+
+def _inexact_in_a_double(case: Case) -> bool:
+    """The message holds an integer that a 64-bit float does not hold exactly."""
+    for number in _numbers(case.value):
+        try:
+            if isinstance(number, int) and int(float(number)) != number:
+                return True
+        except OverflowError:
+            return True
+    return False
+
+
+_DATE = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})")
+
+
+def _impossible_date(case: Case) -> bool:
+    """The message holds a string that starts like a date, of a day no calendar has."""
+    for text in _strings(case.value):
+        found = _DATE.match(text)
+        if found:
+            try:
+                datetime.date(*map(int, found.groups()))
+            except ValueError:
+                return True
+    return False
+
+
+OUR_READERS = frozenset(
+    name for name in TEXT_READERS if name not in ("ajv", "pydantic validate_json")
+)
+# The differences by design, and the only place they are excused (the README lists them).
+EXCLUSIONS = [
+    Exclusion(
+        "strict JSON reading",
+        "A repeated key, NaN/Infinity, a number beyond the range of a double (1e400) and a lone "
+        "surrogate are text that readers read differently (the last key wins or the first, a "
+        "lone surrogate is kept or refused): wirebook's readers refuse such text, other text "
+        "readers (JSON.parse, pydantic's) may read it their way. Values are compared as usual.",
+        frozenset(TEXT_READERS),
+        lambda case: not case.strict,
+        refuses=False,
+        required=frozenset(OUR_TEXT_READERS),
+    ),
+    Exclusion(
+        "JavaScript number precision",
+        "JavaScript reads every JSON number as a double: Ajv sees an integer beyond 2^53 rounded.",
+        frozenset({"ajv"}),
+        _inexact_in_a_double,
+        refuses=False,
+    ),
+    Exclusion(
+        "ajv-formats calendar",
+        "ajv-formats also checks that a date exists (2025-02-30 does not); wirebook checks a "
+        "format by its pattern alone, as every other validator can.",
+        frozenset({"ajv"}),
+        _impossible_date,
+    ),
+]
+
+
+@dataclass(frozen=True)
+class Run:
+    generated: Generated
+    results: Results
+
+
+@pytest.fixture(scope="session", params=sorted(PROTOCOLS))
+def run(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Run:
+    name: str = request.param
+    generated = generate(PROTOCOLS[name], tmp_path_factory.mktemp(name))
+    return Run(generated, run_all(generated, corpus(generated)))
+
+
+def test_the_corpus_is_large_and_holds_valid_and_invalid_messages_of_every_type(run: Run) -> None:
+    results = run.results
+    assert len(results.cases) >= MIN_MESSAGES
+    seen: Counter[tuple[str, str, bool]] = Counter()
+    for case, valid in zip(results.cases, results.reference, strict=True):
+        kind = case.value.get("type") if isinstance(case.value, dict) else None
+        seen[(case.direction, str(kind), valid)] += 1
+    for message in run.generated.protocol.messages:
+        for valid in (True, False):
+            assert seen[(message.direction, message.type, valid)] > 0, (message.key, valid)
+
+
+def test_every_validator_agrees_with_the_reference(run: Run) -> None:
+    results = run.results
+    found, excused = disagreements(results, EXCLUSIONS)
+    asked = {name: sum(flags) for name, flags in results.asked.items()}
+    assert not found, (
+        f"{len(found)} unexplained disagreements over {len(results.cases)} messages "
+        f"(asked: {asked}; excused by design: {dict(excused)}):\n{report(results, found)}"
+    )
+
+
+def test_validate_names_the_members_the_reference_names(run: Run) -> None:
+    found = pointer_mismatches(run.results)
+    assert not found, "\n".join(found)
+
+
+def test_every_validator_was_asked_about_every_message_of_its_direction(run: Run) -> None:
+    results = run.results
+    expected: dict[str, Any] = {REFERENCE: len(results.cases)}
+    for name, flags in results.asked.items():
+        wanted = (
+            [c.direction == "client" for c in results.cases]
+            if name == "dispatch"
+            else [True] * len(flags)
+        )
+        assert flags == wanted, name
+    assert expected[REFERENCE] == len(results.problems)
