@@ -6,7 +6,7 @@ The IR keeps names as they are on the wire and in the generated code (``JoinRoom
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from wirebook.diagnostics import Position
@@ -94,7 +94,7 @@ class Field:
     default: JSON = None
     description: str = ""
     deprecated: bool | str = False
-    position: Position | None = None
+    position: Position | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -103,16 +103,16 @@ class NamedType:
     type: TypeExpr
     description: str = ""
     deprecated: bool | str = False
-    position: Position | None = None
+    position: Position | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
 class Example:
     name: str
     message: JSON
-    position: Position | None = None
+    position: Position | None = field(default=None, compare=False)
     # where each member of the message is written: JSON pointer → position
-    members: tuple[tuple[str, Position], ...] = ()
+    members: tuple[tuple[str, Position], ...] = field(default=(), compare=False)
 
     def position_of(self, pointer: str) -> Position | None:
         """Where the member at ``pointer`` (or its nearest written ancestor) is written."""
@@ -134,7 +134,16 @@ class InvalidExample:
     keyword: str
     message: JSON = None
     raw: str | None = None  # wire text that is not JSON; ``message`` is unused then
-    position: Position | None = None
+    position: Position | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Acknowledgement:
+    """A deliberate breaking change, ``breaking: {ignore: [{rule: WB205, reason: …}]}``."""
+
+    rule: str
+    reason: str
+    position: Position | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -151,7 +160,8 @@ class Message:
     examples: tuple[Example, ...]
     invalid: tuple[InvalidExample, ...]
     lint_ignore: tuple[str, ...] = ()
-    position: Position | None = None
+    breaking_ignore: tuple[Acknowledgement, ...] = ()
+    position: Position | None = field(default=None, compare=False)
 
     @property
     def payload_required(self) -> bool:
@@ -185,7 +195,8 @@ class Protocol:
     invalid: tuple[InvalidExample, ...]  # direction-level anti-patterns
     sources: tuple[str, ...]  # definition files, as shown in generated headers
     lint_ignore: tuple[str, ...] = ()
-    position: Position | None = None
+    breaking_ignore: tuple[Acknowledgement, ...] = ()
+    position: Position | None = field(default=None, compare=False)
 
     @property
     def package(self) -> str:
