@@ -923,9 +923,9 @@ def disagreements(
     results: Results, exclusions: Sequence[Exclusion]
 ) -> tuple[list[Disagreement], Counter[str]]:
     """Every answer that is not the reference's and that no exclusion explains; and how many
-    answers each exclusion explained."""
+    answers each exclusion explained (or, for its ``required`` validators, demanded)."""
     found: list[Disagreement] = []
-    excused: Counter[str] = Counter()
+    counts: Counter[str] = Counter()
     reference = results.reference
     for index, case in enumerate(results.cases):
         applying = [e for e in exclusions if e.applies(case)]
@@ -937,6 +937,7 @@ def disagreements(
             required = [e.name for e in applying if name in e.required]
             if required and expected:
                 expected, why = False, f"{required[0]}: to be refused"
+                counts[f"{required[0]} (required refusals)"] += got is False
             if got == expected:
                 continue
             fitting = [
@@ -945,33 +946,65 @@ def disagreements(
                 if name in e.validators and got is not None and (got is False or not e.refuses)
             ]
             if fitting:
-                excused[fitting[0]] += 1
+                counts[fitting[0]] += 1
                 continue
             note = results.notes.get((name, index))
             found.append(
                 Disagreement(index, name, expected, got, f"{note} ({why})" if note else why)
             )
-    return found, excused
+    return found, counts
+
+
+def write_disagreements(results: Results, found: list[Disagreement], path: Path) -> None:
+    """Every disagreement, one JSON record a line: the message, every validator's answer and
+    the reference's problems."""
+    disagree: dict[int, dict[str, Verdict]] = defaultdict(dict)
+    for d in found:
+        disagree[d.index][d.validator] = d.got
+    notes: dict[int, dict[str, str]] = defaultdict(dict)
+    for (name, index), note in results.notes.items():
+        notes[index][name] = note
+    with path.open("w", encoding="utf-8") as out:
+        for index, theirs in sorted(disagree.items()):
+            case = results.cases[index]
+            record = {
+                "label": case.label,
+                "kind": case.kind,
+                "direction": case.direction,
+                "text": case.text,
+                "reference": [str(p) for p in results.problems[index]],
+                "disagree": theirs,
+                "answers": {
+                    name: verdicts[index]
+                    for name, verdicts in results.verdicts.items()
+                    if results.asked[name][index]
+                },
+                "notes": notes[index],
+            }
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 
 def _said(got: Verdict) -> str:
     return "no verdict" if got is None else "valid" if got else "invalid"
 
 
-def report(results: Results, found: list[Disagreement], examples: int = 2) -> str:
-    """Disagreements grouped by family of change and by who said what, with examples."""
+def report(results: Results, found: list[Disagreement], examples: int = 3) -> str:
+    """Disagreements grouped by who said what, with the families of change they come from and
+    an example of each of the commonest families."""
     by_case: dict[int, list[Disagreement]] = defaultdict(list)
     for d in found:
         by_case[d.index].append(d)
-    groups: dict[tuple[str, str], list[int]] = defaultdict(list)
+    groups: dict[str, list[int]] = defaultdict(list)
     for index, ds in by_case.items():
         said = ", ".join(f"{d.validator} {_said(d.got)}" for d in ds)
-        expected = "valid" if ds[0].expected else "invalid"
-        groups[(results.cases[index].kind, f"{said}; expected {expected}")].append(index)
+        groups[f"{said}; expected {'valid' if ds[0].expected else 'invalid'}"].append(index)
     lines = []
-    for (kind, who), indices in sorted(groups.items(), key=lambda g: (-len(g[1]), g[0])):
-        lines.append(f"[{len(indices)} messages] {kind}: {who}")
-        for index in indices[:examples]:
+    for who, indices in sorted(groups.items(), key=lambda g: (-len(g[1]), g[0])):
+        kinds = Counter(results.cases[i].kind for i in indices)
+        lines.append(f"[{len(indices)} messages] {who}")
+        lines.append("  from: " + ", ".join(f"{kind} {n}" for kind, n in kinds.most_common()))
+        for kind, _ in kinds.most_common(examples):
+            index = next(i for i in indices if results.cases[i].kind == kind)
             case = results.cases[index]
             lines.append(f"    {display(case.label)}\n      {display(case.text[:180])}")
             lines.append(f"      ({display(by_case[index][0].why[:180])})")
@@ -1002,6 +1035,31 @@ def pointer_mismatches(results: Results, examples: int = 2) -> list[str]:
             lines.append(f"    {display(case.label)}\n      {display(case.text[:180])}")
             lines.append(f"      (reference: {display(problems[:180])})")
     return lines
+
+
+# Keywords that make a message invalid (`format` is checked by the pattern paired with it).
+CHECKED_KEYWORDS = frozenset(
+    {
+        *("type", "enum", "const", "required", "additionalProperties", "uniqueItems"),
+        *("minLength", "maxLength", "pattern", "minItems", "maxItems"),
+        *("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"),
+    }
+)
+
+
+def checked_keywords(schema: JSON) -> set[str]:
+    """The keywords of ``schema`` (its $defs included) that can make a message invalid."""
+    found: set[str] = set()
+    if isinstance(schema, dict):
+        for key, value in schema.items():
+            if key in CHECKED_KEYWORDS:
+                found.add(key)
+            if key not in ("const", "enum", "default", "examples"):  # values, not schemas
+                found |= checked_keywords(value)
+    elif isinstance(schema, list):
+        for item in schema:
+            found |= checked_keywords(item)
+    return found
 
 
 def _shapes(pointers: set[str]) -> str:
