@@ -131,6 +131,18 @@ ACCEPTED = [
     "^\\u0041+?[\\u0030-\\u0039]{1,3}$",
     "^(?:a|b)*?c$",
     "^[\\t ]*[a-z]+$",
+    # near the line between linear and slow matching, on the linear side
+    "[a-z]+",
+    "[0-9]{4}-[0-9]{2}",
+    "^[a-f0-9]{32}[a-z]{2}$",
+    "^(?:[0-9a-f]{2}:){5}[0-9a-f]{2}$",
+    "^(?:[a-z]{1,8}[0-9]{1,8})*$",
+    "^(?:(?:(?:a|b)*c)*d)*$",
+    "^[a-z]+(?:[.-][a-z]+)*$",
+    "^[^,]*(?:,[^,]*)*$",
+    "^(?:a|ab)(?:c|bcd)$",
+    '^"(?:\\\\.|[^\\\\"])*"$',
+    "^[a-z]+!",
 ]
 
 TEXTS = [
@@ -300,7 +312,7 @@ def test_the_rust_translation_compiles_in_jsonschema_rs_linear_engine(pattern: s
         ("^\\t\\v\\x41\\u00e9$", "^\\t\\x{B}Aé$"),
         ("^[a-z_-]+$", "^[\\-_a-z]+$"),
         ("^[^a-c]\\/$", "^[^a-c]/$"),
-        ("(?:ab|c)+?x{2,}", "(?:ab|c)+?x{2,}"),
+        ("^(?:ab|c)+?x{2,}", "^(?:ab|c)+?x{2,}"),
         ("^(a|b)c{0,1}$", "^(?:a|b)c?$"),
         ("^a\nb\x00$", "^a\\nb\\x{0}$"),
     ],
@@ -451,6 +463,118 @@ def test_a_refusal_says_where_the_construct_is(pattern: str, offset: int | None)
     assert (f"(at offset {offset})" in refused.value.message) == (offset is not None)
 
 
+EXPONENTIAL = "can take exponential time in backtracking validators"
+POLYNOMIAL = "can take polynomial time in backtracking validators"
+QUADRATIC = "can take quadratic time in backtracking validators"
+WAYS = "ways, and a backtracking validator"
+
+# Patterns from the ReDoS literature (OWASP, Weideman et al., Davis et al.), the issue tracker's,
+# and near misses of the accepted corpus; \w and \s written out as wirebook requires.
+CATASTROPHIC = [
+    ("^([a-z0-9]+-?)*$", EXPONENTIAL),
+    ("(a+)+$", EXPONENTIAL),
+    ("^(a+)+$", EXPONENTIAL),
+    ("(a|a)*$", EXPONENTIAL),
+    ("(a|aa)+$", EXPONENTIAL),
+    ("^(a|a?)+$", EXPONENTIAL),
+    ("^(a*)*$", EXPONENTIAL),
+    ("(x+x+)+y", EXPONENTIAL),
+    ("^([A-Za-z0-9_]+[ \\t]?)*$", EXPONENTIAL),
+    ("^(([a-z])+.)+[A-Z]([a-z])+$", EXPONENTIAL),
+    (
+        "^([a-zA-Z0-9])(([\\-.]|[_]+)?([a-zA-Z0-9]+))*(@){1}[a-z0-9]+[.]{1}"
+        "(([a-z]{2,3})|([a-z]{2,3}[.]{1}[a-z]{2,3}))$",
+        EXPONENTIAL,
+    ),
+    ("^(a|ab|b)*c$", EXPONENTIAL),
+    ("^(?:a*b?)*c$", EXPONENTIAL),
+    ("^((a?|b?)c)+$", EXPONENTIAL),
+    ("^([0-9]+)*\\.$", EXPONENTIAL),
+    ("^(?:[a-z]+\\.?)+[a-z]{2,}$", EXPONENTIAL),
+    ("^(a{1,20})*$", EXPONENTIAL),
+    ("^(x|xx){1,100}$", EXPONENTIAL),
+    ("(.*a){12}", EXPONENTIAL),
+    ("^(?:(a?){16}){16}$", "whose part can match the empty text"),
+    ('^"(?:\\\\?.)*"$', EXPONENTIAL),
+    ("^a*a*$", POLYNOMIAL),
+    ("^[0-9]+[0-9]+$", POLYNOMIAL),
+    ("^[a-z]+[a-z0-9]*@$", POLYNOMIAL),
+    ("^.*.*=.*$", POLYNOMIAL),
+    ("<.*>.*</.*>", POLYNOMIAL),
+    ("^(a?){25}a{25}$", POLYNOMIAL),
+    ("^" + "a{0,16}" * 20 + "$", POLYNOMIAL),
+    ("[a-z]+!", QUADRATIC),
+    ("a*b", QUADRATIC),
+    ("[ \\t]+$", QUADRATIC),
+    ("[0-9]{1,64}x", QUADRATIC),
+    ("^" + "(a|a)" * 12 + "$", WAYS),
+    ("^" + "(?:[a-z]+,)?" * 12 + "$", WAYS),
+]
+
+
+def test_the_catastrophic_corpus_is_large_enough() -> None:
+    assert len(CATASTROPHIC) >= 20
+
+
+@pytest.mark.parametrize(("pattern", "message"), CATASTROPHIC, ids=lambda v: repr(v)[:40])
+def test_patterns_that_backtrack_catastrophically_are_refused(pattern: str, message: str) -> None:
+    with pytest.raises(PatternError) as refused:
+        compile(pattern)
+    assert message in refused.value.message
+
+
+def test_a_repeated_ambiguous_part_is_named_with_an_unambiguous_rewrite() -> None:
+    with pytest.raises(PatternError) as refused:
+        compile("^([a-z0-9]+-?)*$")
+    assert refused.value.message == (
+        "can take exponential time in backtracking validators (JavaScript's RegExp, Python's "
+        "re): ([a-z0-9]+-?)* (at offset 1) repeats a part that can match the same text in more "
+        "than one way, and on a text that almost matches they try every way"
+    )
+    assert "^[a-z0-9]+(-[a-z0-9]+)*-?$ rather than ^([a-z0-9]+-?)*$" in refused.value.hint
+    assert refused.value.offset == 1
+    compile("^[a-z0-9]+(-[a-z0-9]+)*-?$")
+
+
+@pytest.mark.parametrize(
+    ("pattern", "named", "hint"),
+    [
+        ("(a+)+$", "(a+)+ (at offset 0) repeats a part", "a+ rather than (a+)+"),
+        ("^x(a|aa)+$", "(a|aa)+ (at offset 2) repeats a part", "a+ rather than (a|aa)+"),
+        ("^(?:(?:a|a)*b)*$", "(?:a|a)* (at offset 4) repeats", "alternatives"),
+        ("^[a-z]+[a-z0-9]*@$", "[a-z]+ (at offset 1) and [a-z0-9]* (at offset 7) can match", ""),
+        ("(.*a){3}", "(.*a){3} (at offset 0) repeats a part", ""),
+        ("^(a?){3}$", "(a?){3} (at offset 1) can match the same text in two of its", "a{0,25}"),
+        ("[a-z]+!", "it does not start with ^", "start it with ^"),
+        ("^(a|a)(a|a)(a|a)(a|a)(a|a)(a|a)(a|a)(a|a)(a|a)$", "the text 'aaaaaaaaa' in more", ""),
+    ],
+)
+def test_a_slow_pattern_is_refused_naming_its_culprit(pattern: str, named: str, hint: str) -> None:
+    with pytest.raises(PatternError) as refused:
+        compile(pattern)
+    assert named in refused.value.message
+    assert hint in refused.value.hint
+
+
+def test_a_search_is_analysed_from_every_start() -> None:
+    # unanchored, a failing loop is retried from each character; anchored or last, it is not
+    with pytest.raises(PatternError):
+        compile("[a-z]+!")
+    compile("^[a-z]+!")
+    compile("[a-z]+")
+    compile("![a-z]+")
+
+
+def test_repeating_a_part_that_can_be_empty_inside_a_repetition_is_refused() -> None:
+    # regress (the reference validator's engine) allocates without end on these, then aborts
+    for pattern in ["^(?:(?:b?)?)+$", "^(?:(?:b?)?x){1,2}$", "^(?:(?:b|)?)+$", "(?:(?:b?){2})+"]:
+        with pytest.raises(PatternError) as refused:
+            compile(pattern)
+        assert "whose part can match the empty text" in refused.value.message
+    compile("^(?:b?)+$")
+    compile("^(?:(?:b?)?)?$")
+
+
 # A child process runs each case and prints its name when done: one that hangs fails the test
 # (after CASE_BUDGET seconds) instead of stalling CI. A hang guard, not a speed target.
 CASE_BUDGET = 20.0
@@ -525,6 +649,14 @@ HOSTILE = [
     ("a count of 400 digits", "a{" + "9" * 400 + "}"),
     ("nested counts", "((a{1000}){1000}){1000}"),
     ("alternatives 10,000 wide", "|".join(["a"] * 10_000)),
+    (
+        "an analysis past its budget",
+        "^(?:"
+        + "|".join(c * n for n in (1, 2, 3, 4, 5) for c in "abcdefghijklmnopqrstuvwxyz")
+        + ")*$",
+    ),
+    ("2^150 ways", "^" + "(a|a)" * 150 + "$"),
+    ("150 loops", "^" + "[^x]*x" * 150 + "$"),
 ]
 
 

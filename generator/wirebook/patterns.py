@@ -529,6 +529,44 @@ def _check_copies(node: Node, source: str) -> None:
         )
 
 
+def _matches_empty(node: Node) -> bool:
+    if isinstance(node, Chars):
+        return False
+    if isinstance(node, Concatenation):
+        return all(_matches_empty(item) for item in node.items)
+    if isinstance(node, Alternation):
+        return any(_matches_empty(option) for option in node.options)
+    if isinstance(node, Repeat):
+        return node.least == 0 or _matches_empty(node.item)
+    return True  # an anchor reads nothing
+
+
+def _check_empty_repeats(node: Node, source: str) -> None:
+    """Refuse a repetition of a part that can match the empty text inside a repetition that
+    repeats: regress 2026.9.1, the ECMA-262 engine of the reference validator, then allocates
+    without end and aborts the process (e.g. ^(?:(?:b?)?)+$ on "b!")."""
+    stack: list[tuple[Node, Repeat | None]] = [(node, None)]
+    while stack:
+        current, around = stack.pop()
+        if isinstance(current, Repeat):
+            if around is not None and _matches_empty(current.item):
+                inner = source[current.start : current.end]
+                raise PatternError(
+                    f"repeats {inner}, whose part can match the empty text, inside "
+                    f"{source[around.start : around.end]} (at offset {current.start}): regress, "
+                    "the ECMA-262 engine of wirebook's reference validator, fails on it",
+                    "repeat only what cannot be empty: e.g. b? rather than (b?)?, b{0,2} rather "
+                    "than (b?){2}",
+                    current.start,
+                )
+            repeats = current.most is None or current.most > 1
+            stack.append((current.item, current if repeats else around))
+        elif isinstance(current, Concatenation):
+            stack.extend((item, around) for item in current.items)
+        elif isinstance(current, Alternation):
+            stack.extend((option, around) for option in current.options)
+
+
 # Rust's regex syntax: these are escaped with a backslash, inside and outside classes.
 _RUST_META = frozenset("\\.+*?()|[]{}^$#&-~")
 _RUST_NAMED = {0x09: "\\t", 0x0A: "\\n", 0x0D: "\\r"}
@@ -595,6 +633,577 @@ def _rust(node: Node) -> str:
     return item + quantifier + ("?" if node.lazy else "")
 
 
+# Matching time in backtracking validators (Ajv's JavaScript RegExp, Python's re, regress) is
+# judged on the pattern's ε-free (Glushkov) automaton by ambiguity, as Weideman, van der Merwe,
+# Berglund and Watson do ("Analyzing matching time behavior of backtracking regular expression
+# matchers by using ambiguity of NFA", 2016):
+# - EDA, a state with two distinct loops reading the same text (in the product A×A, a cycle
+#   through a pair of equal states and a pair of distinct ones): exponential time;
+# - IDA, states p ≠ q where one text loops on p, leads from p to q and loops on q (in A×A×A,
+#   (p, p, q) reaches (p, q, q)): polynomial time.
+# Either costs time only when the text can then fail from there: a search stops at its first
+# match. A search tries every start: that is a state (the "skipped prefix") looping on any
+# character, which enters the pattern wherever no `^` is in the way.
+#
+# A backtracker tries every way a pattern matches a text, so the number of ways is bounded too,
+# even where it does not grow with the text: (a|a)(a|a)(a|a)… has 2^n ways for n copies.
+_MAX_WAYS = 256
+# Steps over the product automata before a pattern is "too complex to check": a realistic
+# pattern takes a few hundred, and this many take about a second.
+_MAX_STEPS = 200_000
+# Sets of states the search for a failing text visits from a state before assuming there is one.
+_MAX_SUBSETS = 256
+_START, _SKIPPED = 0, 1  # the automaton's first two states
+
+_Ways = dict[int, int]  # state → number of distinct paths to it, counted up to 2
+_Part = tuple[int, _Ways, _Ways]  # ways to match the empty text, first states, last states
+
+
+def _times(a: int, b: int) -> int:
+    return min(2, a * b)
+
+
+def _add_ways(into: _Ways, ways: _Ways, factor: int = 1) -> None:
+    for state, count in ways.items():
+        if count * factor:
+            into[state] = min(2, into.get(state, 0) + count * factor)
+
+
+class _TooComplex(Exception):
+    pass
+
+
+class _Automaton:
+    """Glushkov's automaton of a pattern, with the number of ways (up to 2) each transition is
+    taken, so that a backtracker's duplicate paths (the two loops of (a*)*, the two empty
+    alternatives of ((a?|b?)c)+) stay visible as transitions taken in two ways.
+
+    State 0 is the start, 1 the skipped prefix of a search, then one per character or anchor of
+    the pattern. A transition into a character state reads a character of its ``label``; anchor
+    states read nothing and only say where the start may enter and where a match may end."""
+
+    def __init__(self, tree: Node) -> None:
+        self.labels: list[CharSet] = [ANY, ANY]
+        self.anchors: list[str] = ["", ""]
+        self.loops: list[tuple[Repeat, ...]] = [(), ()]  # enclosing loops, outermost first
+        self.follow: list[_Ways] = [{}, {}]
+        empty, first, last = self._build(tree, ())
+        del empty  # a match of the empty text needs no analysis: nothing is read
+        anchored = self._through_anchors(first, "^")
+        self.follow[_START] = {_SKIPPED: 1}
+        _add_ways(self.follow[_START], anchored)
+        self.follow[_SKIPPED] = {_SKIPPED: 1}
+        _add_ways(self.follow[_SKIPPED], {s: w for s, w in first.items() if not self.anchors[s]})
+        self.final = [False] * len(self.labels)  # a match ends here, whatever follows
+        self.final_at_end = [False] * len(self.labels)  # … when the text ends here
+        for state in last:
+            if not self.anchors[state]:
+                self.final[state] = True
+        for state in range(2, len(self.labels)):
+            if not self.anchors[state]:
+                ends = self._anchor_chain(self.follow[state], "$")
+                self.final_at_end[state] = self.final[state] or any(a in last for a in ends)
+        # the transitions between states that read characters: the automaton analysed
+        self.next: list[list[tuple[int, int]]] = [
+            [(t, w) for t, w in self.follow[s].items() if not self.anchors[t]]
+            for s in range(len(self.labels))
+        ]
+        self._label_ids: dict[CharSet, int] = {}
+        self.label_id = [
+            self._label_ids.setdefault(label, len(self._label_ids)) for label in self.labels
+        ]
+        self._overlaps: dict[tuple[int, ...], bool] = {}
+        self.steps = 0
+
+    def _state(self, label: CharSet, anchor: str, loops: tuple[Repeat, ...]) -> int:
+        if len(self.labels) > 4 * MAX_COPIES:
+            raise _TooComplex
+        self.labels.append(label)
+        self.anchors.append(anchor)
+        self.loops.append(loops)
+        self.follow.append({})
+        return len(self.labels) - 1
+
+    def _connect(self, last: _Ways, first: _Ways) -> None:
+        for state, ways in last.items():
+            _add_ways(self.follow[state], first, ways)
+
+    def _build(self, node: Node, loops: tuple[Repeat, ...]) -> _Part:
+        """(ways to match the empty text, first states, last states) of ``node``."""
+        if isinstance(node, Chars | Anchor):
+            state = (
+                self._state(node.chars, "", loops)
+                if isinstance(node, Chars)
+                else self._state((), node.kind, loops)
+            )
+            return 0, {state: 1}, {state: 1}
+        if isinstance(node, Concatenation):
+            return self._sequence([self._build(item, loops) for item in node.items])
+        if isinstance(node, Alternation):
+            empty, first, last = 0, _Ways(), _Ways()
+            for option in node.options:
+                option_empty, option_first, option_last = self._build(option, loops)
+                empty = min(2, empty + option_empty)
+                _add_ways(first, option_first)
+                _add_ways(last, option_last)
+            return empty, first, last
+        if node.most == 0:
+            return 1, {}, {}
+        if not _is_loop(node):
+            parts = [self._build(node.item, loops) for _ in range(node.least or 1)]
+            if node.least == 0:
+                empty, first, last = parts[0]
+                parts[0] = min(2, empty + 1), first, last
+            return self._sequence(parts)
+        # Any other repetition is analysed as a loop: x* (n = 0), x+ (n = 1), x x+ (n ≥ 2), and
+        # x* x* when x can match the empty text and n ≥ 2 (ECMA-262 lets the iterations up to n
+        # match it, so any of them may take the characters). An upper bound m is dropped. This
+        # is conservative: the loop reads what the copies read, and each path through the
+        # copies is a path through the loop.
+        inner = (*loops, node)
+        first_copy = self._build(node.item, inner)
+        if first_copy[0] and node.least >= 2:
+            return self._sequence(
+                [self._loop(first_copy, 0), self._loop(self._build(node.item, inner), 0)]
+            )
+        if node.least >= 2:
+            return self._sequence([first_copy, self._loop(self._build(node.item, inner), 1)])
+        return self._loop(first_copy, node.least)
+
+    def _loop(self, part: _Part, least: int) -> _Part:
+        """``part`` repeated ``least`` (0 or 1) or more times."""
+        empty, first, last = part
+        self._connect(last, first)
+        # an iteration past the minimum fails if it matches the empty text (ECMA-262)
+        return (empty if least else 1), first, last
+
+    def _sequence(self, parts: list[_Part]) -> _Part:
+        empty, first, last = 1, _Ways(), _Ways()
+        for part_empty, part_first, part_last in parts:
+            self._connect(last, part_first)
+            _add_ways(first, part_first, empty)
+            following: _Ways = dict(part_last)
+            _add_ways(following, last, part_empty)
+            empty, last = _times(empty, part_empty), following
+        return empty, first, last
+
+    def _anchor_chain(self, ways: _Ways, kind: str) -> set[int]:
+        """The anchors of ``kind`` that ``ways`` reaches through anchors of that kind alone."""
+        seen: set[int] = set()
+        stack = [s for s in ways if self.anchors[s] == kind]
+        while stack:
+            state = stack.pop()
+            if state not in seen:
+                seen.add(state)
+                stack.extend(s for s in self.follow[state] if self.anchors[s] == kind)
+        return seen
+
+    def _through_anchors(self, first: _Ways, kind: str) -> _Ways:
+        """The character states of ``first``, and those its anchors of ``kind`` lead to."""
+        reached = {s: w for s, w in first.items() if not self.anchors[s]}
+        for anchor in self._anchor_chain(first, kind):
+            _add_ways(
+                reached, {s: w for s, w in self.follow[anchor].items() if not self.anchors[s]}
+            )
+        return reached
+
+    def step(self, count: int = 1) -> None:
+        self.steps += count
+        if self.steps > _MAX_STEPS:
+            raise _TooComplex
+
+    def overlap(self, *states: int) -> bool:
+        """Whether one character can enter every one of ``states``."""
+        key = tuple(sorted({self.label_id[s] for s in states}))
+        if key not in self._overlaps:
+            common = self.labels[states[0]]
+            for state in states[1:]:
+                common = _intersection(common, self.labels[state])
+            self._overlaps[key] = bool(common)
+        return self._overlaps[key]
+
+
+def _components(automaton: _Automaton) -> list[list[int]]:
+    """The strongly connected components of the states the start reaches (Tarjan, iterative)."""
+    index: dict[int, int] = {}
+    low: dict[int, int] = {}
+    stack: list[int] = []
+    on_stack: set[int] = set()
+    components: list[list[int]] = []
+    work = [(_START, 0)]
+    while work:
+        state, child = work.pop()
+        if child == 0:
+            index[state] = low[state] = len(index)
+            stack.append(state)
+            on_stack.add(state)
+        successors = automaton.next[state]
+        if child < len(successors):
+            work.append((state, child + 1))
+            target = successors[child][0]
+            if target not in index:
+                work.append((target, 0))
+            elif target in on_stack:
+                low[state] = min(low[state], index[target])
+            continue
+        if low[state] == index[state]:
+            component = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.append(member)
+                if member == state:
+                    break
+            components.append(component)
+        if work:
+            parent = work[-1][0]
+            low[parent] = min(low[parent], low[state])
+    return components
+
+
+class _Analysis:
+    """Whether a backtracking matcher can take exponential or polynomial time on a pattern."""
+
+    def __init__(self, tree: Node, source: str) -> None:
+        self.source = source
+        self.automaton = _Automaton(tree)
+        self._failable: dict[int, bool] = {}
+        self._ancestors: dict[int, set[int]] = {}
+
+    def check(self) -> None:
+        cyclic = self._cyclic()
+        for component in cyclic:
+            if self._exponential(component):
+                self._refuse_exponential(component)
+        for before in cyclic:
+            after_states = self._reachable(before, forward=True)
+            for after in cyclic:
+                if after is not before and after[0] in after_states:
+                    witness = self._polynomial(before, after, after_states)
+                    if witness is not None:
+                        self._refuse_polynomial(*witness)
+        self._count_ways()
+
+    def _cyclic(self) -> list[list[int]]:
+        """The components of the automaton that hold a cycle."""
+        following = self.automaton.next
+        return [
+            c
+            for c in _components(self.automaton)
+            if len(c) > 1 or any(t == c[0] for t, _ in following[c[0]])
+        ]
+
+    def _count_ways(self) -> None:
+        """Refuse a pattern that matches some text in more than ``_MAX_WAYS`` ways from one
+        start: the texts are followed through the automaton made deterministic, counting the
+        paths to each state (a text is no longer followed once it has a match)."""
+        automaton = self.automaton
+        start = ((_START, 1),)  # one attempt: the skipped prefix of a search is left out
+        seen: set[tuple[tuple[int, int], ...]] = {start}
+        queue: list[tuple[tuple[tuple[int, int], ...], str]] = [(start, "")]
+        while queue:
+            ways, text = queue.pop()
+            if any(automaton.final[s] for s, _ in ways):
+                continue
+            targets = {t for s, _ in ways for t, _ in automaton.next[s] if t != _SKIPPED}
+            for char in sorted({low for t in targets for low, _ in automaton.labels[t]}):
+                automaton.step(len(ways))
+                following: _Ways = {}
+                for state, count in ways:
+                    for target, times in automaton.next[state]:
+                        if target != _SKIPPED and any(
+                            lo <= char <= hi for lo, hi in automaton.labels[target]
+                        ):
+                            following[target] = min(
+                                _MAX_WAYS + 1, following.get(target, 0) + count * times
+                            )
+                if sum(following.values()) > _MAX_WAYS:
+                    self._refuse_ways(text + chr(char))
+                key = tuple(sorted(following.items()))
+                if following and key not in seen:
+                    seen.add(key)
+                    queue.append((key, text + chr(char)))
+
+    def _refuse_ways(self, text: str) -> None:
+        shown = text if len(text) <= 40 else text[:40] + "…"
+        raise PatternError(
+            f"can match the text {shown!r} in more than {_MAX_WAYS} ways, and a backtracking "
+            "validator (JavaScript's RegExp, Python's re) tries every one when what follows "
+            "fails",
+            "make the parts that follow each other match different texts: e.g. a{2} rather "
+            "than (a|a)(a|a), a* rather than a?a?a?",
+        )
+
+    def failable(self, state: int) -> bool:
+        """Whether some rest of the text makes every path from ``state`` fail: the only way a
+        backtracker ever returns to try the other paths that led to ``state``."""
+        if state not in self._failable:
+            self._failable[state] = self._search_failure(state)
+        return self._failable[state]
+
+    def _search_failure(self, state: int) -> bool:
+        automaton = self.automaton
+        start = frozenset((state,))
+        seen = {start}
+        queue = [start]
+        while queue:
+            states = queue.pop()
+            if any(automaton.final[s] for s in states):
+                continue  # a match, whatever follows
+            if not any(automaton.final_at_end[s] for s in states):
+                return True  # the text ends here: no match
+            targets = {t for s in states for t, _ in automaton.next[s]}
+            pieces = _normalized([r for t in targets for r in automaton.labels[t]])
+            if pieces != ANY:
+                return True  # a character no transition reads
+            bounds = sorted({low for t in targets for low, _ in automaton.labels[t]} | {0})
+            for char in bounds:
+                automaton.step(len(targets))
+                following = frozenset(
+                    t for t in targets if any(lo <= char <= hi for lo, hi in automaton.labels[t])
+                )
+                if following not in seen:
+                    if len(seen) == _MAX_SUBSETS:
+                        return True  # assumed: refusing a safe pattern is the safe mistake
+                    seen.add(following)
+                    queue.append(following)
+        return False
+
+    def _reachable(self, states: list[int], forward: bool) -> set[int]:
+        automaton = self.automaton
+        if not forward and not hasattr(self, "_previous"):
+            self._previous: list[list[int]] = [[] for _ in automaton.labels]
+            for source, targets in enumerate(automaton.next):
+                for target, _ in targets:
+                    self._previous[target].append(source)
+        seen = set(states)
+        stack = list(states)
+        while stack:
+            state = stack.pop()
+            automaton.step()
+            following = [t for t, _ in automaton.next[state]] if forward else self._previous[state]
+            for target in following:
+                if target not in seen:
+                    seen.add(target)
+                    stack.append(target)
+        return seen
+
+    def _leading_to(self, component: list[int]) -> set[int]:
+        """The states from which ``component`` can be reached (remembered per component)."""
+        key = component[0]
+        if key not in self._ancestors:
+            self._ancestors[key] = self._reachable(component, forward=False)
+        return self._ancestors[key]
+
+    def _characters(self, component: list[int]) -> CharSet:
+        """The characters that some transition into ``component`` reads."""
+        labels = self.automaton.labels
+        return _normalized([r for s in component for r in labels[s]])
+
+    def _within(self, states: list[int], paths: dict[int, list[int]]) -> set[int]:
+        """The states ``paths`` lead to from ``states``."""
+        seen = set(states)
+        stack = list(states)
+        while stack:
+            self.automaton.step()
+            for target in paths[stack.pop()]:
+                if target not in seen:
+                    seen.add(target)
+                    stack.append(target)
+        return seen
+
+    def _exponential(self, component: list[int]) -> bool:
+        """EDA within ``component``, if some state of it can fail (then each can be the base of
+        the two loops: the component is strongly connected)."""
+        automaton = self.automaton
+        members = set(component)
+        inner = {s: [(t, w) for t, w in automaton.next[s] if t in members] for s in component}
+        if any(w > 1 for s in component for _, w in inner[s]):
+            return any(self.failable(s) for s in component)  # one transition, two ways
+        width = len(automaton.labels)
+        diagonal = {s * width + s for s in component}
+        reached = set(diagonal)
+        previous: dict[int, list[int]] = {}
+        stack = list(diagonal)
+        while stack:
+            pair = stack.pop()
+            first, second = divmod(pair, width)
+            for target_first, _ in inner[first]:
+                automaton.step(len(inner[second]))
+                for target_second, _ in inner[second]:
+                    if automaton.overlap(target_first, target_second):
+                        target = target_first * width + target_second
+                        previous.setdefault(target, []).append(pair)
+                        if target not in reached:
+                            reached.add(target)
+                            stack.append(target)
+        back = set(diagonal)
+        stack = list(diagonal)
+        while stack:
+            pair = stack.pop()
+            for source in previous.get(pair, ()):
+                if source not in back:
+                    automaton.step()
+                    if source not in diagonal:
+                        return any(self.failable(s) for s in component)
+                    back.add(source)
+                    stack.append(source)
+        return False
+
+    def _polynomial(
+        self, before: list[int], after: list[int], after_reachable: set[int]
+    ) -> tuple[int, int] | None:
+        """IDA: p in ``before`` and q in ``after`` (a later component) such that one text loops
+        on p, leads from p to q and loops on q; q must be able to fail."""
+        automaton = self.automaton
+        # every character of the text is read by a loop of each component
+        common = _intersection(self._characters(before), self._characters(after))
+        ends = [q for q in after if self.failable(q)] if common else []
+        if not ends:
+            return None
+        candidates = after_reachable & self._leading_to(after)
+        automaton.step(len(candidates))
+        between = {s for s in candidates if _intersection(automaton.labels[s], common)}
+        in_before, in_after = set(before), set(after)
+        loops_before = {s: [t for t, _ in automaton.next[s] if t in in_before] for s in before}
+        loops_after = {s: [t for t, _ in automaton.next[s] if t in in_after] for s in after}
+        paths = {s: [t for t, _ in automaton.next[s] if t in between] for s in between | in_before}
+        if not set(ends) & self._within(before, paths):
+            return None
+        for p in before:
+            for q in ends:
+                start, goal = (p, p, q), (p, q, q)
+                seen = {start}
+                stack = [start]
+                while stack:
+                    first, middle, last = stack.pop()
+                    for target_first in loops_before[first]:
+                        for target_middle in paths[middle]:
+                            automaton.step(len(loops_after[last]))
+                            for target_last in loops_after[last]:
+                                triple = (target_first, target_middle, target_last)
+                                if triple in seen or not automaton.overlap(*triple):
+                                    continue
+                                if triple == goal:
+                                    return p, q
+                                seen.add(triple)
+                                stack.append(triple)
+        return None
+
+    def _text(self, repeat: Repeat) -> str:
+        return f"{self.source[repeat.start : repeat.end]} (at offset {repeat.start})"
+
+    def _loop(self, states: list[int]) -> Repeat | None:
+        """The innermost repetition that holds all of ``states`` (a loop of the analysis)."""
+        chains = [self.automaton.loops[s] for s in states]
+        common: Repeat | None = None
+        for repeats in zip(*chains, strict=False):
+            if any(r is not repeats[0] for r in repeats):
+                break
+            common = repeats[0]
+        return common
+
+    def _refuse_exponential(self, component: list[int]) -> None:
+        loop = self._culprit(component)
+        nested = _has_loop(loop.item)
+        raise PatternError(
+            f"can take exponential time in backtracking validators (JavaScript's RegExp, Python's "
+            f"re): {self._text(loop)} repeats a part that can match the same text in more than "
+            "one way, and on a text that almost matches they try every way",
+            "repeat a part that matches a text in one way only: e.g. ^[a-z0-9]+(-[a-z0-9]+)*-?$ "
+            "rather than ^([a-z0-9]+-?)*$ (a repeated part starts with its separator), a+ rather "
+            "than (a+)+"
+            if nested
+            else "make the alternatives of the repeated part match different texts: e.g. "
+            "(a|b)* rather than (a|ab|b)*, a+ rather than (a|aa)+",
+            loop.start,
+        )
+
+    def _culprit(self, component: list[int]) -> Repeat:
+        """The innermost repetition around ``component`` that is ambiguous on its own: the one
+        to rewrite (the component itself may span repetitions around it)."""
+        candidates = {id(r): r for s in component for r in self.automaton.loops[s]}
+        for loop in sorted(candidates.values(), key=lambda r: r.end - r.start):
+            alone = _Analysis(Concatenation((Anchor("^"), loop, Anchor("$"))), self.source)
+            alone.automaton.steps = self.automaton.steps  # one budget for the whole pattern
+            try:
+                if any(alone._exponential(c) for c in alone._cyclic()):
+                    return loop
+            except _TooComplex:
+                break
+            finally:
+                self.automaton.steps = alone.automaton.steps
+        common = self._loop(component)
+        assert common is not None  # a cycle comes from a repetition
+        return common
+
+    def _refuse_polynomial(self, p: int, q: int) -> None:
+        later = self._loop([q])
+        assert later is not None
+        hint = (
+            "make the parts that follow each other match different characters (e.g. "
+            "[a-z]+[0-9]* rather than [a-z]+[a-z0-9]*), or merge them into one"
+        )
+        if p == _SKIPPED:
+            raise PatternError(
+                "can take quadratic time in backtracking validators (JavaScript's RegExp, "
+                "Python's re): it does not start with ^, so they try it from every character of "
+                f"the text, and {self._text(later)} can match the same text from each of them",
+                "start it with ^ if the text must begin with it; else make it end with the "
+                "repetition, or repeat less (a search for [a-z]+! finds the texts [a-z]! finds)",
+                later.start,
+            )
+        earlier = self._loop([p])
+        assert earlier is not None
+        if earlier is later:  # the copies the analysis reads a counted repetition as
+            raise PatternError(
+                f"can take polynomial time in backtracking validators (JavaScript's RegExp, "
+                f"Python's re): {self._text(later)} can match the same text in two of its "
+                "repetitions, one after the other, and on a text that almost matches they try "
+                "every way to share it",
+                "repeat a part that cannot match the empty text: e.g. a{0,25} rather than (a?){25}"
+                if _matches_empty(later.item)
+                else hint,
+                later.start,
+            )
+        raise PatternError(
+            f"can take polynomial time in backtracking validators (JavaScript's RegExp, Python's "
+            f"re): {self._text(earlier)} and {self._text(later)} can match the same text one "
+            "after the other, and on a text that almost matches they try every way to share it",
+            hint,
+            earlier.start,
+        )
+
+
+def _is_loop(repeat: Repeat) -> bool:
+    """Whether the analysis reads ``repeat`` as a loop: all but x?, x{0}, x{1} and a fixed
+    count of one character (a chain of states, one way to match)."""
+    if repeat.most is not None and repeat.most <= 1:
+        return False
+    return not (repeat.least == repeat.most and isinstance(repeat.item, Chars))
+
+
+def _has_loop(node: Node) -> bool:
+    if isinstance(node, Repeat):
+        return _is_loop(node) or _has_loop(node.item)
+    if isinstance(node, Concatenation):
+        return any(_has_loop(item) for item in node.items)
+    if isinstance(node, Alternation):
+        return any(_has_loop(option) for option in node.options)
+    return False
+
+
+def _check_matching_time(tree: Node, source: str) -> None:
+    try:
+        _Analysis(tree, source).check()
+    except _TooComplex:
+        raise PatternError(
+            "is too complex to check for slow matching in backtracking validators",
+            "split it into simpler patterns (e.g. a enum of alternatives), or use fewer "
+            "repetitions of overlapping characters",
+        ) from None
+
+
 @dataclass(frozen=True)
 class Regex:
     """An accepted pattern: ``source`` as written (ECMA-262, u flag; what the schemas publish),
@@ -633,6 +1242,8 @@ def compile(source: str) -> Regex:
             )
     tree = _Parser(source).parse()
     _check_copies(tree, source)
+    _check_empty_repeats(tree, source)
+    _check_matching_time(tree, source)
     try:  # the reference engine must read it as we did (it always has, in the tests)
         regress.Regex(source, "u")
     except regress.RegressError as exc:
