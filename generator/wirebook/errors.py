@@ -95,6 +95,11 @@ REQUIRED_WITH_DEFAULT = _kind(
 CLASS_NAME_TAKEN = _kind(
     "WB040", "class-name-taken", "Each generated class name is made once and hides nothing."
 )
+INVALID_UNION = _kind(
+    "WB041",
+    "invalid-union",
+    "A union's branches never take the same value, so that exactly one matches.",
+)
 # messages
 DUPLICATE_MESSAGE = _kind(
     "WB050", "duplicate-message", "A message is defined once per direction and type."

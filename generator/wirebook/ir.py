@@ -69,6 +69,39 @@ class ArrayType:
 @dataclass(frozen=True)
 class ObjectType:
     fields: tuple[Field, ...]
+    title: str = ""  # the class of an inline object; a named object type's is its name
+    unknown_fields: bool | None = None  # allowed? None: as the protocol says
+
+
+@dataclass(frozen=True)
+class MapType:
+    """An object of any keys, each value of one type."""
+
+    values: TypeExpr
+    keys: StringType = StringType()
+    min_entries: int | None = None
+    max_entries: int | None = None
+
+
+@dataclass(frozen=True)
+class UnionType:
+    """One of its branches: told apart by JSON kind, or by the const member ``tag`` of the
+    object branches (each a named object type)."""
+
+    branches: tuple[TypeExpr, ...]
+    tag: str | None = None
+
+
+@dataclass(frozen=True)
+class AnyType:
+    """Any JSON value, or any JSON object (``object_only``)."""
+
+    object_only: bool = False
+
+
+@dataclass(frozen=True)
+class NullType:
+    """`null`, as a branch of a union (`X | null`)."""
 
 
 @dataclass(frozen=True)
@@ -79,7 +112,18 @@ class RefType:
 
 
 TypeExpr = (
-    StringType | NumericType | BooleanType | EnumType | ConstType | ArrayType | ObjectType | RefType
+    StringType
+    | NumericType
+    | BooleanType
+    | EnumType
+    | ConstType
+    | ArrayType
+    | ObjectType
+    | MapType
+    | UnionType
+    | AnyType
+    | NullType
+    | RefType
 )
 
 
@@ -162,10 +206,12 @@ class Message:
     lint_ignore: tuple[str, ...] = ()
     breaking_ignore: tuple[Acknowledgement, ...] = ()
     position: Position | None = field(default=None, compare=False)
+    payload_type: TypeExpr | None = None  # a payload given by a type, not by its fields
+    unknown_fields: bool | None = None  # the payload's; None: as the protocol says
 
     @property
     def payload_required(self) -> bool:
-        return any(f.required for f in self.fields)
+        return self.payload_type is not None or any(f.required for f in self.fields)
 
     @property
     def key(self) -> tuple[Direction, str]:

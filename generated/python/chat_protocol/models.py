@@ -59,7 +59,10 @@ class Ping(WireModel):
         extra="forbid",
     )
     v: Literal[1] | MISSING = Field(
-        default=MISSING, json_schema_extra={"x-wirebook-checks": [["number", [], [1]]]}
+        default=MISSING,
+        json_schema_extra={
+            "x-wirebook-checks": [["number", [], {"members": [1], "kinds": ["integer"]}]]
+        },
     )
     """
     Wire version; a message without it is read as 1.
@@ -100,7 +103,10 @@ class JoinRoom(WireModel):
         extra="forbid",
     )
     v: Literal[1] | MISSING = Field(
-        default=MISSING, json_schema_extra={"x-wirebook-checks": [["number", [], [1]]]}
+        default=MISSING,
+        json_schema_extra={
+            "x-wirebook-checks": [["number", [], {"members": [1], "kinds": ["integer"]}]]
+        },
     )
     """
     Wire version; a message without it is read as 1.
@@ -140,7 +146,10 @@ class LeaveRoom(WireModel):
         extra="forbid",
     )
     v: Literal[1] | MISSING = Field(
-        default=MISSING, json_schema_extra={"x-wirebook-checks": [["number", [], [1]]]}
+        default=MISSING,
+        json_schema_extra={
+            "x-wirebook-checks": [["number", [], {"members": [1], "kinds": ["integer"]}]]
+        },
     )
     """
     Wire version; a message without it is read as 1.
@@ -189,7 +198,10 @@ class ClientChat(WireModel):
         extra="forbid",
     )
     v: Literal[1] | MISSING = Field(
-        default=MISSING, json_schema_extra={"x-wirebook-checks": [["number", [], [1]]]}
+        default=MISSING,
+        json_schema_extra={
+            "x-wirebook-checks": [["number", [], {"members": [1], "kinds": ["integer"]}]]
+        },
     )
     """
     Wire version; a message without it is read as 1.
@@ -239,7 +251,10 @@ class ChatMessage(WireModel):
         extra="forbid",
     )
     v: Literal[1] | MISSING = Field(
-        default=MISSING, json_schema_extra={"x-wirebook-checks": [["number", [], [1]]]}
+        default=MISSING,
+        json_schema_extra={
+            "x-wirebook-checks": [["number", [], {"members": [1], "kinds": ["integer"]}]]
+        },
     )
     """
     Wire version; a message without it is read as 1.
@@ -284,7 +299,10 @@ class ClientTyping(WireModel):
         extra="forbid",
     )
     v: Literal[1] | MISSING = Field(
-        default=MISSING, json_schema_extra={"x-wirebook-checks": [["number", [], [1]]]}
+        default=MISSING,
+        json_schema_extra={
+            "x-wirebook-checks": [["number", [], {"members": [1], "kinds": ["integer"]}]]
+        },
     )
     """
     Wire version; a message without it is read as 1.
@@ -324,7 +342,10 @@ class Subscribe(WireModel):
         extra="forbid",
     )
     v: Literal[1] | MISSING = Field(
-        default=MISSING, json_schema_extra={"x-wirebook-checks": [["number", [], [1]]]}
+        default=MISSING,
+        json_schema_extra={
+            "x-wirebook-checks": [["number", [], {"members": [1], "kinds": ["integer"]}]]
+        },
     )
     """
     Wire version; a message without it is read as 1.
@@ -364,7 +385,10 @@ class Unsubscribe(WireModel):
         extra="forbid",
     )
     v: Literal[1] | MISSING = Field(
-        default=MISSING, json_schema_extra={"x-wirebook-checks": [["number", [], [1]]]}
+        default=MISSING,
+        json_schema_extra={
+            "x-wirebook-checks": [["number", [], {"members": [1], "kinds": ["integer"]}]]
+        },
     )
     """
     Wire version; a message without it is read as 1.
@@ -398,7 +422,10 @@ class Pong(WireModel):
         extra="forbid",
     )
     v: Literal[1] | MISSING = Field(
-        default=MISSING, json_schema_extra={"x-wirebook-checks": [["number", [], [1]]]}
+        default=MISSING,
+        json_schema_extra={
+            "x-wirebook-checks": [["number", [], {"members": [1], "kinds": ["integer"]}]]
+        },
     )
     """
     Wire version; a message without it is read as 1.
@@ -448,7 +475,10 @@ class Connected(WireModel):
         extra="forbid",
     )
     v: Literal[1] | MISSING = Field(
-        default=MISSING, json_schema_extra={"x-wirebook-checks": [["number", [], [1]]]}
+        default=MISSING,
+        json_schema_extra={
+            "x-wirebook-checks": [["number", [], {"members": [1], "kinds": ["integer"]}]]
+        },
     )
     """
     Wire version; a message without it is read as 1.
@@ -491,7 +521,10 @@ class Error(WireModel):
         extra="forbid",
     )
     v: Literal[1] | MISSING = Field(
-        default=MISSING, json_schema_extra={"x-wirebook-checks": [["number", [], [1]]]}
+        default=MISSING,
+        json_schema_extra={
+            "x-wirebook-checks": [["number", [], {"members": [1], "kinds": ["integer"]}]]
+        },
     )
     """
     Wire version; a message without it is read as 1.
@@ -545,7 +578,10 @@ class ServerChat(WireModel):
         extra="forbid",
     )
     v: Literal[1] | MISSING = Field(
-        default=MISSING, json_schema_extra={"x-wirebook-checks": [["number", [], [1]]]}
+        default=MISSING,
+        json_schema_extra={
+            "x-wirebook-checks": [["number", [], {"members": [1], "kinds": ["integer"]}]]
+        },
     )
     """
     Wire version; a message without it is read as 1.
@@ -595,7 +631,10 @@ class ServerTyping(WireModel):
         extra="forbid",
     )
     v: Literal[1] | MISSING = Field(
-        default=MISSING, json_schema_extra={"x-wirebook-checks": [["number", [], [1]]]}
+        default=MISSING,
+        json_schema_extra={
+            "x-wirebook-checks": [["number", [], {"members": [1], "kinds": ["integer"]}]]
+        },
     )
     """
     Wire version; a message without it is read as 1.
@@ -641,7 +680,10 @@ class UserJoined(WireModel):
         extra="forbid",
     )
     v: Literal[1] | MISSING = Field(
-        default=MISSING, json_schema_extra={"x-wirebook-checks": [["number", [], [1]]]}
+        default=MISSING,
+        json_schema_extra={
+            "x-wirebook-checks": [["number", [], {"members": [1], "kinds": ["integer"]}]]
+        },
     )
     """
     Wire version; a message without it is read as 1.
@@ -687,7 +729,10 @@ class UserLeft(WireModel):
         extra="forbid",
     )
     v: Literal[1] | MISSING = Field(
-        default=MISSING, json_schema_extra={"x-wirebook-checks": [["number", [], [1]]]}
+        default=MISSING,
+        json_schema_extra={
+            "x-wirebook-checks": [["number", [], {"members": [1], "kinds": ["integer"]}]]
+        },
     )
     """
     Wire version; a message without it is read as 1.
@@ -715,7 +760,9 @@ class RoomUpdatePayload(WireModel):
     The room.
     """
     users: StrictInt = Field(
-        ..., ge=0, json_schema_extra={"x-wirebook-checks": [["integer", [], None]]}
+        ...,
+        ge=0,
+        json_schema_extra={"x-wirebook-checks": [["integer", [], {"kinds": ["integer"]}]]},
     )
     """
     How many users are in the room now.
@@ -733,7 +780,10 @@ class RoomUpdate(WireModel):
         extra="forbid",
     )
     v: Literal[1] | MISSING = Field(
-        default=MISSING, json_schema_extra={"x-wirebook-checks": [["number", [], [1]]]}
+        default=MISSING,
+        json_schema_extra={
+            "x-wirebook-checks": [["number", [], {"members": [1], "kinds": ["integer"]}]]
+        },
     )
     """
     Wire version; a message without it is read as 1.
@@ -780,7 +830,10 @@ class Ack(WireModel):
         extra="forbid",
     )
     v: Literal[1] | MISSING = Field(
-        default=MISSING, json_schema_extra={"x-wirebook-checks": [["number", [], [1]]]}
+        default=MISSING,
+        json_schema_extra={
+            "x-wirebook-checks": [["number", [], {"members": [1], "kinds": ["integer"]}]]
+        },
     )
     """
     Wire version; a message without it is read as 1.

@@ -3,13 +3,14 @@
 """The base of every message model of Chat protocol: values read as JSON Schema reads them."""
 
 import json
+import math
 from collections.abc import Callable
 from enum import Enum
 from functools import partial
 from typing import Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict
-from pydantic_core import PydanticCustomError
+from pydantic_core import PydanticCustomError, SchemaValidator, core_schema
 
 # The table of checks on a field, as models.py carries it (see wirebook's `models_schema`).
 CHECKS_KEY = "x-wirebook-checks"
@@ -64,13 +65,18 @@ Step = Callable[[Any], Any]
 def _compile(entry: Any) -> tuple[tuple[str, ...], Step]:
     """One entry of the table: ``[kind, path, argument]``."""
     kind, path, argument = entry
-    steps: dict[str, Step] = {
-        "integer": _integer,
-        "number": partial(_number, tuple(argument or ())),
-        "boolean": _boolean,
-        "unique": _unique,
+    steps: dict[str, Callable[[dict[str, Any]], Step]] = {
+        "integer": lambda a: partial(_integer, frozenset(a["kinds"])),
+        "number": lambda a: partial(_number, tuple(a["members"]), frozenset(a["kinds"])),
+        "boolean": lambda a: _boolean,
+        "unique": lambda a: _unique,
+        "json": lambda a: _finite,
+        "string": lambda a: partial(_string, _Text(a)),
+        "keys": lambda a: partial(_keys, _Text(a)),
+        "range": lambda a: partial(_range, a),
+        "size": lambda a: partial(_size, a.get("min"), a.get("max")),
     }
-    return tuple(path), steps[kind]
+    return tuple(path), steps[kind](argument)
 
 
 def _check(checks: tuple[tuple[tuple[str, ...], Step], ...], value: Any) -> Any:
@@ -86,8 +92,10 @@ def _is_check(metadata: Any) -> bool:
 def _at(value: Any, path: tuple[str, ...], step: Step) -> Any:
     if not path:
         return step(value)
-    if isinstance(value, list):  # path[0] is "*": every item
+    if path[0] == "*" and isinstance(value, list):  # every item
         return [_at(item, path[1:], step) for item in value]
+    if path[0] == "{}" and isinstance(value, dict):  # every value
+        return {key: _at(item, path[1:], step) for key, item in value.items()}
     return value  # another kind: the field's own type says what is wrong
 
 
@@ -95,20 +103,29 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _integer(value: Any) -> Any:
-    if isinstance(value, bool | str):
+def _foreign(value: Any, kinds: frozenset[str]) -> bool:
+    """A boolean or a string where the schema takes neither (pydantic might take it)."""
+    if isinstance(value, bool):
+        return "boolean" not in kinds
+    return isinstance(value, str) and "string" not in kinds
+
+
+def _integer(kinds: frozenset[str], value: Any) -> Any:
+    if _foreign(value, kinds):
         return NotAJSONValue(value)
     if isinstance(value, float) and value.is_integer():
         return int(value)  # 1.0 is the integer 1, as in JSON Schema
     return value
 
 
-def _number(members: tuple[int | float, ...], value: Any) -> Any:
-    """A number equal to a member is that member (1.0 is 1, 10**20 is 1e20); any other value
+def _number(members: tuple[int | float, ...], kinds: frozenset[str], value: Any) -> Any:
+    """A number equal to a member is that member (1.0 is 1, 10**20 is 1e20); any other number
     fails here, as a const of a float has no `Literal` to fail it (Python has none)."""
-    if value is None:
-        return value  # a nullable field's null: its type says whether it may be
-    member = next((m for m in members if m == value), None) if _is_number(value) else None
+    if _foreign(value, kinds):
+        return NotAJSONValue(value)
+    if not _is_number(value):
+        return value  # null, or another branch of a union: the field's type decides
+    member = next((m for m in members if m == value), None)
     if member is None:
         expected = " or ".join(json.dumps(m) for m in members)
         raise PydanticCustomError("enum", "Input should be {expected}", {"expected": expected})
@@ -117,6 +134,17 @@ def _number(members: tuple[int | float, ...], value: Any) -> Any:
 
 def _boolean(value: Any) -> Any:
     return NotAJSONValue(value) if _is_number(value) else value
+
+
+def _finite(value: Any) -> Any:
+    """Any JSON value: no NaN or Infinity, which a Python float can hold and JSON cannot."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise PydanticCustomError("finite_number", "Input should be a finite number")
+    for item in (
+        value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+    ):
+        _finite(item)
+    return value
 
 
 def _unique(value: Any) -> Any:
@@ -130,6 +158,82 @@ def _unique(value: Any) -> Any:
                     "Items must be unique: item {index} repeats item {first}",
                     {"index": index, "first": first},
                 )
+    return value
+
+
+class _Text:
+    """The rules of a text: lengths in characters (code points), an ECMA-262 pattern matched
+    by pydantic-core's Rust engine, written in its syntax by wirebook."""
+
+    def __init__(self, rules: dict[str, Any]) -> None:
+        self.min_length = rules.get("minLength")
+        self.max_length = rules.get("maxLength")
+        self.pattern = rules.get("pattern")
+        schema = core_schema.str_schema(pattern=self.pattern, regex_engine="rust-regex")
+        self.matches = SchemaValidator(schema).isinstance_python if self.pattern else None
+
+    def check(self, text: str, what: str) -> None:
+        if self.min_length is not None and len(text) < self.min_length:
+            raise PydanticCustomError(
+                "string_too_short",
+                what + " should have at least {min_length} characters",
+                {"min_length": self.min_length},
+            )
+        if self.max_length is not None and len(text) > self.max_length:
+            raise PydanticCustomError(
+                "string_too_long",
+                what + " should have at most {max_length} characters",
+                {"max_length": self.max_length},
+            )
+        if self.matches is not None and not self.matches(text):
+            raise PydanticCustomError(
+                "string_pattern_mismatch",
+                what + " should match pattern '{pattern}'",
+                {"pattern": self.pattern},
+            )
+
+
+def _string(rules: _Text, value: Any) -> Any:
+    if isinstance(value, str):
+        rules.check(value, "String")
+    return value
+
+
+def _keys(rules: _Text, value: Any) -> Any:
+    if isinstance(value, dict):
+        for key in value:
+            rules.check(key, f"Key {json.dumps(key, ensure_ascii=False)}")
+    return value
+
+
+_BOUNDS: dict[str, tuple[str, str, Callable[[Any, Any], bool]]] = {
+    "minimum": ("greater_than_equal", "greater than or equal to", lambda v, b: v >= b),
+    "maximum": ("less_than_equal", "less than or equal to", lambda v, b: v <= b),
+    "exclusiveMinimum": ("greater_than", "greater than", lambda v, b: v > b),
+    "exclusiveMaximum": ("less_than", "less than", lambda v, b: v < b),
+}
+
+
+def _range(bounds: dict[str, Any], value: Any) -> Any:
+    if _is_number(value):
+        for keyword, bound in bounds.items():
+            kind, words, holds = _BOUNDS[keyword]
+            if not holds(value, bound):
+                message = "Input should be " + words + " {bound}"
+                raise PydanticCustomError(kind, message, {"bound": bound})
+    return value
+
+
+def _size(least: int | None, most: int | None, value: Any) -> Any:
+    if isinstance(value, list | dict):
+        if least is not None and len(value) < least:
+            raise PydanticCustomError(
+                "too_short", "Should have at least {least} items", {"least": least}
+            )
+        if most is not None and len(value) > most:
+            raise PydanticCustomError(
+                "too_long", "Should have at most {most} items", {"most": most}
+            )
     return value
 
 

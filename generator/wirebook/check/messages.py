@@ -75,7 +75,14 @@ def build_message(
     if types.names.claim(class_name, what, type_position):
         types.names.claim(class_name + "Payload", f"the payload of {what}", type_position)
     check_lint_ignore(types.run, at.child("lint", "ignore"), m)
-    fields = types.fields(at.child("payload"), m.get("payload", {}), class_name + "Payload")
+    payload = m.get("payload", {})
+    payload_type = None
+    if isinstance(payload, str):  # a type, not fields
+        payload_type = types.type_expr(at.child("payload"), payload, class_name + "Payload")
+    fields = (
+        () if payload_type else types.fields(at.child("payload"), payload, class_name + "Payload")
+    )
+    unknown = m.get("unknown_fields")
     examples = []
     for i, example in enumerate(m.get("examples", [])):
         if example is None:  # broken, and reported
@@ -121,6 +128,8 @@ def build_message(
         invalid=invalid,
         lint_ignore=tuple(m.get("lint", {}).get("ignore", [])),
         position=type_position,
+        payload_type=payload_type,
+        unknown_fields=None if unknown is None else unknown == "allow",
     )
 
 

@@ -17,6 +17,7 @@ from wirebook.errors import (
     INCOMPLETE_TYPE,
     INVALID_ENUM,
     INVALID_PATTERN,
+    INVALID_UNION,
     MISPLACED_KEY,
     REQUIRED_WITH_DEFAULT,
     TYPE_CYCLE,
@@ -26,16 +27,42 @@ from wirebook.errors import (
 from wirebook.load import Document, Pointer
 from wirebook.problems import json_kind
 
-PRIMITIVES = ("string", "integer", "number", "boolean", "array", "object")
+PRIMITIVES = (
+    "string",
+    "integer",
+    "number",
+    "boolean",
+    "array",
+    "object",
+    "map",
+    "any",
+    "any_object",
+)
 KEYS_BY_KIND = {
     "string": {"minLength", "maxLength", "pattern", "format"},
     "integer": {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"},
     "number": {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"},
     "array": {"items", "minItems", "maxItems", "uniqueItems"},
-    "object": {"fields"},
+    "object": {"fields", "unknown_fields"},
+    "map": {"values", "keys", "minEntries", "maxEntries"},
+    "union": {"union", "tag"},
     "boolean": set(),
+    "any": set(),
+    "any_object": set(),
 }
 CONSTRAINT_KEYS = set().union(*KEYS_BY_KIND.values())
+# An example value of each JSON kind, to show where two branches of a union overlap.
+_KIND_EXAMPLES = {
+    "string": '"x"',
+    "integer": "1",
+    "number": "1.5",
+    "boolean": "true",
+    "null": "null",
+    "array": "[]",
+    "object": "{}",
+}
+_ALL_KINDS = frozenset(_KIND_EXAMPLES)
+_OBJECT = frozenset({"object"})
 NUMERIC_BOUNDS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
 # The largest whole number a double holds exactly, and so JavaScript's JSON.parse (2^53 − 1).
 MAX_SAFE_INTEGER = 2**53 - 1
@@ -48,8 +75,9 @@ TYPE_SYNONYMS = {
     **dict.fromkeys(("str", "text"), "write `string`"),
     "bool": "write `boolean`",
     **dict.fromkeys(("list", "tuple"), "write `{type: array, items: <type>}`"),
-    **dict.fromkeys(("dict", "map"), "write `{type: object, fields: {…}}`"),
-    **dict.fromkeys(("null", "none"), "write `nullable: true` on the field"),
+    **dict.fromkeys(("dict", "hash", "record"), "write `{type: map, values: <type>}` for any keys"),
+    **dict.fromkeys(("json", "unknown", "mixed", "value"), "write `any` (any JSON value)"),
+    **dict.fromkeys(("none", "nil", "undefined"), "write `nullable: true` on the field"),
     **{
         name: f"write `{{type: string, format: {fmt}}}`"
         for name, fmt in (
@@ -84,6 +112,7 @@ class Types:
         self.error_codes = error_codes
         self.named: dict[str, tuple[Where, Any]] = {}
         self.built: dict[str, ir.TypeExpr | None] = {}
+        self.building: set[str] = set()  # a recursive type refers to itself while being built
 
     def declare(self, docs: list[Document]) -> list[ir.NamedType]:
         """Every named type of the `types:` sections, built, and `ErrorCode`."""
@@ -114,7 +143,7 @@ class Types:
                         at.key_position,
                     )
                 )
-        check_cycles(self.run, named)
+        check_recursion(self.run, named)
         named.append(
             ir.NamedType(
                 "ErrorCode",
@@ -129,7 +158,9 @@ class Types:
         """The IR of a named type, built once (it is reported once if broken)."""
         if name not in self.built:
             at, spec = self.named[name]
+            self.building.add(name)
             self.built[name] = self.type_expr(at, spec, name, claim=False)
+            self.building.discard(name)
         return self.built[name]
 
     def type_expr(
@@ -137,8 +168,12 @@ class Types:
     ) -> ir.TypeExpr | None:
         """``claim``: whether an inline object here makes the class ``title`` (named types did)."""
         if isinstance(spec, str):
-            return self._type_by_name(where, spec, where.position)
+            return self._type_by_name(where, spec, where.position, title)
         self._exact_numbers(where, spec)
+        if "union" in spec:
+            self._only_keys(where, spec, KEYS_BY_KIND["union"], "a union")
+            at = where.child("union")
+            return self._union(where, spec, [(at.child(i), b) for i, b in enumerate(spec["union"])])
         if "enum" in spec:
             return self._enum(where, spec)
         if "const" in spec:
@@ -149,12 +184,17 @@ class Types:
                 INCOMPLETE_TYPE,
                 where.position,
                 f"{where.name} has no type",
-                "add `type:` (a primitive or a named type), or `enum:` or `const:`",
+                "add `type:` (a primitive, a named type or `A | B`), or `union:`, `enum:` or "
+                "`const:`",
             )
             return None
+        if "|" in kind:
+            self._only_keys(where, spec, {"type", "tag"}, "a union")
+            at = where.child("type")
+            return self._union(where, spec, [(at, b.strip()) for b in kind.split("|")])
         if kind not in PRIMITIVES:
             self._only_keys(where, spec, set(), f"the named type {kind}")
-            return self._type_by_name(where, kind, where.child("type").position)
+            return self._type_by_name(where, kind, where.child("type").position, title)
         self._only_keys(where, spec, KEYS_BY_KIND[kind] | {"type"}, f"type {kind}")
         if kind == "string":
             return self._string(where, spec)
@@ -162,19 +202,210 @@ class Types:
             return self._numeric(where, spec, kind == "integer")
         if kind == "boolean":
             return ir.BooleanType()
+        if kind in ("any", "any_object"):
+            return ir.AnyType(object_only=kind == "any_object")
         if kind == "array":
             return self._array(where, spec, title)
+        if kind == "map":
+            return self._map(where, spec, title)
         if "fields" not in spec:
             self.run.error(
                 INCOMPLETE_TYPE,
                 where.position,
                 f"{where.name} is an object without `fields`",
-                "list its fields under `fields:`, or use a named type",
+                "list its fields under `fields:`; for an object of any keys whose values are "
+                "alike write `{type: map, values: <type>}`, and `any_object` for any object",
             )
             return None
         if claim and not self.names.claim(title, where.name, where.position):
             return None
-        return ir.ObjectType(self.fields(where.child("fields"), spec["fields"], title))
+        fields = self.fields(where.child("fields"), spec["fields"], title)
+        unknown = spec.get("unknown_fields")
+        return ir.ObjectType(fields, title, None if unknown is None else unknown == "allow")
+
+    def _map(self, where: Where, spec: dict[str, Any], title: str) -> ir.TypeExpr | None:
+        if "values" not in spec:
+            self.run.error(
+                INCOMPLETE_TYPE,
+                where.position,
+                f"{where.name} is a map without `values`",
+                "add `values: <type>`, the type of every value, such as `values: string`",
+            )
+            return None
+        self._no_field_keys(where, "values", spec["values"], "the values of a map")
+        self._ordered(where, spec, "minEntries", "maxEntries")
+        keys_at, keys = where.child("keys"), spec.get("keys", {})
+        self._ordered(keys_at, keys, "minLength", "maxLength")
+        pattern = keys.get("pattern")
+        if pattern is not None and not self._pattern_ok(keys_at, pattern):
+            return None
+        values = self.type_expr(where.child("values"), spec["values"], title + "Value")
+        if values is None:
+            return None
+        return ir.MapType(
+            values,
+            ir.StringType(keys.get("minLength"), keys.get("maxLength"), pattern),
+            spec.get("minEntries"),
+            spec.get("maxEntries"),
+        )
+
+    def _union(
+        self, where: Where, spec: dict[str, Any], written: list[tuple[Where, Any]]
+    ) -> ir.TypeExpr | None:
+        """A union: its branches must not take a value in common, so that exactly one matches
+        (`oneOf`), whatever validator reads it."""
+        branches: list[ir.TypeExpr] = []
+        for at, branch in written:
+            if branch == "null":
+                branches.append(ir.NullType())
+                continue
+            if isinstance(branch, dict) and branch.get("type") == "object":
+                self.run.error(
+                    INVALID_UNION,
+                    at.position,
+                    f"{where.name} has an inline object among its branches",
+                    "declare the object under `types:` and name it here: a branch of a union "
+                    "is a class of its own in the generated code",
+                )
+                return None
+            self._no_field_keys(at, None, branch, "a branch of a union")
+            expr = self.type_expr(at, branch, "")
+            if expr is None:
+                return None
+            branches.append(expr)
+        tag = spec.get("tag")
+        if not self._branches_apart(where, branches, tag):
+            return None
+        return ir.UnionType(tuple(branches), tag)
+
+    def _branches_apart(self, where: Where, branches: list[ir.TypeExpr], tag: str | None) -> bool:
+        kinds = [self.kinds(b) for b in branches]
+        objects = [b for b, k in zip(branches, kinds, strict=True) if k == _OBJECT]
+        if tag is not None:
+            if len(objects) != len(branches):
+                other = next(b for b, k in zip(branches, kinds, strict=True) if k != _OBJECT)
+                self.run.error(
+                    INVALID_UNION,
+                    where.child("tag").position,
+                    f"{where.name} has a `tag`, but its branch {describe(other)} is no object",
+                    "a tag tells named object types apart: keep only those in the union, and "
+                    "write `nullable: true` on the field if it may be null",
+                )
+                return False
+            return self._tags_apart(where, branches, tag)
+        for i, (a, kinds_a) in enumerate(zip(branches, kinds, strict=True)):
+            for b, kinds_b in zip(branches[i + 1 :], kinds[i + 1 :], strict=True):
+                common = (kinds_a or _ALL_KINDS) & (kinds_b or _ALL_KINDS)
+                if not common:
+                    continue
+                kind = sorted(common, key=list(_KIND_EXAMPLES).index)[0]
+                self.run.error(
+                    INVALID_UNION,
+                    where.position,
+                    f"the branches {describe(a)} and {describe(b)} of {where.name} both take "
+                    f"{_KIND_EXAMPLES[kind]}: a value must match exactly one branch",
+                    _overlap_hint(kind, kinds_a, kinds_b),
+                )
+                return False
+        return True
+
+    def _tags_apart(self, where: Where, branches: list[ir.TypeExpr], tag: str) -> bool:
+        seen: dict[str, str] = {}
+        for branch in branches:
+            name = describe(branch)
+            resolved = self.resolve(branch)
+            if not isinstance(branch, ir.RefType) or not isinstance(resolved, ir.ObjectType):
+                self.run.error(
+                    INVALID_UNION,
+                    where.position,
+                    f"the branch {name} of {where.name} is no named object type",
+                    "a tagged union's branches are named object types, each with the tag",
+                )
+                return False
+            member = next((f for f in resolved.fields if f.name == tag), None)
+            const = member.type if member is not None else None
+            problem = (
+                f"has no member '{tag}', the union's tag"
+                if member is None
+                else f"has the tag '{tag}' as an optional member"
+                if not member.required or member.nullable
+                else f"has a tag '{tag}' that is no string `const`"
+                if not isinstance(const, ir.ConstType) or not isinstance(const.value, str)
+                else None
+            )
+            if problem is not None:
+                self.run.error(
+                    INVALID_UNION,
+                    where.position,
+                    f"the branch {name} of {where.name} {problem}",
+                    f"give type {name} a required member `{tag}: {{const: <its name on the "
+                    "wire>}}`: the tag says which branch a value is",
+                )
+                return False
+            assert isinstance(const, ir.ConstType) and isinstance(const.value, str)
+            if const.value in seen:
+                self.run.error(
+                    INVALID_UNION,
+                    where.position,
+                    f"the branches {seen[const.value]} and {name} of {where.name} have the same "
+                    f"tag {tag}: {const.value}",
+                    "give each branch a tag value of its own",
+                )
+                return False
+            seen[const.value] = name
+        return True
+
+    def kinds(self, expr: ir.TypeExpr) -> frozenset[str] | None:
+        """The JSON kinds that values of ``expr`` may have (None: any kind); "number" takes
+        the integers too."""
+        if isinstance(expr, ir.RefType):
+            if expr.name in self.building:  # a recursive reference, while it is built
+                spec = self.named[expr.name][1]
+                return frozenset({"object"}) if spec.get("type") == "object" else None
+            resolved = self.resolve(expr)
+            return None if resolved is None else self.kinds(resolved)
+        if isinstance(expr, ir.UnionType):
+            found: set[str] = set()
+            for branch in expr.branches:
+                kinds = self.kinds(branch)
+                if kinds is None:
+                    return None
+                found |= kinds
+            return frozenset(found)
+        if isinstance(expr, ir.EnumType | ir.ConstType):
+            values = expr.values if isinstance(expr, ir.EnumType) else (expr.value,)
+            found = {json_kind(v) for v in values}
+            return frozenset(found | ({"integer"} if "number" in found else set()))
+        if isinstance(expr, ir.AnyType):
+            return frozenset({"object"}) if expr.object_only else None
+        simple: dict[type, frozenset[str]] = {
+            ir.StringType: frozenset({"string"}),
+            ir.BooleanType: frozenset({"boolean"}),
+            ir.NullType: frozenset({"null"}),
+            ir.ArrayType: frozenset({"array"}),
+            ir.ObjectType: frozenset({"object"}),
+            ir.MapType: frozenset({"object"}),
+        }
+        if isinstance(expr, ir.NumericType):
+            return frozenset({"integer"} if expr.integer else {"integer", "number"})
+        return simple[type(expr)]
+
+    def _no_field_keys(self, where: Where, key: str | None, spec: Any, what: str) -> None:
+        """Keys that say how a field is used do not apply to a part of a type."""
+        at = where.child(key) if key is not None else where
+        if isinstance(spec, dict):
+            for found in (k for k in FIELD_ONLY_KEYS if k in spec):
+                self.run.error(
+                    MISPLACED_KEY,
+                    at.child(found).key_position,
+                    f"`{found}` does not apply to {what} ({where.name})",
+                    f"`{found}` belongs to the field that holds it"
+                    + (
+                        " (write `X | null` for a value that may be null)"
+                        if found == "nullable"
+                        else ""
+                    ),
+                )
 
     def _exact_numbers(self, where: Where, spec: dict[str, Any]) -> None:
         """Whole numbers in bounds and values must be ones JavaScript reads exactly: its JSON
@@ -210,15 +441,7 @@ class Types:
             )
             return None
         items_at, items_spec = where.child("items"), spec["items"]
-        if isinstance(items_spec, dict):
-            for key in (k for k in FIELD_ONLY_KEYS if k in items_spec):
-                self.run.error(
-                    MISPLACED_KEY,
-                    items_at.child(key).key_position,
-                    f"`{key}` does not apply to the items of an array ({where.name})",
-                    f"`{key}` belongs to the field that holds the array"
-                    + (" (items cannot be null)" if key == "nullable" else ""),
-                )
+        self._no_field_keys(where, "items", items_spec, "the items of an array")
         self._ordered(where, spec, "minItems", "maxItems")
         items = self.type_expr(items_at, items_spec, title + "Item")
         if items is None:
@@ -227,19 +450,27 @@ class Types:
             items, spec.get("minItems"), spec.get("maxItems"), bool(spec.get("uniqueItems", False))
         )
 
-    def _type_by_name(self, where: Where, name: str, position: Position) -> ir.TypeExpr | None:
+    def _type_by_name(
+        self, where: Where, name: str, position: Position, title: str = ""
+    ) -> ir.TypeExpr | None:
         """``where``: what has the type; ``position``: where its name is written."""
+        if "|" in name:
+            return self._union(where, {}, [(where, part.strip()) for part in name.split("|")])
         if name in PRIMITIVES:
-            if name in ("array", "object"):
+            if name in ("array", "object", "map"):
                 self.run.error(
                     INCOMPLETE_TYPE,
                     position,
                     f"{where.name}: '{name}' needs more than a name",
-                    f"write a mapping: `{{type: {name}, "
-                    + ("items: <type>}`" if name == "array" else "fields: {…}}`"),
+                    "write a mapping: `{type: "
+                    + {
+                        "array": "array, items: <type>}`",
+                        "object": "object, fields: {…}}` (or `any_object` for any object)",
+                        "map": "map, values: <type>}`",
+                    }[name],
                 )
                 return None
-            return self.type_expr(where, {"type": name}, "")
+            return self.type_expr(where, {"type": name}, title)
         if name in self.named or name == "ErrorCode":
             return ir.RefType(name)
         if self.gaps.hides_type(name):
@@ -248,7 +479,12 @@ class Types:
             UNKNOWN_TYPE,
             position,
             f"{where.name} has the unknown type '{name}'",
-            TYPE_SYNONYMS.get(name.lower())
+            (
+                "null is a branch of a union: write `X | null`, or `nullable: true` on the field"
+                if name == "null"
+                else None
+            )
+            or TYPE_SYNONYMS.get(name.lower())
             or did_you_mean(name, [*PRIMITIVES, *self.named, *self.gaps.types, "ErrorCode"]),
         )
         return None
@@ -457,18 +693,100 @@ def _whole_numbers(value: Any, path: Pointer) -> Iterable[tuple[Pointer, int]]:
             yield from _whole_numbers(item, (*path, i))
 
 
-def check_cycles(run: Run, named: list[ir.NamedType]) -> None:
+def describe(expr: ir.TypeExpr) -> str:
+    """A type as a definition writes it: 'Image', 'string', 'array'."""
+    if isinstance(expr, ir.RefType):
+        return f"'{expr.name}'"
+    if isinstance(expr, ir.NumericType):
+        return "integer" if expr.integer else "number"
+    if isinstance(expr, ir.AnyType):
+        return "any_object" if expr.object_only else "any"
+    names = {
+        ir.StringType: "string",
+        ir.BooleanType: "boolean",
+        ir.NullType: "null",
+        ir.ArrayType: "array",
+        ir.ObjectType: "object",
+        ir.MapType: "map",
+        ir.EnumType: "enum",
+        ir.ConstType: "const",
+        ir.UnionType: "union",
+    }
+    return names[type(expr)]
+
+
+def _overlap_hint(kind: str, a: frozenset[str] | None, b: frozenset[str] | None) -> str:
+    if a is None or b is None:
+        return "`any` takes every value: write `any` alone, or name the kinds it may be"
+    if kind == "integer":
+        return "`number` takes every integer: write `number` alone"
+    if kind == "array":
+        return "write one array whose items are a union: `{type: array, items: A | B}`"
+    if kind == "object":
+        return (
+            "name the object types and tell them apart with a `tag`: a member that each has as "
+            "a `const`, such as `kind`"
+        )
+    return "keep one branch of each JSON kind; an enum or a const of the kind joins its branch"
+
+
+def _finite(expr: ir.TypeExpr, finite: set[str]) -> bool:
+    """Whether some value of ``expr`` is finite, given the named types known to have one."""
+    if isinstance(expr, ir.RefType):
+        return expr.name in finite or expr.name == "ErrorCode"
+    if isinstance(expr, ir.ObjectType):
+        return all(_finite(f.type, finite) for f in expr.fields if f.required and not f.nullable)
+    if isinstance(expr, ir.ArrayType):
+        return not expr.min_items or _finite(expr.items, finite)
+    if isinstance(expr, ir.MapType):
+        return not expr.min_entries or _finite(expr.values, finite)
+    if isinstance(expr, ir.UnionType):
+        return any(_finite(b, finite) for b in expr.branches)
+    return True
+
+
+def _refs(expr: ir.TypeExpr) -> Iterable[str]:
+    """The named types ``expr`` refers to."""
+    if isinstance(expr, ir.RefType):
+        yield expr.name
+    elif isinstance(expr, ir.ArrayType):
+        yield from _refs(expr.items)
+    elif isinstance(expr, ir.MapType):
+        yield from _refs(expr.values)
+    elif isinstance(expr, ir.UnionType):
+        for branch in expr.branches:
+            yield from _refs(branch)
+    elif isinstance(expr, ir.ObjectType):
+        for f in expr.fields:
+            yield from _refs(f.type)
+
+
+def check_recursion(run: Run, named: list[ir.NamedType]) -> None:
+    """A type may contain itself (a comment with replies) where a finite value still exists
+    (through an array or a map that may be empty, an optional or a nullable field, a union),
+    and through a named object type, which the generated code makes a class that can refer to
+    itself."""
     by_name = {t.name: t for t in named}
-
-    def refs(expr: ir.TypeExpr) -> Iterable[str]:
-        if isinstance(expr, ir.RefType):
-            yield expr.name
-        elif isinstance(expr, ir.ArrayType):
-            yield from refs(expr.items)
-        elif isinstance(expr, ir.ObjectType):
-            for f in expr.fields:
-                yield from refs(f.type)
-
+    finite: set[str] = set()
+    while True:
+        more = {t.name for t in named if t.name not in finite and _finite(t.type, finite)}
+        if not more:
+            break
+        finite |= more
+    reported: set[str] = set()
+    for t in named:
+        if t.name in finite or t.name in reported:
+            continue
+        loop = _loop(t.name, by_name, finite)
+        reported.update(loop)
+        run.error(
+            TYPE_CYCLE,
+            by_name[loop[0]].position,
+            f"type '{loop[0]}' contains itself in members that must be there: "
+            f"{' → '.join((*loop, loop[0]))}; no value of it could ever end",
+            "make one member of the cycle optional (`required: false`) or nullable, or an "
+            "array or a map that may be empty",
+        )
     state: dict[str, str] = {}  # name → "open" while its references are followed, then "done"
 
     def visit(name: str, path: tuple[str, ...]) -> None:
@@ -476,18 +794,45 @@ def check_cycles(run: Run, named: list[ir.NamedType]) -> None:
             return
         if state.get(name) == "open":
             loop = path[path.index(name) :]
-            run.error(
-                TYPE_CYCLE,
-                by_name[loop[0]].position,
-                f"type '{loop[0]}' contains itself: {' → '.join((*loop, name))}",
-                "a message must have a bounded shape: break the cycle "
-                "(for example with an id that refers to the other value)",
-            )
+            if not any(isinstance(by_name[n].type, ir.ObjectType) for n in loop):
+                run.error(
+                    TYPE_CYCLE,
+                    by_name[loop[0]].position,
+                    f"type '{loop[0]}' contains itself with no object in between: "
+                    f"{' → '.join((*loop, name))}",
+                    "let the cycle go through a named object type (a node with its children), "
+                    "which the generated code makes a class that can refer to itself",
+                )
             return
         state[name] = "open"
-        for ref in refs(by_name[name].type):
+        for ref in _refs(by_name[name].type):
             visit(ref, (*path, name))
         state[name] = "done"
 
     for t in named:
         visit(t.name, ())
+
+
+def _loop(name: str, by_name: dict[str, ir.NamedType], finite: set[str]) -> list[str]:
+    """The cycle of types without a finite value that a value of ``name`` runs into."""
+
+    def required(expr: ir.TypeExpr) -> Iterable[str]:
+        if isinstance(expr, ir.RefType) and expr.name in by_name and expr.name not in finite:
+            yield expr.name
+        elif isinstance(expr, ir.ObjectType):
+            for f in expr.fields:
+                if f.required and not f.nullable:
+                    yield from required(f.type)
+        elif isinstance(expr, ir.ArrayType) and expr.min_items:
+            yield from required(expr.items)
+        elif isinstance(expr, ir.MapType) and expr.min_entries:
+            yield from required(expr.values)
+        elif isinstance(expr, ir.UnionType):  # none of its branches ends: follow the first
+            yield from required(expr.branches[0])
+
+    path = [name]
+    while (following := next(iter(required(by_name[path[-1]].type)), None)) not in path:
+        if following is None:
+            return path
+        path.append(following)
+    return path[path.index(following) :]

@@ -7,8 +7,8 @@ models accept exactly what the schemas accept:
 - strict scalar types: no "1" for an integer, no 1 for a string;
 - ``MISSING`` for optional fields: an explicit ``null`` is rejected unless the field is nullable;
 - ``extra="forbid"`` (in ``WireModel``) mirrors ``additionalProperties: false``;
-- the keywords pydantic reads otherwise (integers, numbers in enums and consts, `uniqueItems`,
-  `format`) are checked by ``WireModel`` from a table on each field (``models_schema``).
+- the keywords pydantic reads otherwise, and the constraints below a field, are checked by
+  ``WireModel`` from a table on each field (see ``models_input``).
 
 All generated Python is finished by one ``ruff`` run (imports sorted, then formatted).
 """
@@ -21,17 +21,16 @@ import json
 import re
 import subprocess
 import tempfile
-import textwrap
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from jinja2 import Environment
 from ruff.__main__ import find_ruff_bin  # type: ignore[import-untyped]
 
-from wirebook import __version__, ir, patterns
+from wirebook import __version__, ir
 from wirebook.check import pascal
 from wirebook.emit import templates
+from wirebook.emit.models_input import CHECKS_KEY, models_schema
 from wirebook.emit.schemas import SchemaSet
 
 
@@ -79,104 +78,11 @@ MODEL_OPTIONS = [
 ]
 
 
-# Descriptions become docstrings at one indent; wrapping their long lines keeps the module within
-# ruff's 100 columns (ruff format does not wrap docstrings).
-DOCSTRING_WIDTH = 92
-
-
-# The keyword checks that pydantic would read otherwise, as (kind, path, argument): a table that
-# datamodel-code-generator copies onto each field (`json_schema_extra`) and wire.py's `WireModel`
-# applies to the field's JSON value. A path steps into arrays (`*`); objects check themselves.
-CHECKS_KEY = "x-wirebook-checks"
-_DATA_KEYS = ("default", "const", "enum", "examples")  # values, not schemas
-
-
-def models_schema(schema: Any, defs: dict[str, Any]) -> Any:
-    """The schema datamodel-code-generator reads: the published one, with what the models check
-    otherwise said so that they accept exactly the same values.
-
-    - `format` is left out: the models keep a `str`, checked by the pattern wirebook pairs with
-      every format (pydantic's `date` and `UUID` read other texts than the pattern);
-    - `number` is `float | int`: JSON numbers are exact, and an integer beyond a float's range is
-      one too;
-    - a `pattern` is written for pydantic-core's Rust engine (its `.` would take \r, and a pattern
-      it cannot read would switch every pattern of the model to Python's `re`);
-    - each property carries its checks (see ``CHECKS_KEY``);
-    - descriptions are wrapped (they become docstrings).
-    """
-    if isinstance(schema, list):
-        return [models_schema(item, defs) for item in schema]
-    if not isinstance(schema, dict):
-        return schema
-    result: dict[str, Any] = {}
-    for key, value in schema.items():
-        if key == "format":
-            continue
-        if key == "description" and isinstance(value, str):
-            result[key] = _wrap(value)
-        elif key == "pattern" and isinstance(value, str):
-            result[key] = patterns.compile(value).rust  # what pydantic-core's Rust engine reads
-        elif key in _DATA_KEYS:
-            result[key] = value
-        elif key == "type" and value == "number" and not {"enum", "const"} & schema.keys():
-            result[key] = ["number", "integer"]
-        elif key == "properties":
-            result[key] = {name: _with_checks(prop, defs) for name, prop in value.items()}
-        else:
-            result[key] = models_schema(value, defs)
-    return result
-
-
-def _with_checks(prop: Any, defs: dict[str, Any]) -> Any:
-    converted = models_schema(prop, defs)
-    checks = list(_checks(prop, defs, ()))
-    if checks and isinstance(converted, dict):
-        converted[CHECKS_KEY] = checks
-    return converted
-
-
-def _checks(
-    schema: Any, defs: dict[str, Any], path: tuple[str, ...]
-) -> Iterator[tuple[str, list[str], Any]]:
-    """The checks a value of ``schema`` at ``path`` needs beyond what pydantic does alike."""
-    if not isinstance(schema, dict):
-        return
-    ref = schema.get("$ref")
-    if isinstance(ref, str):
-        target = defs.get(ref.removeprefix("#/$defs/"), {})
-        if target.get("type") != "object":  # a model checks its own fields
-            yield from _checks(target, defs, path)
-    for branch in schema.get("anyOf", ()):  # a nullable value
-        yield from _checks(branch, defs, path)
-    values = schema["enum"] if "enum" in schema else [schema["const"]] if "const" in schema else []
-    numbers = [v for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
-    if numbers:
-        # Enum and Literal match by Python equality: true is 1 there, and 10**20 is not 1e20
-        yield ("number", list(path), numbers)
-    elif any(isinstance(v, bool) for v in values):
-        yield ("boolean", list(path), None)
-    elif schema.get("type") == "integer":
-        yield ("integer", list(path), None)
-    if schema.get("uniqueItems"):
-        yield ("unique", list(path), None)
-    if "items" in schema:
-        yield from _checks(schema["items"], defs, (*path, "*"))
-
-
-def _wrap(text: str) -> str:
-    lines = text.split("\n")
-    return "\n".join(
-        textwrap.fill(line, DOCSTRING_WIDTH, break_long_words=False, break_on_hyphens=False)
-        for line in lines
-    )
-
-
 def write_models(schemas: SchemaSet, output: Path, formatters: Sequence[str] = ()) -> None:
     """Run datamodel-code-generator on the schemas' models input, writing ``output``."""
     protocol = schemas.protocol
     source = output.with_name("models-input.json")
-    schema = schemas.models_input()
-    source.write_text(json.dumps(models_schema(schema, schema["$defs"])), encoding="utf-8")
+    source.write_text(json.dumps(models_schema(schemas.models_input())), encoding="utf-8")
     args = [
         "--input",
         str(source),

@@ -40,8 +40,9 @@ class _Defs:
         schema.update(self.inline(expr))
         return schema
 
-    def inline(self, expr: ir.TypeExpr) -> Schema:
-        """The schema of a type where it is used (enums and objects are hoisted by their caller)."""
+    def inline(self, expr: ir.TypeExpr, title: str = "") -> Schema:
+        """The schema of a type where it is used (enums and objects are hoisted by ``use``);
+        ``title``: the class its parts are named after (`<title>Item`, `<title>Value`)."""
         if isinstance(expr, ir.StringType):
             return _drop_none(
                 {
@@ -64,6 +65,10 @@ class _Defs:
             )
         if isinstance(expr, ir.BooleanType):
             return {"type": "boolean"}
+        if isinstance(expr, ir.NullType):
+            return {"type": "null"}
+        if isinstance(expr, ir.AnyType):
+            return {"type": "object"} if expr.object_only else {}
         if isinstance(expr, ir.EnumType):
             kinds = {type(v) for v in expr.values}
             kind = "string" if kinds == {str} else "integer" if kinds == {int} else "number"
@@ -80,23 +85,50 @@ class _Defs:
                     "uniqueItems": expr.unique_items or None,
                 }
             )
+        if isinstance(expr, ir.MapType):
+            keys = self.inline(expr.keys)
+            del keys["type"]
+            return _drop_none(
+                {
+                    "type": "object",
+                    "additionalProperties": self.use(expr.values, ""),
+                    "propertyNames": keys or None,
+                    "minProperties": expr.min_entries,
+                    "maxProperties": expr.max_entries,
+                }
+            )
+        if isinstance(expr, ir.UnionType):
+            branches = [self.use(branch, "") for branch in expr.branches]
+            if expr.tag is None:
+                return {"oneOf": branches}
+            # as the bundles' union of messages: Ajv's `discriminator` form, no `mapping`
+            return {
+                "type": "object",
+                "discriminator": {"propertyName": expr.tag},
+                "oneOf": branches,
+                "required": [expr.tag],
+            }
         if isinstance(expr, ir.ObjectType):
-            return self.object(expr.fields)
+            return self.object(expr.fields, expr.unknown_fields)
         return {"$ref": f"#/$defs/{expr.name}"}
 
     def use(self, expr: ir.TypeExpr, title: str) -> Schema:
-        """Hoist inline enums and objects into ``$defs`` under ``title``; inline the rest."""
+        """Hoist inline enums (named ``title``) and objects (named by their own title) into
+        ``$defs``; inline the rest."""
+        if isinstance(expr, ir.ObjectType) and expr.title:
+            title = expr.title
         if title and isinstance(expr, ir.EnumType | ir.ObjectType):
             self.defs[title] = {"title": title, **self.inline(expr)}
             return {"$ref": f"#/$defs/{title}"}
         return self.inline(expr)
 
-    def object(self, fields: tuple[ir.Field, ...]) -> Schema:
+    def object(self, fields: tuple[ir.Field, ...], unknown_fields: bool | None = None) -> Schema:
         schema: Schema = {"type": "object", "properties": {f.name: self.field(f) for f in fields}}
         required = [f.name for f in fields if f.required]
         if required:
             schema["required"] = required
-        if not self.protocol.allow_unknown_fields:
+        allowed = self.protocol.allow_unknown_fields if unknown_fields is None else unknown_fields
+        if not allowed:
             schema["additionalProperties"] = False
         return schema
 
@@ -110,11 +142,15 @@ class _Defs:
         return schema
 
     def _message(self, message: ir.Message) -> None:
-        payload: Schema = {
-            "title": message.payload_class_name,
-            "description": f"Payload of {message.direction} message `{message.type}`.",
-        }
-        payload.update(self.object(message.fields))
+        if message.payload_type is None:
+            self.defs[message.payload_class_name] = {
+                "title": message.payload_class_name,
+                "description": f"Payload of {message.direction} message `{message.type}`.",
+                **self.object(message.fields, message.unknown_fields),
+            }
+            payload = {"$ref": f"#/$defs/{message.payload_class_name}"}
+        else:
+            payload = self.use(message.payload_type, message.payload_class_name)
         text = message.summary + (f"\n\n{message.description}" if message.description else "")
         envelope: Schema = {
             "title": message.class_name,
@@ -136,7 +172,7 @@ class _Defs:
                 "minLength": 1,
                 "maxLength": 128,
             }
-        properties["payload"] = {"$ref": f"#/$defs/{message.payload_class_name}"}
+        properties["payload"] = payload
         if not message.payload_required:
             properties["payload"]["default"] = {}
         envelope["type"] = "object"
@@ -144,7 +180,6 @@ class _Defs:
         envelope["required"] = ["type", "payload"] if message.payload_required else ["type"]
         if not self.protocol.allow_unknown_fields:
             envelope["additionalProperties"] = False
-        self.defs[message.payload_class_name] = payload
         self.defs[message.class_name] = envelope
 
     def closure(self, roots: list[str]) -> Schema:
