@@ -223,9 +223,20 @@ def _diagnose(data: Any, exc: ValidationError) -> tuple[ErrorCode, str, str | No
             f"Unsupported protocol version: {data.get('v')!r}",
             ref,
         )
-    details = "; ".join(f"{_pointer(e['loc'][1:])}: {e['msg']}" for e in errors)
+    details = "; ".join(f"{_pointer(data, e['loc'][1:])}: {e['msg']}" for e in errors)
     return ErrorCode.INVALID_MESSAGE, f"Invalid message: {details}", ref
 
 
-def _pointer(loc: tuple[int | str, ...]) -> str:
-    return "".join(f"/{part}" for part in loc) or "/"
+def _pointer(data: Any, loc: tuple[int | str, ...]) -> str:
+    """The JSON pointer of an error's place: the steps of ``loc`` that lead into the message
+    (pydantic adds the branch a union tried, which is no member)."""
+    steps = []
+    for index, step in enumerate(loc):
+        if isinstance(data, dict) and (step in data or index == len(loc) - 1):
+            data = data.get(step)  # the last step may be a missing member
+        elif isinstance(data, list) and isinstance(step, int) and 0 <= step < len(data):
+            data = data[step]
+        else:
+            continue
+        steps.append(str(step).replace("~", "~0").replace("/", "~1"))
+    return "".join(f"/{step}" for step in steps) or "/"
