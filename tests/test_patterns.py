@@ -466,7 +466,7 @@ def test_a_refusal_says_where_the_construct_is(pattern: str, offset: int | None)
 EXPONENTIAL = "can take exponential time in backtracking validators"
 POLYNOMIAL = "can take polynomial time in backtracking validators"
 QUADRATIC = "can take quadratic time in backtracking validators"
-WAYS = "ways, and a backtracking validator"
+WAYS = "ways on the way to a match"
 
 # Patterns from the ReDoS literature (OWASP, Weideman et al., Davis et al.), the issue tracker's,
 # and near misses of the accepted corpus; \w and \s written out as wirebook requires.
@@ -509,6 +509,9 @@ CATASTROPHIC = [
     ("[0-9]{1,64}x", QUADRATIC),
     ("^" + "(a|a)" * 12 + "$", WAYS),
     ("^" + "(?:[a-z]+,)?" * 12 + "$", WAYS),
+    ("^a" + "(?:|)" * 9 + "b$", "can match 'a' in more than 256 ways"),
+    ("^" + "(?:|)" * 9 + "b$", "can match the empty text in more than 256 ways"),
+    ("^" + "(?:x|)" * 11 + "b$", "can match 'xxxx' in more than 256 ways"),
 ]
 
 
@@ -546,7 +549,11 @@ def test_a_repeated_ambiguous_part_is_named_with_an_unambiguous_rewrite() -> Non
         ("(.*a){3}", "(.*a){3} (at offset 0) repeats a part", ""),
         ("^(a?){3}$", "(a?){3} (at offset 1) can match the same text in two of its", "a{0,25}"),
         ("[a-z]+!", "it does not start with ^", "start it with ^"),
-        ("^(a|a)(a|a)(a|a)(a|a)(a|a)(a|a)(a|a)(a|a)(a|a)$", "the text 'aaaaaaaaa' in more", ""),
+        (
+            "^(a|a)(a|a)(a|a)(a|a)(a|a)(a|a)(a|a)(a|a)(a|a)$",
+            "can match 'aaaaaaaaa' in more than 256 ways",
+            "",
+        ),
     ],
 )
 def test_a_slow_pattern_is_refused_naming_its_culprit(pattern: str, named: str, hint: str) -> None:

@@ -19,6 +19,7 @@ from wirebook.validate.options import add_schema_option
 
 if TYPE_CHECKING:
     from wirebook.pipeline import Compiled
+    from wirebook.write import Run
 
 # The compiler's modules (datamodel-code-generator, Jinja, python-jsonschema) are imported by the
 # commands that use them: `wirebook validate` starts in a fraction of the time without them.
@@ -58,27 +59,44 @@ def _no_cycle_collection() -> Iterator[None]:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
+    from wirebook.write import generating
+
+    try:
+        with generating(args.out, notice=_warn) as run:
+            return _generate(args, run)
+    except OSError as exc:  # the output folder or the skeleton's cannot be written
+        what = f"cannot write {exc.filename} ({exc.strerror})" if exc.filename else str(exc)
+        _warn(f"wirebook generate: error: {what}; nothing was written")
+        return EXIT_USAGE
+
+
+def _warn(text: str) -> None:
+    print(text, file=sys.stderr)
+
+
+def _generate(args: argparse.Namespace, run: Run) -> int:
     from wirebook.emit.python import handlers_skeleton
     from wirebook.pipeline import render_outputs
-    from wirebook.write import foreign_files, write_tree
+    from wirebook.write import ForeignFiles, write_once, write_tree
 
     compiled = _compile(args.schema)
     if compiled is None:
         return EXIT_PROBLEMS
     files = render_outputs(compiled)
-    foreign = foreign_files(args.out, files)
-    if foreign:
-        print(render_all(foreign), file=sys.stderr)
+    try:
+        changed = write_tree(run, files)
+    except ForeignFiles as exc:
+        print(render_all(exc.diagnostics), file=sys.stderr)
         return EXIT_PROBLEMS
-    changed = write_tree(args.out, files)
     print(f"wrote {len(files)} files to {args.out}/ ({changed} changed)")
     if args.handlers is not None:
-        if args.handlers.exists():
-            print(f"kept {args.handlers} (it exists; wirebook writes the skeleton only once)")
-        else:
-            args.handlers.parent.mkdir(parents=True, exist_ok=True)
-            args.handlers.write_text(handlers_skeleton(compiled.schemas), encoding="utf-8")
+        # checked first only to spare rendering it: write_once never replaces a file either
+        if not args.handlers.exists() and write_once(
+            args.handlers, handlers_skeleton(compiled.schemas), run
+        ):
             print(f"wrote the handler skeleton {args.handlers}: fill it in")
+        else:
+            print(f"kept {args.handlers} (it exists; wirebook writes the skeleton only once)")
     return EXIT_OK
 
 

@@ -1,12 +1,20 @@
-"""The one home of the `pattern` keyword: which regular expressions wirebook accepts, their
+r"""The one home of the `pattern` keyword: which regular expressions wirebook accepts, their
 translation for Rust's `regex` crate, and a linear-time matcher.
 
 A pattern is ECMA-262 with the u flag, as published in the schemas; JSON Schema's `pattern` is a
-search (unanchored). wirebook accepts a portable, regular subset of it: the constructs that
-JavaScript (Ajv), Python (`re`, python-jsonschema), Rust (`regex`: pydantic-core, jsonschema-rs)
-and regress all read, every one of them with one meaning (see ``compile``'s refusals). And since
-the schemas go to teams whose validators backtrack, a pattern that can make a backtracking matcher
-take exponential or polynomial time is refused too (see ``_Analysis``).
+search (unanchored). wirebook accepts a portable, regular subset of it, which JavaScript (Ajv),
+Python (`re`, python-jsonschema), Rust (`regex`: pydantic-core, jsonschema-rs) and regress all
+compile: literal characters, escaped syntax characters, \n \r \t \f \v \xHH \uHHHH (not a
+surrogate), `.`, `^`, `$`, classes with ranges, groups (…) and (?:…), the quantifiers * + ? {n}
+{n,} {n,m} (lazy too) and alternation. Everything else is refused with what to write instead:
+lookarounds, backreferences, named groups, \p{…}, \u{…}, \c, \0, surrogate escapes, \d \w \s \b
+and their negations (each engine reads them differently outside ASCII), [] and [^], [ or a
+doubled && -- || ~~ inside a class (Python warns), and patterns past the limits below.
+
+Since the schemas go to teams whose validators backtrack, a pattern is also refused when a
+backtracking matcher can take exponential or polynomial time on it, or try more than
+``_MAX_WAYS`` ways to match one text (see ``_Analysis``); and regress, the reference validator's
+engine, must not abort on it (see ``_check_empty_repeats``).
 
 ``compile(source)`` gives a ``Regex``: ``source`` as written, ``rust`` (the same language in the
 Rust crate's syntax) and ``search`` (linear time, ECMA-262 semantics, backed by pydantic-core's
@@ -110,14 +118,12 @@ DOT: CharSet = _complement(_normalized([(c, c) for c in _LINE_TERMINATORS]))
 _SCALARS: CharSet = _complement((_SURROGATES,))  # what a Rust (or any valid UTF-8) text holds
 
 
-# The syntax tree of an accepted pattern. Offsets index the source, for messages.
+# The syntax tree of an accepted pattern.
 @dataclass(frozen=True, eq=False)
 class Chars:
     """One character from ``chars``: a literal, an escape, a class or `.`."""
 
     chars: CharSet
-    start: int
-    end: int
 
 
 @dataclass(frozen=True, eq=False)
@@ -198,7 +204,7 @@ class _Parser:
     def _term(self) -> Node:
         start = self.at
         char = self._peek()
-        if char in "^$":
+        if char in ("^", "$"):
             self.at += 1
             if self._peek() in ("*", "+", "?") or self._quantifier_braces() is not None:
                 raise self._syntax("Nothing to repeat", self.at)
@@ -262,20 +268,20 @@ class _Parser:
         char = self._peek()
         if char == ".":
             self.at += 1
-            return Chars(DOT, start, self.at)
+            return Chars(DOT)
         if char == "(":
             return self._group()
         if char == "[":
             return self._class()
         if char == "\\":
             code = self._escape(in_class=False)
-            return Chars(((code, code),), start, self.at)
+            return Chars(((code, code),))
         if char in ("*", "+", "?") or self._quantifier_braces() is not None:
             raise self._syntax("Nothing to repeat", start)
         if char in ("{", "}", "]"):
             raise self._syntax("Lone quantifier brackets", start)
         self.at += 1
-        return Chars(((ord(char), ord(char)),), start, self.at)
+        return Chars(((ord(char), ord(char)),))
 
     def _group(self) -> Node:
         start = self.at
@@ -349,7 +355,7 @@ class _Parser:
             else:
                 ranges.append((low, low))
         chars = _normalized(ranges)
-        return Chars(_complement(chars) if negated else chars, start, self.at)
+        return Chars(_complement(chars) if negated else chars)
 
     def _refuse_doubled(self) -> None:
         char = self._peek()
@@ -486,8 +492,8 @@ class _Parser:
 
 
 def _copies(node: Node) -> int:
-    """How many copies of characters the Rust engines compile ``node`` into (unrolled counted
-    repetitions; an unbounded one is its minimum and one more)."""
+    """How many copies of characters the Rust engines compile ``node`` into: a counted
+    repetition is unrolled, x{n,} is n copies (the last one looping), x* one."""
     if isinstance(node, Chars):
         return 1
     if isinstance(node, Anchor):
@@ -496,8 +502,8 @@ def _copies(node: Node) -> int:
         return sum(_copies(item) for item in node.items)
     if isinstance(node, Alternation):
         return sum(_copies(option) for option in node.options)
-    times = node.most if node.most is not None else node.least + 1
-    return _copies(node.item) * max(times, 1)
+    times = node.most if node.most is not None else max(node.least, 1)
+    return _copies(node.item) * times
 
 
 def _check_copies(node: Node, source: str) -> None:
@@ -655,18 +661,19 @@ _MAX_STEPS = 200_000
 _MAX_SUBSETS = 256
 _START, _SKIPPED = 0, 1  # the automaton's first two states
 
-_Ways = dict[int, int]  # state → number of distinct paths to it, counted up to 2
+# state → number of distinct paths to it (counted up to one more than _MAX_WAYS)
+_Ways = dict[int, int]
 _Part = tuple[int, _Ways, _Ways]  # ways to match the empty text, first states, last states
 
 
 def _times(a: int, b: int) -> int:
-    return min(2, a * b)
+    return min(_MAX_WAYS + 1, a * b)
 
 
 def _add_ways(into: _Ways, ways: _Ways, factor: int = 1) -> None:
     for state, count in ways.items():
         if count * factor:
-            into[state] = min(2, into.get(state, 0) + count * factor)
+            into[state] = min(_MAX_WAYS + 1, into.get(state, 0) + count * factor)
 
 
 class _TooComplex(Exception):
@@ -674,9 +681,9 @@ class _TooComplex(Exception):
 
 
 class _Automaton:
-    """Glushkov's automaton of a pattern, with the number of ways (up to 2) each transition is
-    taken, so that a backtracker's duplicate paths (the two loops of (a*)*, the two empty
-    alternatives of ((a?|b?)c)+) stay visible as transitions taken in two ways.
+    """Glushkov's automaton of a pattern, with the number of ways each transition is taken, so
+    that a backtracker's duplicate paths (the two loops of (a*)*, the two empty alternatives of
+    ((a?|b?)c)+) stay visible as transitions taken in two ways.
 
     State 0 is the start, 1 the skipped prefix of a search, then one per character or anchor of
     the pattern. A transition into a character state reads a character of its ``label``; anchor
@@ -712,6 +719,7 @@ class _Automaton:
         self.label_id = [
             self._label_ids.setdefault(label, len(self._label_ids)) for label in self.labels
         ]
+        self.label_state = {label: state for state, label in enumerate(self.label_id)}
         self._overlaps: dict[tuple[int, ...], bool] = {}
         self.steps = 0
 
@@ -743,7 +751,7 @@ class _Automaton:
             empty, first, last = 0, _Ways(), _Ways()
             for option in node.options:
                 option_empty, option_first, option_last = self._build(option, loops)
-                empty = min(2, empty + option_empty)
+                empty = min(_MAX_WAYS + 1, empty + option_empty)
                 _add_ways(first, option_first)
                 _add_ways(last, option_last)
             return empty, first, last
@@ -753,7 +761,7 @@ class _Automaton:
             parts = [self._build(node.item, loops) for _ in range(node.least or 1)]
             if node.least == 0:
                 empty, first, last = parts[0]
-                parts[0] = min(2, empty + 1), first, last
+                parts[0] = min(_MAX_WAYS + 1, empty + 1), first, last
             return self._sequence(parts)
         # Any other repetition is analysed as a loop: x* (n = 0), x+ (n = 1), x x+ (n ≥ 2), and
         # x* x* when x can match the empty text and n ≥ 2 (ECMA-262 lets the iterations up to n
@@ -894,9 +902,9 @@ class _Analysis:
         ]
 
     def _count_ways(self) -> None:
-        """Refuse a pattern that matches some text in more than ``_MAX_WAYS`` ways from one
-        start: the texts are followed through the automaton made deterministic, counting the
-        paths to each state (a text is no longer followed once it has a match)."""
+        """Refuse a pattern with more than ``_MAX_WAYS`` paths to one place for some text, from
+        one start: the texts are followed through the automaton made deterministic, counting
+        the paths to each state (a text is no longer followed once it has a match)."""
         automaton = self.automaton
         start = ((_START, 1),)  # one attempt: the skipped prefix of a search is left out
         seen: set[tuple[tuple[int, int], ...]] = {start}
@@ -905,31 +913,35 @@ class _Analysis:
             ways, text = queue.pop()
             if any(automaton.final[s] for s, _ in ways):
                 continue
-            targets = {t for s, _ in ways for t, _ in automaton.next[s] if t != _SKIPPED}
-            for char in sorted({low for t in targets for low, _ in automaton.labels[t]}):
-                automaton.step(len(ways))
-                following: _Ways = {}
-                for state, count in ways:
-                    for target, times in automaton.next[state]:
-                        if target != _SKIPPED and any(
-                            lo <= char <= hi for lo, hi in automaton.labels[target]
-                        ):
-                            following[target] = min(
-                                _MAX_WAYS + 1, following.get(target, 0) + count * times
-                            )
+            # the paths that try each next state, whether or not the next character lets them in
+            trying: _Ways = {}
+            for state, count in ways:
+                automaton.step(len(automaton.next[state]))
+                for target, times in automaton.next[state]:
+                    if target != _SKIPPED:
+                        trying[target] = _times(1, trying.get(target, 0) + count * times)
+            if any(count > _MAX_WAYS for count in trying.values()):
+                self._refuse_ways(text)
+            for char in sorted({low for t in trying for low, _ in automaton.labels[t]}):
+                automaton.step(len(trying))
+                following = {
+                    t: count
+                    for t, count in trying.items()
+                    if any(low <= char <= high for low, high in automaton.labels[t])
+                }
                 if sum(following.values()) > _MAX_WAYS:
                     self._refuse_ways(text + chr(char))
                 key = tuple(sorted(following.items()))
-                if following and key not in seen:
+                if key not in seen:
                     seen.add(key)
                     queue.append((key, text + chr(char)))
 
     def _refuse_ways(self, text: str) -> None:
-        shown = text if len(text) <= 40 else text[:40] + "…"
+        example = repr(text if len(text) <= 40 else text[:40] + "…") if text else "the empty text"
         raise PatternError(
-            f"can match the text {shown!r} in more than {_MAX_WAYS} ways, and a backtracking "
-            "validator (JavaScript's RegExp, Python's re) tries every one when what follows "
-            "fails",
+            f"can match {example} in more than {_MAX_WAYS} ways on the way to a match, and a "
+            "backtracking validator (JavaScript's RegExp, Python's re) tries every one when what "
+            "follows fails",
             "make the parts that follow each other match different texts: e.g. a{2} rather "
             "than (a|a)(a|a), a* rather than a?a?a?",
         )
@@ -1063,7 +1075,11 @@ class _Analysis:
             return None
         candidates = after_reachable & self._leading_to(after)
         automaton.step(len(candidates))
-        between = {s for s in candidates if _intersection(automaton.labels[s], common)}
+        meets = {
+            label: bool(_intersection(automaton.labels[automaton.label_state[label]], common))
+            for label in {automaton.label_id[s] for s in candidates}
+        }
+        between = {s for s in candidates if meets[automaton.label_id[s]]}
         in_before, in_after = set(before), set(after)
         loops_before = {s: [t for t, _ in automaton.next[s] if t in in_before] for s in before}
         loops_after = {s: [t for t, _ in automaton.next[s] if t in in_after] for s in after}
@@ -1199,8 +1215,8 @@ def _check_matching_time(tree: Node, source: str) -> None:
     except _TooComplex:
         raise PatternError(
             "is too complex to check for slow matching in backtracking validators",
-            "split it into simpler patterns (e.g. a enum of alternatives), or use fewer "
-            "repetitions of overlapping characters",
+            "split it into simpler patterns (or list its texts in an enum), or repeat fewer "
+            "parts that match the same characters",
         ) from None
 
 
