@@ -82,6 +82,13 @@ class Generated:
             for d in ir.DIRECTIONS
         }
 
+    def unload(self) -> None:
+        """Forget the imported package and its folder on ``sys.path``."""
+        sys.path.remove(str(self.out / "python"))
+        package = self.protocol.package
+        for name in [n for n in sys.modules if n == package or n.startswith(package + ".")]:
+            del sys.modules[name]
+
     def schema_path(self, direction: ir.Direction, message: JSON) -> str:
         """The message's own published schema if it has a known type, else its direction's."""
         kind = message.get("type") if isinstance(message, dict) else None
@@ -91,7 +98,7 @@ class Generated:
 
 def generate(schema_dir: Path, out: Path) -> Generated:
     """Run `wirebook generate` into ``out`` and import the package it writes (its folder stays
-    on ``sys.path``: a session imports it once)."""
+    on ``sys.path`` until ``unload``)."""
     done = subprocess.run(
         [WIREBOOK, "generate", "--schema", schema_dir, "--out", out],
         capture_output=True,
@@ -636,6 +643,7 @@ class Results:
     notes: dict[tuple[str, int], str] = field(default_factory=dict)  # (validator, case) → why
     # the members `wirebook validate` names for each invalid case, per run
     pointers: dict[str, dict[int, set[str]]] = field(default_factory=dict)
+    ajv_warnings: list[str] = field(default_factory=list)  # strict mode's, while compiling
 
     @property
     def reference(self) -> list[bool]:
@@ -850,7 +858,9 @@ def _finish_background(background: _Background, results: Results) -> None:
     out, err = background.ajv.communicate()
     if background.ajv.returncode != 0:
         raise RuntimeError(f"Ajv failed: {err}")
-    answers = json.loads(out)
+    answered = json.loads(out)
+    results.ajv_warnings = answered["warnings"]
+    answers = answered["answers"]
     # a text that JSON.parse refuses is a message a JavaScript team refuses: invalid, noted why
     results.add("ajv", [a if isinstance(a, bool) else False for a in answers])
     results.notes.update((("ajv", i), a) for i, a in enumerate(answers) if isinstance(a, str))

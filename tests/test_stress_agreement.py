@@ -133,15 +133,19 @@ class Run:
 
 
 @pytest.fixture(scope="session", params=sorted(PROTOCOLS))
-def run(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Run:
+def run(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
     name: str = request.param
     generated = generate(PROTOCOLS[name], tmp_path_factory.mktemp(name))
-    return Run(generated, run_all(generated, corpus(generated)))
+    try:
+        yield Run(generated, run_all(generated, corpus(generated)))
+    finally:
+        generated.unload()
 
 
 def test_the_corpus_is_large_and_holds_valid_and_invalid_messages_of_every_type(run: Run) -> None:
     results = run.results
     assert len(results.cases) >= MIN_MESSAGES
+    assert [c.text for c in corpus(run.generated)] == [c.text for c in results.cases]  # seeded
     seen: Counter[tuple[str, str, bool]] = Counter()
     for case, valid in zip(results.cases, results.reference, strict=True):
         kind = case.value.get("type") if isinstance(case.value, dict) else None
@@ -177,6 +181,10 @@ def test_every_validator_agrees_with_the_reference(run: Run, tmp_path: Path) -> 
         f"{len(results.cases)}) disagree with the reference, each in {every}; by design: "
         f"{dict(counts)}\n{report(results, found)}"
     )
+
+
+def test_ajv_compiles_every_schema_in_strict_mode_without_a_warning(run: Run) -> None:
+    assert run.results.ajv_warnings == []
 
 
 def test_validate_names_the_members_the_reference_names(run: Run) -> None:

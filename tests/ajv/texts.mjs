@@ -4,7 +4,8 @@
 //
 // usage: node texts.mjs SCHEMA_DIR < cases.json
 //   cases.json: [{"schema": "<$id of a published schema>", "text": "<wire text>"}, ...]
-//   stdout:     [true | false | "not read: <JSON.parse's reason>", ...], one per case
+//   stdout:     {"warnings": ["<what Ajv logged while compiling or validating>", ...],
+//                "answers": [true | false | "not read: <JSON.parse's reason>", ...]}
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import Ajv2020 from "ajv/dist/2020.js";
@@ -18,10 +19,26 @@ function fail(text) {
 const [schemaDir] = process.argv.slice(2);
 if (!schemaDir) fail("usage: node texts.mjs SCHEMA_DIR < cases.json");
 
-const ajv = new Ajv2020({ discriminator: true });
+const warnings = [];
+const collect = (...args) => warnings.push(args.map(String).join(" "));
+const ajv = new Ajv2020({
+  discriminator: true,
+  logger: { log: () => {}, warn: collect, error: collect },
+});
 addFormats(ajv);
+const ids = [];
 for (const file of readdirSync(schemaDir, { recursive: true }).filter((n) => n.endsWith(".json"))) {
-  ajv.addSchema(JSON.parse(readFileSync(join(schemaDir, file), "utf8")));
+  const schema = JSON.parse(readFileSync(join(schemaDir, file), "utf8"));
+  ajv.addSchema(schema);
+  ids.push(schema.$id);
+}
+// Compile every schema, used or not, once all are added (a bundle's $refs stay inside it).
+for (const id of ids) {
+  try {
+    ajv.getSchema(id);
+  } catch (error) {
+    fail(`${id} does not compile: ${error.message}`);
+  }
 }
 
 const cases = JSON.parse(readFileSync(0, "utf8"));
@@ -36,4 +53,4 @@ const answers = cases.map(({ schema, text }) => {
   }
   return validate(message);
 });
-process.stdout.write(JSON.stringify(answers));
+process.stdout.write(JSON.stringify({ warnings, answers }));
