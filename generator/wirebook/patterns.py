@@ -1265,5 +1265,7 @@ def compile(source: str) -> Regex:
     except regress.RegressError as exc:
         raise PatternError(f"is not a valid regular expression: {exc}", _SYNTAX_HINT) from exc
     rust = _rust(tree)
-    validator = SchemaValidator(core_schema.str_schema(pattern=rust, regex_engine="rust-regex"))
+    validator = SchemaValidator(
+        core_schema.str_schema(pattern=rust, regex_engine="rust-regex", strict=True)
+    )
     return Regex(source, rust, validator)
