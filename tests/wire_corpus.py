@@ -6,17 +6,15 @@ every validator is asked about exactly the same messages.
 
 from __future__ import annotations
 
-import copy
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mutants import Mutant, Mutator
 from wirebook import ir
 from wirebook.emit.schemas import bundle_path, message_path
 from wirebook.pipeline import compile_definitions
-from wirebook.problems import pointer
 from wirebook.reference import ReferenceDraft, ReferenceValidator
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -96,168 +94,9 @@ def bundle_verdict(direction: ir.Direction, message: JSON) -> bool:
 # --- mutants
 
 
-@dataclass(frozen=True)
-class Mutant:
-    label: str
-    message: JSON
-
-
-def _schema_numbers(keywords: tuple[str, ...]) -> list[int | float]:
-    found: set[int | float] = set()
-
-    def walk(node: JSON) -> None:
-        if isinstance(node, dict):
-            for key, value in node.items():
-                if key in keywords and isinstance(value, int | float):
-                    found.add(value)
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    for direction in ir.DIRECTIONS:
-        walk(published(bundle_path(direction)))
-    return sorted(found)
-
-
-# Boundaries come from the schemas themselves, so a new constraint is probed without a test edit.
-_LENGTHS = sorted(
-    {
-        int(n) + d
-        for n in _schema_numbers(("minLength", "maxLength"))
-        for d in (-1, 0, 1)
-        if n + d >= 0
-    }
-)
-_BOUNDS = sorted(
-    {
-        n + d
-        for n in _schema_numbers(("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"))
-        for d in (-1, 0, 1)
-    }
-)
-# One of each JSON kind, put in place of every member.
-_ANY_KIND: list[JSON] = [None, True, False, 0, -1, 1.5, "", "x", [], {}]
-
-
-def _string_variants(text: str) -> Iterator[JSON]:
-    yield from (text + "\n", "\n" + text, text + " ", text.upper(), text + "é", text * 2)
-    for n in _LENGTHS:
-        yield "a" * n
-        yield "\N{GRINNING FACE}" * n  # one code point, two UTF-16 units: lengths count code points
-
-
-def _number_variants(number: int | float) -> Iterator[JSON]:
-    yield from (number - 1, number + 1, -number, number + 0.5, float(number), str(number))
-    for bound in _BOUNDS:
-        yield from (bound, float(bound))
-    yield from (2**64, 1e300, -0.0)
-
-
-def _variants(value: JSON) -> Iterator[JSON]:
-    yield from _ANY_KIND
-    if isinstance(value, bool):
-        yield from (not value, int(value), str(value).lower())
-    elif isinstance(value, str):
-        yield from _string_variants(value)
-    elif isinstance(value, int | float):
-        yield from _number_variants(value)
-    elif isinstance(value, dict):
-        yield {**value, "extra": 1}
-        yield from (
-            {**{k: v for k, v in value.items() if k != key}, key + "_": value[key]} for key in value
-        )  # a near-miss name, such as `from_` for `from`
-    elif isinstance(value, list):
-        yield from (value * 2, value[:1])
-    yield [value]
-
-
-def _members(
-    value: JSON, path: tuple[str | int, ...] = ()
-) -> Iterator[tuple[tuple[str | int, ...], JSON]]:
-    yield path, value
-    if isinstance(value, dict):
-        for key, item in value.items():
-            yield from _members(item, (*path, key))
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            yield from _members(item, (*path, i))
-
-
-def _replace(
-    message: JSON, path: tuple[str | int, ...], value: JSON | None, drop: bool = False
-) -> JSON:
-    if not path:
-        return copy.deepcopy(value)
-    changed = copy.deepcopy(message)
-    parent = changed
-    for part in path[:-1]:
-        parent = parent[part]
-    if drop:
-        del parent[path[-1]]
-    else:
-        parent[path[-1]] = copy.deepcopy(value)
-    return changed
-
-
-def _short(value: JSON) -> str:
-    if isinstance(value, str) and len(value) > 12:
-        return f"{json.dumps(value[:1])}×{len(value)}"
-    text = json.dumps(value, ensure_ascii=False)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
-def _field_samples() -> dict[str, list[JSON]]:
-    """Every value that some example gives a payload field, by field name."""
-    samples: dict[str, list[JSON]] = {}
-    for case in VALID:
-        payload = case.wire.get("payload", {})
-        for name, value in payload.items():
-            if value not in samples.setdefault(name, []):
-                samples[name].append(value)
-    return samples
-
-
-_SAMPLES = _field_samples()
-_ENVELOPE_ADDITIONS: list[tuple[str, JSON]] = [
-    *(("v", v) for v in (1, 2, 0, 1.0, "1", None, True)),
-    *(("ref", ref) for ref in ("r-1", "", "a" * 128, "a" * 129, 1)),
-    ("payload", {}),
-    ("extra", 1),
-]
-
-
-def _additions(case: ValidCase) -> Iterator[tuple[tuple[str | int, ...], JSON]]:
-    """Members the example lacks: envelope members, and the message's fields seen elsewhere."""
-    message = case.wire
-    for name, value in _ENVELOPE_ADDITIONS:
-        if name not in message:
-            yield (name,), value
-    payload = message.get("payload")
-    if isinstance(payload, dict):
-        for f in case.message.fields:
-            if f.name not in payload:
-                yield from ((("payload", f.name), sample) for sample in _SAMPLES.get(f.name, []))
+_MUTATOR = Mutator([PROTOCOL], [published(bundle_path(d)) for d in ir.DIRECTIONS])
 
 
 def mutants(case: ValidCase) -> list[Mutant]:
     """Systematic variants of one valid example; each is valid or not, the validators must agree."""
-    message = case.wire
-    found: dict[str, Mutant] = {}
-
-    def add(label: str, value: JSON) -> None:
-        # keyed by the wire text, so that 1, 1.0 and true stay apart
-        found.setdefault(json.dumps(value, sort_keys=True), Mutant(label, value))
-
-    for path, value in _members(message):
-        at = pointer(path) or "/"
-        if path:
-            add(f"drop {at}", _replace(message, path, None, drop=True))
-        for variant in _variants(value):
-            add(f"{at} = {_short(variant)}", _replace(message, path, variant))
-    for path, value in _additions(case):
-        add(f"add {pointer(path)} = {_short(value)}", _replace(message, path, value))
-    for other in sorted({m.type for m in PROTOCOL.messages}):
-        add(f"/type = {other!r}", {**message, "type": other})
-    found.pop(json.dumps(message, sort_keys=True), None)  # a "mutant" equal to the example
-    return list(found.values())
+    return _MUTATOR.mutants(case.message, case.wire)

@@ -1,0 +1,259 @@
+"""The two versions a breaking check compares, each as one JSON Schema per (direction, type).
+
+The new version is always a definitions folder. The old one is a git revision of the repository
+(its definitions folder as it was there, read with ``git archive``: nothing is checked out), a
+definitions folder, or a folder of published bundles (``client.schema.json``,
+``server.schema.json``). Each version also says where each part of a schema was written:
+``file:line:col`` in definitions, the bundle's file and JSON pointer otherwise.
+"""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import tarfile
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from wirebook import ir
+from wirebook.diagnostics import DefinitionError, Position, render_all
+from wirebook.emit.schemas import SchemaSet, bundle_path
+from wirebook.problems import pointer
+
+Schema = dict[str, Any]
+
+
+class VersionError(Exception):
+    """A version cannot be read; the text says which and why, in one line (or the definitions'
+    diagnostics, then one line)."""
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a part of a version is written: a position in a definition file, or a JSON pointer
+    in a published bundle."""
+
+    file: str
+    line: int | None = None
+    column: int | None = None
+    pointer: str | None = None
+
+    def __str__(self) -> str:
+        if self.pointer is not None:
+            return f"{self.file}#{self.pointer}"
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@dataclass
+class Version:
+    label: str  # how the report names it: `schema/`, `origin/main`, `published/`
+    schemas: dict[ir.Direction, dict[str, Schema]]  # direction → wire type → message schema
+    protocol: ir.Protocol | None = None  # definitions only
+    # definitions: schema pointer → position, for `$defs` (shared) and for each message's root
+    _defs: dict[str, Position] = field(default_factory=dict)
+    _roots: dict[tuple[ir.Direction, str], dict[str, Position]] = field(default_factory=dict)
+    # bundles: (direction, type) → the message's pointer in its bundle
+    _bundle_roots: dict[tuple[ir.Direction, str], str] = field(default_factory=dict)
+    _rename: tuple[str, str] | None = None  # a temporary folder's prefix → `rev:` in positions
+
+    def locate(self, direction: ir.Direction, type_: str, at: str) -> Location | None:
+        """Where the part at JSON pointer ``at`` of message ``type_``'s schema is written."""
+        if self._bundle_roots:
+            file = f"{self.label.rstrip('/')}/{bundle_path(direction)}"
+            if not at.startswith("/$defs/"):
+                at = self._bundle_roots[(direction, type_)] + at
+            return Location(file, pointer=at)
+        table = self._defs if at.startswith("/$defs/") else self._roots.get((direction, type_), {})
+        while True:
+            if at in table:
+                return self._location(table[at])
+            if not at:
+                return None
+            at = at.rsplit("/", 1)[0]
+
+    def protocol_location(self) -> Location | None:
+        """Where the envelope is defined: the `protocol:` section, or the first bundle."""
+        if self.protocol is not None:
+            return self._location(self.protocol.position)
+        if self._bundle_roots:
+            return Location(f"{self.label.rstrip('/')}/{bundle_path('client')}", pointer="")
+        return None
+
+    def _location(self, position: Position | None) -> Location | None:
+        if position is None:
+            return None
+        file = position.file
+        if self._rename and file.startswith(self._rename[0]):
+            file = self._rename[1] + file[len(self._rename[0]) :]
+        return Location(file, position.line, position.column)
+
+
+def from_definitions(schema_dir: Path, label: str | None = None) -> Version:
+    """A definitions folder (the new version, or an old one)."""
+    from wirebook.check import load_protocol  # the compiler, only when definitions are read
+
+    try:
+        protocol = load_protocol(schema_dir)
+    except DefinitionError as exc:
+        errors = sum(d.is_error for d in exc.diagnostics)
+        raise VersionError(
+            f"{render_all(exc.diagnostics)}\n{errors} error(s) in the definitions "
+            f"({label or schema_dir.as_posix() + '/'}): cannot compare them"
+        ) from exc
+    schemas = SchemaSet(protocol)
+    version = Version(
+        label or f"{schema_dir.as_posix().rstrip('/')}/",
+        {d: {m.type: schemas.message(m) for m in protocol.direction(d)} for d in ir.DIRECTIONS},
+        protocol,
+    )
+    _index(version, protocol)
+    return version
+
+
+def _index(version: Version, protocol: ir.Protocol) -> None:
+    """Schema pointer → position of what it comes from (see emit/schemas.py for the layout)."""
+
+    def fields(owner: str, found: tuple[ir.Field, ...]) -> None:
+        for f in found:
+            if f.position is None:
+                continue
+            version._defs[owner + pointer(("properties", f.name))] = f.position
+            if isinstance(f.type, ir.EnumType | ir.ObjectType):  # hoisted under its title
+                version._defs[pointer(("$defs", f.title))] = f.position
+            nested = f.type.items if isinstance(f.type, ir.ArrayType) else f.type
+            if isinstance(nested, ir.ObjectType):
+                fields(pointer(("$defs", f.title)), nested.fields)
+                fields(owner + pointer(("properties", f.name, "items")), nested.fields)
+
+    for named in protocol.types:
+        if named.position is not None:
+            version._defs[pointer(("$defs", named.name))] = named.position
+        if isinstance(named.type, ir.ObjectType):
+            fields(pointer(("$defs", named.name)), named.type.fields)
+    for message in protocol.messages:
+        payload = pointer(("$defs", message.payload_class_name))
+        if message.position is not None:
+            version._defs[payload] = message.position
+            version._roots[message.key] = {"": message.position}
+        if protocol.position is not None:  # the envelope's members come from `protocol:`
+            for member in ("/properties/v", "/additionalProperties"):
+                version._roots[message.key][member] = protocol.position
+            if protocol.correlation:
+                version._roots[message.key][pointer(("properties", protocol.correlation))] = (
+                    protocol.position
+                )
+        fields(payload, message.fields)
+
+
+def from_published(folder: Path) -> Version:
+    """A folder of published bundles: each ``oneOf`` entry of a direction is one message."""
+    label = f"{folder.as_posix().rstrip('/')}/"
+    version = Version(label, {})
+    for direction in ir.DIRECTIONS:
+        path = folder / bundle_path(direction)
+        if not path.is_file():
+            raise VersionError(f"{path}: no such file (the bundles `wirebook generate` publishes)")
+        bundle = _read(path)
+        version.schemas[direction] = {}
+        for name, schema in _messages(path, bundle):
+            type_ = _wire_type(schema)
+            if type_ is None:
+                raise VersionError(f"{path}: $defs/{name} has no properties/type/const")
+            version.schemas[direction][type_] = {
+                **{k: bundle[k] for k in ("$schema", "$id") if k in bundle},
+                **schema,
+                "$defs": bundle["$defs"],
+            }
+            version._bundle_roots[(direction, type_)] = pointer(("$defs", name))
+    return version
+
+
+def _read(path: Path) -> Schema:
+    import json
+
+    try:
+        schema = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise VersionError(f"{path}: cannot read the bundle: {exc}") from exc
+    if not isinstance(schema, dict):
+        raise VersionError(f"{path}: a bundle is a JSON object")
+    return schema
+
+
+def _messages(path: Path, bundle: Schema) -> Iterator[tuple[str, Schema]]:
+    defs, branches = bundle.get("$defs"), bundle.get("oneOf")
+    if not isinstance(defs, dict) or not isinstance(branches, list):
+        raise VersionError(f"{path}: expected a bundle with `oneOf` and `$defs`")
+    for index, branch in enumerate(branches):
+        ref = branch.get("$ref") if isinstance(branch, dict) else None
+        name = ref.removeprefix("#/$defs/") if isinstance(ref, str) else ""
+        if not isinstance(defs.get(name), dict):
+            raise VersionError(f"{path}: /oneOf/{index} is not a reference into $defs")
+        yield name, defs[name]
+
+
+def _wire_type(schema: Schema) -> str | None:
+    spec = (schema.get("properties") or {}).get("type")
+    if isinstance(spec, dict) and isinstance(spec.get("const"), str):
+        return str(spec["const"])
+    return None
+
+
+def from_revision(revision: str, schema_dir: Path, scratch: Path) -> Version:
+    """The definitions folder as it was at a git revision, unpacked into ``scratch``."""
+    where = schema_dir if schema_dir.is_dir() else Path.cwd()
+    prefix = _git(where, "rev-parse", "--show-prefix").strip() if schema_dir.is_dir() else ""
+    commit = _git(where, "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}").strip()
+    if not commit:
+        raise VersionError(
+            f"--against {revision}: neither a folder nor a git revision of this repository"
+        )
+    top = _git(where, "rev-parse", "--show-toplevel").strip()
+    folder = prefix.rstrip("/") or "."
+    archive = subprocess.run(
+        ["git", "-C", top, "archive", "--format=tar", commit, "--", folder],
+        capture_output=True,
+        check=False,
+    )
+    if archive.returncode != 0:
+        raise VersionError(f"--against {revision}: {folder}/ does not exist at that revision")
+    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+        tar.extractall(scratch, filter="data")
+    label = f"{revision}:{prefix}"
+    version = from_definitions(scratch / folder, label)
+    version._rename = (f"{(scratch / folder).as_posix()}/", label)
+    return version
+
+
+def _git(where: Path, *args: str) -> str:
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(where), *args], capture_output=True, text=True, check=False
+        )
+    except OSError as exc:
+        raise VersionError(f"cannot run git ({exc.strerror}): pass a folder to --against") from exc
+    if done.returncode != 0 and "--verify" not in args:
+        raise VersionError(f"{where}: not in a git repository: pass a folder to --against")
+    return done.stdout
+
+
+def read_old(against: str, schema_dir: Path, scratch: Path) -> Version:
+    """``--against``: a folder (bundles or definitions), else a git revision."""
+    folder = Path(against)
+    if folder.is_dir():
+        if any((folder / bundle_path(d)).is_file() for d in ir.DIRECTIONS):
+            return from_published(folder)
+        if any(p.suffix.lower() in (".yaml", ".yml") for p in folder.iterdir()):
+            return from_definitions(folder)
+        raise VersionError(
+            f"--against {against}: the folder holds neither definitions (*.yaml) nor "
+            f"published bundles ({bundle_path('client')}, {bundle_path('server')})"
+        )
+    return from_revision(against, schema_dir, scratch)
+
+
+def scratch_folder() -> tempfile.TemporaryDirectory[str]:
+    return tempfile.TemporaryDirectory(prefix="wirebook-breaking-")

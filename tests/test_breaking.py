@@ -1,0 +1,425 @@
+"""``wirebook breaking``: the before/after case folders of ``tests/breaking/`` (sqlc style), the
+soundness of every verdict against the reference validator, OLD as a git revision, and the
+command's formats and exit codes.
+
+A case folder holds ``before/`` (definitions, or the published bundles ``client.schema.json`` and
+``server.schema.json``), ``after/`` (definitions) and ``expected.txt``, exactly what
+``wirebook breaking --against before --schema after`` prints. Adding a case is adding a folder.
+Rewrite the expected files on purpose, then review the diff:
+
+    WIREBOOK_UPDATE_BREAKING=1 .venv/bin/pytest tests/test_breaking.py
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from mutants import ANY_KIND, Mutator
+from wirebook import ir
+from wirebook.breaking.judge import Finding, Verdict, judge
+from wirebook.breaking.rules import RULES
+from wirebook.breaking.versions import Version, from_definitions
+from wirebook.cli import main
+from wirebook.pipeline import compile_definitions
+from wirebook.problems import Problem
+from wirebook.reference import ReferenceValidator
+
+CASES = Path(__file__).parent / "breaking"
+UPDATE = os.environ.get("WIREBOOK_UPDATE_BREAKING") == "1"
+COMMAND = ("breaking", "--against", "before", "--schema", "after")
+
+
+def case_folders() -> list[Path]:
+    return sorted(p for p in CASES.iterdir() if p.is_dir())
+
+
+def definition_cases() -> list[Path]:
+    return [p for p in case_folders() if any((p / "before").glob("*.yaml"))]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    code: int
+    stdout: str
+    stderr: str
+
+
+@contextlib.contextmanager
+def working_directory(path: Path) -> Iterator[None]:
+    before = Path.cwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(before)
+
+
+def run(folder: Path, *args: str) -> Outcome:
+    """``wirebook ARGS`` in-process from ``folder``, so that places read ``after/protocol.yaml``."""
+    out, err = io.StringIO(), io.StringIO()
+    with (
+        working_directory(folder),
+        contextlib.redirect_stdout(out),
+        contextlib.redirect_stderr(err),
+    ):
+        code = main(list(args))
+    return Outcome(code, out.getvalue(), err.getvalue())
+
+
+def breaks(stdout: str) -> bool:
+    return re.search(r"(client|server) messages break", stdout) is not None
+
+
+# --- the case folders
+
+
+@pytest.mark.parametrize("case", case_folders(), ids=lambda p: p.name)
+def test_case(case: Path) -> None:
+    outcome = run(case, *COMMAND)
+    expected = case / "expected.txt"
+    if UPDATE:
+        expected.write_text(outcome.stdout, encoding="utf-8")
+    assert outcome.stderr == ""
+    assert outcome.stdout == expected.read_text(encoding="utf-8")
+    assert outcome.code == (1 if breaks(outcome.stdout) else 0)
+
+
+def test_every_rule_has_a_case() -> None:
+    shown = {
+        m.group(1)
+        for case in case_folders()
+        for m in re.finditer(r"\[(WB2\d\d) ", (case / "expected.txt").read_text(encoding="utf-8"))
+    }
+    assert shown == {rule.id for rule in RULES}
+
+
+def test_each_edit_is_made_in_both_directions() -> None:
+    """The same edit on a client message and on a server message: safe one way, breaking the
+    other (or, for a default or an uncertain pattern, both)."""
+    names = {case.name for case in case_folders()}
+    client = {n.removeprefix("client_") for n in names if n.startswith("client_")}
+    server = {n.removeprefix("server_") for n in names if n.startswith("server_")}
+    assert client == server
+    # a change both ways: another value or type (each side has one the other refuses), a member
+    # new and required (clients must send it, old clients refuse it), a member gone (old clients
+    # send it, and expect it), a pattern whose widening no probe proves, a default
+    both_ways = {
+        "const_changed",
+        "string_changed_to_integer",
+        "required_member_added",
+        "required_member_removed",
+        "pattern_widened",
+        "default_changed",
+    }
+    for edit in client:
+        client_breaks = breaks((CASES / f"client_{edit}" / "expected.txt").read_text())
+        server_breaks = breaks((CASES / f"server_{edit}" / "expected.txt").read_text())
+        if edit in both_ways:
+            assert client_breaks and server_breaks, edit
+        else:
+            assert client_breaks != server_breaks, edit
+
+
+# --- soundness: what the verdicts claim, shown by messages
+
+
+def sender_receiver(direction: ir.Direction, old: Version, new: Version) -> tuple[Version, Version]:
+    """Old clients send client messages to the new server; the new server sends server messages
+    to old clients."""
+    return (old, new) if direction == "client" else (new, old)
+
+
+def schema_values(version: Version) -> list[Any]:
+    """Every enum and const value of a version's schemas."""
+    found: list[Any] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "enum" and isinstance(value, list):
+                    found.extend(value)
+                elif key == "const":
+                    found.append(value)
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    for by_type in version.schemas.values():
+        for schema in by_type.values():
+            walk(schema)
+    return found
+
+
+def sent_messages(
+    direction: ir.Direction, sender: ir.Protocol, protocols: list[ir.Protocol], mutator: Mutator
+) -> Iterator[Any]:
+    """The sender's examples, their mutants, and each with a member that either version declares
+    and the example lacks, of every kind."""
+    declared: dict[str, set[str]] = {}
+    for protocol in protocols:
+        for m in protocol.direction(direction):
+            declared.setdefault(m.type, set()).update(f.name for f in m.fields)
+    for message in sender.direction(direction):
+        for example in message.examples:
+            wire = example.message
+            assert isinstance(wire, dict)
+            yield wire
+            yield from (mutant.message for mutant in mutator.mutants(message, wire))
+            payload = wire.get("payload", {})
+            for name in sorted(declared.get(message.type, set()) - payload.keys()):
+                for value in [*ANY_KIND, *mutator.extra]:
+                    yield {**wire, "payload": {**payload, name: value}}
+
+
+def covers(finding: str, problem: str) -> bool:
+    """Whether a problem at ``problem`` is at or under ``finding`` (``*``: any item)."""
+    if not finding:
+        return True
+    want, got = finding.split("/")[1:], problem.split("/")[1:]
+    return len(got) >= len(want) and all(w in ("*", g) for w, g in zip(want, got, strict=False))
+
+
+@dataclass(frozen=True)
+class Shown:
+    message: Any
+    problems: list[Problem]
+
+
+def shown_breaks(case: Path, verdict: Verdict) -> dict[ir.Direction, list[Shown]]:
+    """Per direction: the messages the sender's version accepts and the receiver's refuses."""
+    old, new = from_definitions(case / "before"), from_definitions(case / "after")
+    assert old.protocol is not None and new.protocol is not None
+    protocols = [old.protocol, new.protocol]
+    witnesses = [f.witness for f in verdict.findings if f.has_witness]
+    extra = {json.dumps(v): v for v in [*witnesses, *schema_values(old), *schema_values(new)]}
+    schemas = [s for v in (old, new) for by_type in v.schemas.values() for s in by_type.values()]
+    mutator = Mutator(protocols, schemas, extra.values(), sized_arrays=True)
+    shown: dict[ir.Direction, list[Shown]] = {}
+    for direction in ir.DIRECTIONS:
+        sender, receiver = sender_receiver(direction, old, new)
+        assert sender.protocol is not None
+        accepts = ReferenceValidator({direction: sender.schemas[direction]})
+        refuses = ReferenceValidator({direction: receiver.schemas[direction]})
+        seen: set[str] = set()
+        shown[direction] = []
+        for message in sent_messages(direction, sender.protocol, protocols, mutator):
+            text = json.dumps(message, sort_keys=True)
+            if text in seen:
+                continue
+            seen.add(text)
+            if accepts.validate(direction, message):
+                continue
+            if problems := refuses.validate(direction, message):
+                shown[direction].append(Shown(message, problems))
+    return shown
+
+
+def _describe(finding: Finding) -> str:
+    return (
+        f"{finding.rule.id} {finding.direction} {finding.types} {finding.pointer}: {finding.text}"
+    )
+
+
+@pytest.mark.parametrize("case", definition_cases(), ids=lambda p: p.name)
+def test_verdicts_are_shown_by_messages(case: Path) -> None:
+    """A direction judged compatible: every message its sender's version accepts (examples and
+    their mutants) passes the receiver's version. A finding of a breaking rule: some such
+    message fails the receiver's version at that member, unless the rule says why no message can
+    show it. And every failure shown is at the member of some finding."""
+    for side in ("before", "after"):  # a case is made of valid definitions, examples included
+        compile_definitions(case / side)
+    verdict = judge(from_definitions(case / "before"), from_definitions(case / "after"))
+    shown = shown_breaks(case, verdict)
+    for direction in ir.DIRECTIONS:
+        found = [f for f in verdict.findings if f.direction == direction]
+        for finding in found:
+            if finding.rule.category == "uncertain" or finding.rule.unshown:
+                continue
+            assert any(
+                covers(finding.pointer, p.pointer) for s in shown[direction] for p in s.problems
+            ), f"no message shows {_describe(finding)}"
+        for s in shown[direction]:
+            explained = [p for p in s.problems if any(covers(f.pointer, p.pointer) for f in found)]
+            assert explained, (
+                f"{direction}: {json.dumps(s.message)} is sent and now refused "
+                f"({s.problems[0].pointer}: {s.problems[0].message}), and no finding says so"
+            )
+
+
+# --- OLD as a git revision
+
+
+def git(repo: Path, *args: str) -> str:
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.com",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.com",
+    }
+    done = subprocess.run(
+        ["git", "-C", str(repo), *args], capture_output=True, text=True, check=True, env=env
+    )
+    return done.stdout
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """An empty repository."""
+    git(tmp_path, "init", "-q", "-b", "main")
+    return tmp_path
+
+
+def commit_schema(repo: Path, source: Path, tag: str | None = None) -> None:
+    shutil.rmtree(repo / "schema", ignore_errors=True)
+    shutil.copytree(source, repo / "schema")
+    git(repo, "add", "schema")
+    git(repo, "commit", "-q", "-m", f"schema from {source.parent.name}/{source.name}")
+    if tag:
+        git(repo, "tag", tag)
+
+
+@pytest.mark.parametrize("name", ["client_member_made_required", "server_message_added"])
+def test_against_a_git_revision(repo: Path, name: str) -> None:
+    case = CASES / name
+    commit_schema(repo, case / "before", tag="v1")
+    commit_schema(repo, case / "after")
+    expected = (case / "expected.txt").read_text(encoding="utf-8")
+    expected = expected.replace("before/", "v1:schema/").replace("after/", "schema/")
+    outcome = run(repo, "breaking", "--against", "v1")
+    assert (outcome.code, outcome.stdout, outcome.stderr) == (1, expected, "")
+    # the uncommitted working tree against the last commit: the same definitions
+    assert run(repo, "breaking", "--against", "HEAD").code == 0
+
+
+def test_git_revision_of_a_subfolder(repo: Path) -> None:
+    """--schema names a folder below the repository's top; the revision is read there."""
+    case = CASES / "client_max_length_lowered"
+    (repo / "spec").mkdir()
+    shutil.copytree(case / "before", repo / "spec" / "defs")
+    git(repo, "add", "spec")
+    git(repo, "commit", "-q", "-m", "v1")
+    shutil.rmtree(repo / "spec" / "defs")
+    shutil.copytree(case / "after", repo / "spec" / "defs")
+    outcome = run(repo / "spec", "breaking", "--against", "HEAD", "--schema", "defs")
+    assert outcome.code == 1
+    assert "defs/protocol.yaml:34:7: breaking[WB215 length-narrowed]" in outcome.stdout
+    assert "    was: HEAD:spec/defs/protocol.yaml:34:7" in outcome.stdout
+
+
+def test_a_revision_without_the_folder_is_a_usage_error(repo: Path) -> None:
+    (repo / "README").write_text("first\n")
+    git(repo, "add", "README")
+    git(repo, "commit", "-q", "-m", "no schema yet")
+    commit_schema(repo, CASES / "documentation_changed" / "after")
+    outcome = run(repo, "breaking", "--against", "HEAD~1")
+    assert outcome.code == 2
+    assert outcome.stderr == (
+        "wirebook breaking: error: --against HEAD~1: schema/ does not exist at that revision\n"
+    )
+
+
+def test_neither_folder_nor_revision_is_a_usage_error(repo: Path) -> None:
+    commit_schema(repo, CASES / "documentation_changed" / "after")
+    outcome = run(repo, "breaking", "--against", "no-such-thing")
+    assert (outcome.code, outcome.stdout) == (2, "")
+    assert outcome.stderr == (
+        "wirebook breaking: error: --against no-such-thing: neither a folder nor a git "
+        "revision of this repository\n"
+    )
+
+
+# --- the command
+
+
+def test_json_format() -> None:
+    outcome = run(CASES / "correlation_renamed", *COMMAND, "--format", "json")
+    document = json.loads(outcome.stdout)
+    assert outcome.code == 1
+    assert document["compatible"] is False
+    assert document["directions"] == {"client": "breaks", "server": "breaks"}
+    first = document["findings"][0]
+    assert first == {
+        "rule": "WB203",
+        "name": "member-removed",
+        "category": "breaking",
+        "direction": "client",
+        "messages": ["join_room", "post"],
+        "pointer": "/ref",
+        "change": "removed",
+        "why": "Old clients may send this member; unknown members are refused.",
+        "location": {"file": "after/protocol.yaml", "line": 2, "column": 1},
+        "old_location": {"file": "before/protocol.yaml", "line": 2, "column": 1},
+        "acknowledged": None,
+    }
+    assert outcome.stderr.startswith("against before/: client messages break (1 breaking)")
+
+
+def test_json_locations_in_published_bundles() -> None:
+    document = json.loads(run(CASES / "published_breaking", *COMMAND, "--format", "json").stdout)
+    assert document["findings"][0]["old_location"] == {
+        "file": "before/client.schema.json",
+        "pointer": "/$defs/PostPayload/properties/text",
+    }
+
+
+def test_github_format() -> None:
+    outcome = run(CASES / "client_member_made_required", *COMMAND, "--format", "github")
+    assert outcome.stdout == (
+        "::error file=after/protocol.yaml,line=30,col=11,title=WB205 member-required::"
+        "client message 'post' /payload/count: required now, optional before. "
+        "Old clients may leave this member out; it is now required.\n"
+    )
+    assert outcome.code == 1
+
+
+def test_help_lists_every_rule(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(["breaking", "--help"])
+    assert stopped.value.code == 0
+    shown = capsys.readouterr().out
+    for rule in RULES:
+        assert f"{rule.id} {rule.name} ({rule.category}" in shown
+
+
+def test_broken_new_definitions_cannot_be_compared(tmp_path: Path) -> None:
+    shutil.copytree(CASES / "documentation_changed" / "before", tmp_path / "before")
+    (tmp_path / "after").mkdir()
+    (tmp_path / "after" / "protocol.yaml").write_text("protocol: {name: x}\n")
+    outcome = run(tmp_path, *COMMAND)
+    assert outcome.code == 2
+    assert outcome.stderr.endswith("error(s) in the definitions (after/): cannot compare them\n")
+
+
+def test_a_folder_of_neither_kind_is_a_usage_error(tmp_path: Path) -> None:
+    shutil.copytree(CASES / "documentation_changed" / "after", tmp_path / "after")
+    (tmp_path / "before").mkdir()
+    outcome = run(tmp_path, *COMMAND)
+    assert outcome.code == 2
+    assert "the folder holds neither definitions (*.yaml) nor published bundles" in outcome.stderr
+
+
+def test_as_a_process() -> None:
+    """The console script: its exit code, and no traceback."""
+    done = subprocess.run(
+        [sys.executable, "-m", "wirebook.cli", *COMMAND],
+        cwd=CASES / "server_enum_value_added",
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (done.returncode, done.stderr) == (1, "")
+    assert done.stdout == (CASES / "server_enum_value_added" / "expected.txt").read_text()
