@@ -8,11 +8,13 @@ pattern of the ReDoS literature is refused; hostile patterns are refused without
 from __future__ import annotations
 
 import json
+import re
 import selectors
 import shutil
 import subprocess
 import sys
 import textwrap
+import warnings
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -307,6 +309,14 @@ def test_the_rust_translation_compiles_in_jsonschema_rs_linear_engine(pattern: s
         {"type": "string", "pattern": regex.rust}, pattern_options=jsonschema_rs.RegexOptions()
     )
     assert [rs.is_valid(text) for text in TEXTS] == [regex.search(text) for text in TEXTS]
+
+
+def test_accepted_patterns_compile_in_pythons_re_without_warnings() -> None:
+    # python-jsonschema's engine: its $ and . differ from ECMA-262's, but it compiles them all
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for pattern in ACCEPTED:
+            re.compile(pattern)
 
 
 @pytest.mark.parametrize(
