@@ -236,3 +236,109 @@ def test_version() -> None:
     run = wirebook(ROOT, "--version")
     assert run.code == 0, run.stderr
     assert run.stdout.startswith("wirebook "), HIJACKED
+
+
+# ---------------------------------------------------------------- closed, full and broken streams
+# Each case is a real process under bash's own redirections. A command that cannot write what it
+# must say fails in one line on the other stream, with exit code 2 (as for a usage error).
+
+MINI_SCHEMA = ROOT / "tests" / "cases" / "_base" / "schema"
+CLOSED = "wirebook: error: standard {} is closed; nothing was done\n"
+CANNOT = "wirebook: error: cannot write to standard {} ({})\n"
+FULL = "No space left on device"
+CHECKED = "ok: 3 messages, 3 examples checked, generated/ up to date\n"
+
+
+@dataclass(frozen=True)
+class Streams:
+    """What ``wirebook ARGS REDIRECTION`` must do, in a folder prepared as ``setup`` says."""
+
+    args: str
+    redirection: str
+    code: int
+    stdout: str
+    stderr: str
+    setup: str = "none"  # or "fresh" (a generated tree), "stale" (one with an edit), "broken"
+    buffered: bool = False  # Python's own buffering of the streams, which the user may set
+
+
+STREAM_CASES = [
+    Streams("generate", ">&-", 2, "", CLOSED.format("output")),
+    Streams("generate", "2>&-", 2, CLOSED.format("error"), ""),
+    Streams("check", ">&-", 2, "", CLOSED.format("output"), "fresh"),
+    Streams("check", "2>&-", 2, CLOSED.format("error"), "", "fresh"),
+    Streams("check", ">/dev/full", 2, "", CANNOT.format("output", FULL), "fresh"),
+    Streams("check", ">/dev/full", 2, "", CANNOT.format("output", FULL), "fresh", buffered=True),
+    Streams("generate", ">/dev/full", 2, "", CANNOT.format("output", FULL)),
+    Streams("check", "2>/dev/full", 2, CANNOT.format("error", FULL), "", "stale"),
+    Streams("generate", "2>/dev/full", 2, CANNOT.format("error", FULL), "", "broken"),
+    Streams("generate", "<&-", 0, "wrote 11 files to generated/ (11 changed)\n", ""),
+    Streams("check", "<&-", 0, CHECKED, "", "fresh"),
+    Streams("--help", ">/dev/full", 2, "", CANNOT.format("output", FULL)),
+    Streams("--help", ">/dev/full", 2, "", CANNOT.format("output", FULL), buffered=True),
+    Streams("--version", ">&-", 2, "", CLOSED.format("output")),
+    Streams("generate --bogus", "2>/dev/full", 2, CANNOT.format("error", FULL), ""),
+]
+
+
+def prepare(folder: Path, setup: str) -> None:
+    shutil.copytree(MINI_SCHEMA, folder / "schema")
+    if setup in ("fresh", "stale"):
+        assert wirebook(folder, "generate").code == 0
+    if setup == "stale":
+        edit(folder / "generated" / "docs" / "protocol.md", "Mini protocol", "Maxi protocol")
+    if setup == "broken":
+        edit(folder / "schema" / "protocol.yaml", "type: RoomId", "type: RoomID")
+
+
+def environment(buffered: bool) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    return env if buffered else {**env, "PYTHONUNBUFFERED": "1"}
+
+
+@pytest.mark.parametrize(
+    "case",
+    STREAM_CASES,
+    ids=lambda c: f"{c.args} {c.redirection} {c.setup}" + " buffered" * c.buffered,
+)
+def test_a_closed_or_full_stream_fails_in_one_line(case: Streams, tmp_path: Path) -> None:
+    prepare(tmp_path, case.setup)
+    before = digest(tmp_path / "generated") if case.setup != "none" else {}
+    command = " ".join([*wirebook_command(), case.args, case.redirection])
+    done = subprocess.run(
+        ["bash", "-c", command],
+        cwd=tmp_path,
+        env=environment(case.buffered),
+        capture_output=True,
+        text=True,
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (case.code, case.stdout, case.stderr)
+    if "closed" in case.stdout + case.stderr:  # found before doing anything
+        after = digest(tmp_path / "generated") if (tmp_path / "generated").exists() else {}
+        assert after == before
+
+
+@pytest.mark.parametrize("args", ["generate", "check", "--help"])
+def test_a_broken_pipe_fails_in_one_line(args: str, tmp_path: Path) -> None:
+    """What `wirebook … | head -0` gives once head has gone: a pipe that nobody reads."""
+    prepare(tmp_path, "fresh" if args == "check" else "none")
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        done = subprocess.run(
+            [*wirebook_command(), args], cwd=tmp_path, stdout=write, stderr=subprocess.PIPE
+        )
+    finally:
+        os.close(write)
+    assert done.returncode == 2
+    assert done.stderr.decode() == CANNOT.format("output", "Broken pipe")
+
+
+def test_an_output_folder_that_cannot_be_written_fails_in_one_line(tmp_path: Path) -> None:
+    prepare(tmp_path, "none")
+    (tmp_path / "file").write_text("not a folder\n")
+    run = wirebook(tmp_path, "generate", "--out", "file/generated")
+    assert run.code == 2
+    assert run.stderr == (
+        "wirebook generate: error: cannot write file (File exists); nothing was written\n"
+    )
