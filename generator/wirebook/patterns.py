@@ -877,6 +877,7 @@ class _Analysis:
         self.automaton = _Automaton(tree)
         self._failable: dict[int, bool] = {}
         self._ancestors: dict[int, set[int]] = {}
+        self._previous: list[list[int]] = []  # the transitions backwards, once needed
 
     def check(self) -> None:
         cyclic = self._cyclic()
@@ -983,8 +984,8 @@ class _Analysis:
 
     def _reachable(self, states: list[int], forward: bool) -> set[int]:
         automaton = self.automaton
-        if not forward and not hasattr(self, "_previous"):
-            self._previous: list[list[int]] = [[] for _ in automaton.labels]
+        if not forward and not self._previous:
+            self._previous = [[] for _ in automaton.labels]
             for source, targets in enumerate(automaton.next):
                 for target, _ in targets:
                     self._previous[target].append(source)
