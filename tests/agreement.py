@@ -188,7 +188,8 @@ _FORMATS: dict[str, list[str]] = {
 # arrays whose items only look alike (true is not 1).
 _REPEATS: list[list[JSON]] = [
     *([1, 1], [1, 1.0], [0, -0.0], [1e20, 10**20], [True, True], [False, False], ["a", "a"]),
-    *([[1], [1.0]], [{"x": 1}, {"x": 1}], [{"x": 1, "y": 0.5}, {"y": 0.5, "x": 1}]),
+    *([[1], [1.0]], [{"x": 1}, {"x": 1}], [{"x": 1}, {"x": 1.0}]),
+    *([{"x": 1, "y": 0.5}, {"y": 0.5, "x": 1}], [{"x": 1, "tag": "a"}, {"tag": "a", "x": 1.0}]),
     *([True, 1], [False, 0], ["a", "A"], [{"x": 1}, {"x": 1.5}]),
 ]
 # Names of unknown members: any, and those a JavaScript object or a pydantic model already has.
@@ -544,7 +545,7 @@ def _forms(schema: _Schema, seed: JSON) -> Iterator[tuple[str, str, bool, _Form]
                     f"text: not strict JSON ({kind})",
                     f"{at} written {raw}",
                     False,
-                    (_RawMember(seed, path, raw)),
+                    _RawMember(seed, path, raw),
                 )
             for raw in _SPELLINGS[kind]:
                 yield "text: spelling", f"{at} written {raw}", True, _RawMember(seed, path, raw)
@@ -557,14 +558,14 @@ def _forms(schema: _Schema, seed: JSON) -> Iterator[tuple[str, str, bool, _Form]
                         "text: repeated key",
                         f"{where} written twice ({label})",
                         False,
-                        (_RawKey(seed, path, name, raw, (first,))),
+                        _RawKey(seed, path, name, raw, (first,)),
                     )
                 escaped = '"' + "".join(f"\\u{ord(c):04x}" for c in name) + '"'
                 yield (
                     "text: spelling",
                     f"key {where} written {escaped}",
                     True,
-                    (_RawKey(seed, path, name, escaped)),
+                    _RawKey(seed, path, name, escaped),
                 )
 
 
@@ -594,7 +595,12 @@ def corpus(generated: Generated, seed: int = 8, combined: int = 20) -> list[Case
             singles = list(_edits(schema, value, pools, types))
             for kind, label, edit in singles:
                 add(_value_case(direction, f"{name}: {label}", kind, _apply(value, [edit])))
-            inner = [s for s in singles if len(s[2].path) > 1]
+            # changes inside the message; no item dropped, which would move the next ones
+            inner = [
+                s
+                for s in singles
+                if len(s[2].path) > 1 and not (s[2].drop and isinstance(s[2].path[-1], int))
+            ]
             for _ in range(combined if len(inner) > 1 else 0):
                 (_, label1, edit1), (_, label2, edit2) = rng.sample(inner, 2)
                 if edit1.path[: len(edit2.path)] != edit2.path[: len(edit1.path)]:  # apart
