@@ -26,8 +26,23 @@ generate: $(READY)
 test: $(READY) $(AJV)
 	$(BIN)/pytest
 
+# Then the definitions against where this branch left the main branch (origin/main, else main);
+# on main itself, against the commit before (a deliberate break there carries its
+# acknowledgement, so a fresh clone passes); with no main branch or no commit before, say so.
 check: $(READY)
 	$(BIN)/wirebook check
+	@base=$$(git merge-base HEAD origin/main 2>/dev/null || git merge-base HEAD main 2>/dev/null); \
+	if [ -z "$$base" ]; then \
+		echo "breaking: skipped (no main or origin/main branch to compare with)"; \
+	elif [ "$$base" != "$$(git rev-parse HEAD)" ]; then \
+		echo "breaking: against the merge base with main, $$(git rev-parse --short $$base)"; \
+		$(BIN)/wirebook breaking --against $$base; \
+	elif git rev-parse --verify --quiet HEAD~1 >/dev/null; then \
+		echo "breaking: on main, against the commit before (HEAD~1)"; \
+		$(BIN)/wirebook breaking --against HEAD~1; \
+	else \
+		echo "breaking: skipped (the first commit of main: nothing to compare with)"; \
+	fi
 
 lint: $(READY)
 	$(BIN)/ruff check generator tests examples
