@@ -21,20 +21,33 @@ class Rule:
     id: str
     name: str
     reason: str
-    check: Callable[[ir.Message], Iterator[tuple[Position | None, str]]]
+    check: Callable[[ir.Message, ir.Protocol], Iterator[tuple[Position | None, str]]]
 
 
-def _description(m: ir.Message) -> Iterator[tuple[Position | None, str]]:
+def always_object(expr: ir.TypeExpr, protocol: ir.Protocol) -> bool:
+    """Whether every value of ``expr`` is a JSON object (named types resolved)."""
+    if isinstance(expr, ir.RefType):
+        return expr.name != "ErrorCode" and always_object(
+            protocol.named_type(expr.name).type, protocol
+        )
+    if isinstance(expr, ir.UnionType):
+        return all(always_object(b, protocol) for b in expr.branches)
+    if isinstance(expr, ir.AnyType):
+        return expr.object_only
+    return isinstance(expr, ir.ObjectType | ir.MapType)
+
+
+def _description(m: ir.Message, _: ir.Protocol) -> Iterator[tuple[Position | None, str]]:
     if not m.description:
         yield m.position, f"{m.direction} message '{m.type}' has no description"
 
 
-def _example(m: ir.Message) -> Iterator[tuple[Position | None, str]]:
+def _example(m: ir.Message, _: ir.Protocol) -> Iterator[tuple[Position | None, str]]:
     if not m.examples:
         yield m.position, f"{m.direction} message '{m.type}' has no example"
 
 
-def _flat(m: ir.Message) -> Iterator[tuple[Position | None, str]]:
+def _flat(m: ir.Message, _: ir.Protocol) -> Iterator[tuple[Position | None, str]]:
     def depth(expr: ir.TypeExpr) -> int:
         if isinstance(expr, ir.ObjectType):
             return 1 + max((depth(f.type) for f in expr.fields), default=0)
@@ -50,26 +63,31 @@ def _flat(m: ir.Message) -> Iterator[tuple[Position | None, str]]:
             )
 
 
-def _snake_type(m: ir.Message) -> Iterator[tuple[Position | None, str]]:
+def _snake_type(m: ir.Message, _: ir.Protocol) -> Iterator[tuple[Position | None, str]]:
     if not _SNAKE.match(m.type):
         yield m.position, f"message type '{m.type}' is not snake_case"
 
 
-def _snake_fields(m: ir.Message) -> Iterator[tuple[Position | None, str]]:
+def _snake_fields(m: ir.Message, _: ir.Protocol) -> Iterator[tuple[Position | None, str]]:
     for f in m.fields:
         if not _SNAKE.match(f.name):
             yield f.position, f"field '{f.name}' of '{m.type}' is not snake_case"
 
 
-def _field_description(m: ir.Message) -> Iterator[tuple[Position | None, str]]:
+def _field_description(m: ir.Message, _: ir.Protocol) -> Iterator[tuple[Position | None, str]]:
     for f in m.fields:
         if not f.description:
             yield f.position, f"field '{f.name}' of '{m.type}' has no description"
 
 
-def _deprecation_reason(m: ir.Message) -> Iterator[tuple[Position | None, str]]:
+def _deprecation_reason(m: ir.Message, _: ir.Protocol) -> Iterator[tuple[Position | None, str]]:
     if m.deprecated is True:
         yield m.position, f"'{m.type}' is deprecated without saying what to use instead"
+
+
+def _object_payload(m: ir.Message, protocol: ir.Protocol) -> Iterator[tuple[Position | None, str]]:
+    if m.payload_type is not None and not always_object(m.payload_type, protocol):
+        yield m.position, f"the payload of {m.direction} message '{m.type}' is not an object"
 
 
 RULES = (
@@ -110,6 +128,12 @@ RULES = (
         "A deprecation says what to use instead (`deprecated: <reason>`).",
         _deprecation_reason,
     ),
+    Rule(
+        "WB108",
+        "object-payload",
+        "Payload is always a dict: a payload that is not an object cannot grow a field.",
+        _object_payload,
+    ),
 )
 
 
@@ -119,7 +143,7 @@ def lint(protocol: ir.Protocol) -> list[Diagnostic]:
         for rule in RULES:
             if rule.id in protocol.lint_ignore or rule.id in message.lint_ignore:
                 continue
-            for position, text in rule.check(message):
+            for position, text in rule.check(message, protocol):
                 found.append(
                     Diagnostic(
                         position,
