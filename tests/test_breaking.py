@@ -423,3 +423,10 @@ def test_as_a_process() -> None:
     )
     assert (done.returncode, done.stderr) == (1, "")
     assert done.stdout == (CASES / "server_enum_value_added" / "expected.txt").read_text()
+
+
+def test_readme_lists_every_rule() -> None:
+    readme = (CASES.parent.parent / "README.md").read_text(encoding="utf-8")
+    for rule in RULES:
+        row = f"| {rule.id} | {rule.name} | {rule.category} | {rule.breaks} | {rule.reason} |"
+        assert row in readme

@@ -12,7 +12,7 @@ from wirebook.breaking.judge import Finding, Verdict
 from wirebook.breaking.versions import Location
 
 HINT = (
-    "acknowledge a deliberate break with `breaking: {ignore: [{rule: WB2xx, reason: …}]}` "
+    "acknowledge a deliberate break with `breaking: {{ignore: [{{rule: {rule}, reason: …}}]}}` "
     "on the message, or under `protocol:` for the whole protocol"
 )
 
@@ -69,7 +69,8 @@ def summary(verdict: Verdict) -> str:
             f"{direction} messages {state}" + (f" ({', '.join(counts)})" if counts else "")
         )
     line = f"against {verdict.against}: " + "; ".join(parts)
-    return f"{line}\n{HINT}" if verdict.failing() else line
+    failing = verdict.failing()
+    return f"{line}\n{HINT.format(rule=failing[0].rule.id)}" if failing else line
 
 
 def as_json(verdict: Verdict) -> str:
