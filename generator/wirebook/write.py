@@ -24,7 +24,6 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
-import fcntl
 import os
 import secrets
 import shutil
@@ -178,6 +177,8 @@ def _scratch_prefix(out: Path) -> str:
 
 @contextlib.contextmanager
 def _locked(lock: Path, out: Path, notice: Callable[[str], None]) -> Iterator[None]:
+    import fcntl  # POSIX: imported here, so that `check` and `validate` run where it is missing
+
     waited = False
     while True:
         fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
