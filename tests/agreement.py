@@ -22,6 +22,7 @@ import copy
 import importlib
 import json
 import math
+import os
 import random
 import re
 import shutil
@@ -628,13 +629,16 @@ def corpus(generated: Generated, seed: int = 8, combined: int = 20) -> list[Case
 
 # --- the validators -----------------------------------------------------------------------------
 
-REFERENCE = "reference"
+# The validators compared with the reference, by what they read: wire text (wirebook's own
+# readers, and others) or a value (json.loads's reading of the text).
 OUR_TEXT_READERS = (
     "dispatch",
     "Validator.validate_json",
     *(f"validate {form} --jobs {jobs}" for form in ("compact", "spaced") for jobs in (1, 2)),
 )
 TEXT_READERS = ("ajv", "pydantic validate_json", *OUR_TEXT_READERS)
+VALUE_READERS = ("jsonschema-rs", "pydantic validate_python", "Validator.validate")
+VALIDATORS = (*TEXT_READERS, *VALUE_READERS)
 
 
 @dataclass
@@ -661,9 +665,11 @@ class Results:
         self.asked[name] = asked or [True] * len(self.cases)
 
     def raised(self, name: str, index: int, exc: BaseException) -> Verdict:
-        """Note what was raised: no verdict, but the refusal of a value that is not JSON."""
+        """Note what was raised: no verdict, but for a library given a value that is not JSON
+        (a lone surrogate that jsonschema-rs cannot encode), a refusal."""
         self.notes[(name, index)] = f"raised {type(exc).__name__}: {str(exc)[:160]}"
-        return False if not_json(self.cases[index].value) else None
+        library = name in VALUE_READERS and name != "Validator.validate"  # which never raises
+        return False if library and not_json(self.cases[index].value) else None
 
 
 def not_json(value: JSON, at: Path_ = ()) -> Problem | None:
@@ -799,19 +805,18 @@ def run_dispatch(generated: Generated, results: Results) -> None:
 
 @dataclass
 class _Background:
-    """Ajv and the `wirebook validate` runs, started before the in-process validators so that
-    they run meanwhile."""
+    """Ajv and the `wirebook validate` runs, started first so that they run while the
+    in-process validators do; each writes to files, never to a pipe that would fill and wait."""
 
     folder: Path
-    ajv: subprocess.Popen[str]
-    validate: dict[tuple[int, ir.Direction], subprocess.Popen[str]]  # (jobs, direction)
+    processes: dict[str, subprocess.Popen[bytes]]  # "ajv", or "validate <jobs> <direction>"
     lines: dict[ir.Direction, list[int]]  # the case of each line of a direction's files
 
 
 _FORMS = ("compact", "spaced")
 
 
-def _start_background(generated: Generated, results: Results) -> _Background:
+def _start_background(generated: Generated, cases: list[Case]) -> _Background:
     node = shutil.which("node")
     if node is None:
         raise RuntimeError("Node.js is needed for Ajv (then: npm ci --prefix tests/ajv)")
@@ -819,52 +824,49 @@ def _start_background(generated: Generated, results: Results) -> _Background:
     base = generated.protocol.base_uri
     queries = [
         {"schema": base + generated.schema_path(c.direction, c.value), "text": c.text}
-        for c in results.cases
+        for c in cases
     ]
     (folder / "ajv.json").write_text(json.dumps(queries, ensure_ascii=False), encoding="utf-8")
-    with (folder / "ajv.json").open("rb") as stdin:
-        ajv = subprocess.Popen(
-            [node, AJV_SCRIPT, generated.schemas],
-            stdin=stdin,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            encoding="utf-8",
-        )
+    commands: dict[str, list[str | Path]] = {"ajv": [node, AJV_SCRIPT, generated.schemas]}
     lines: dict[ir.Direction, list[int]] = {}
     for direction in ir.DIRECTIONS:
-        lines[direction] = [i for i, c in enumerate(results.cases) if c.direction == direction]
+        lines[direction] = [i for i, c in enumerate(cases) if c.direction == direction]
         for form in _FORMS:
             written = (
-                getattr(results.cases[i], "text" if form == "compact" else form)
-                for i in lines[direction]
+                cases[i].text if form == "compact" else cases[i].spaced for i in lines[direction]
             )
             (folder / f"{direction}-{form}.jsonl").write_text(
                 "".join(text + "\n" for text in written), encoding="utf-8"
             )
-    validate = {
-        (jobs, direction): subprocess.Popen(
-            [
+        for jobs in (1, 2):
+            commands[f"validate {jobs} {direction}"] = [
                 *(WIREBOOK, "validate", "--direction", direction, "--format", "json"),
                 *("--published", generated.schemas, "--jobs", str(jobs)),
                 *(folder / f"{direction}-{form}.jsonl" for form in _FORMS),
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            encoding="utf-8",
-        )
-        for jobs in (1, 2)
-        for direction in ir.DIRECTIONS
-    }
-    return _Background(folder, ajv, validate, lines)
+            ]
+    processes = {}
+    for name, command in commands.items():
+        with (
+            (folder / "ajv.json" if name == "ajv" else Path(os.devnull)).open("rb") as stdin,
+            (folder / f"{name}.out").open("wb") as out,
+            (folder / f"{name}.err").open("wb") as err,
+        ):
+            processes[name] = subprocess.Popen(command, stdin=stdin, stdout=out, stderr=err)
+    return _Background(folder, processes, lines)
+
+
+def _output(background: _Background, name: str, codes: tuple[int, ...] = (0,)) -> str:
+    """What a background process wrote, once it has ended with one of ``codes``."""
+    process = background.processes[name]
+    process.wait()
+    if process.returncode not in codes:
+        err = (background.folder / f"{name}.err").read_text(encoding="utf-8")
+        raise RuntimeError(f"{name} ended with {process.returncode}: {err}")
+    return (background.folder / f"{name}.out").read_text(encoding="utf-8")
 
 
 def _finish_background(background: _Background, results: Results) -> None:
-    out, err = background.ajv.communicate()
-    if background.ajv.returncode != 0:
-        raise RuntimeError(f"Ajv failed: {err}")
-    answered = json.loads(out)
+    answered = json.loads(_output(background, "ajv"))
     results.ajv_warnings = answered["warnings"]
     answers = answered["answers"]
     # a text that JSON.parse refuses is a message a JavaScript team refuses: invalid, noted why
@@ -876,36 +878,38 @@ def _finish_background(background: _Background, results: Results) -> None:
             name = f"validate {form} --jobs {jobs}"
             results.add(name, [None] * count, [False] * count)
             results.pointers[name] = {}
-    for (jobs, direction), process in background.validate.items():
-        out, err = process.communicate()
-        if process.returncode not in (0, 1):
-            raise RuntimeError(f"wirebook validate failed ({process.returncode}): {err}")
-        named: dict[str, dict[int, set[str]]] = {form: {} for form in _FORMS}
-        for line in filter(None, out.split("\n")):  # not splitlines(): U+2028 is inside lines
-            record = json.loads(line)
-            form = Path(record["file"]).stem.removeprefix(f"{direction}-")
-            named[form][record["line"]] = {e["pointer"] for e in record["errors"]}
-        for form in _FORMS:
-            name = f"validate {form} --jobs {jobs}"
-            for number, index in enumerate(background.lines[direction], start=1):
-                results.verdicts[name][index] = number not in named[form]
-                results.asked[name][index] = True
-                if number in named[form]:
-                    results.pointers[name][index] = named[form][number]
-    shutil.rmtree(background.folder, ignore_errors=True)
+        for direction in ir.DIRECTIONS:
+            out = _output(background, f"validate {jobs} {direction}", (0, 1))
+            named: dict[str, dict[int, set[str]]] = {form: {} for form in _FORMS}
+            for line in filter(None, out.split("\n")):  # not splitlines(): U+2028 is in lines
+                record = json.loads(line)
+                form = Path(record["file"]).stem.removeprefix(f"{direction}-")
+                named[form][record["line"]] = {e["pointer"] for e in record["errors"]}
+            for form in _FORMS:
+                name = f"validate {form} --jobs {jobs}"
+                for number, index in enumerate(background.lines[direction], start=1):
+                    results.verdicts[name][index] = number not in named[form]
+                    results.asked[name][index] = True
+                    if number in named[form]:
+                        results.pointers[name][index] = named[form][number]
 
 
 def run_all(generated: Generated, cases: list[Case]) -> Results:
     """Every validator's verdict on every case."""
-    results = run_reference(generated, cases)
-    background = _start_background(generated, results)
+    background = _start_background(generated, cases)
     try:
+        results = run_reference(generated, cases)
         run_jsonschema_rs(generated, results)
         run_pydantic(generated, results)
         run_validator(generated, results)
         run_dispatch(generated, results)
-    finally:
         _finish_background(background, results)
+    finally:
+        for process in background.processes.values():
+            if process.poll() is None:  # still running: something failed here
+                process.kill()
+                process.wait()
+        shutil.rmtree(background.folder, ignore_errors=True)
     return results
 
 
