@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import subprocess
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from agreement import (
     OUR_TEXT_READERS,
     TEXT_READERS,
     VALIDATORS,
+    WIREBOOK,
     Case,
     Exclusion,
     Generated,
@@ -136,6 +138,17 @@ def run(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
         yield Run(generated, run_all(generated, corpus(generated)))
     finally:
         generated.unload()
+
+
+def test_the_definitions_pass_every_check_and_lint_rule(run: Run) -> None:
+    schema_dir = PROTOCOLS[run.generated.protocol.name]
+    done = subprocess.run(
+        [WIREBOOK, "check", "--schema", schema_dir, "--out", run.generated.out],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
 
 
 def test_the_corpus_is_large_and_holds_valid_and_invalid_messages_of_every_type(run: Run) -> None:
