@@ -651,7 +651,7 @@ class Results:
     verdicts: dict[str, list[Verdict]] = field(default_factory=dict)
     asked: dict[str, list[bool]] = field(default_factory=dict)  # False: not its direction
     notes: dict[tuple[str, int], str] = field(default_factory=dict)  # (validator, case) → why
-    # the members `wirebook validate` names for each invalid case, per run
+    # the members `wirebook validate` (and Validator.validate) names for each invalid case
     pointers: dict[str, dict[int, set[str]]] = field(default_factory=dict)
     ajv_warnings: list[str] = field(default_factory=list)  # strict mode's, while compiling
 
@@ -749,7 +749,18 @@ def run_pydantic(generated: Generated, results: Results) -> None:
 
 def run_validator(generated: Generated, results: Results) -> None:
     validator = Validator.from_schemas(generated.schemas)
-    _ask_each(results, "Validator.validate", lambda c: not validator.validate(c.value, c.direction))
+    named = results.pointers.setdefault("Validator.validate", {})
+    verdicts: list[Verdict] = []
+    for index, case in enumerate(results.cases):
+        try:
+            problems = validator.validate(case.value, case.direction)
+        except Exception as exc:  # a crash is an answer to report
+            verdicts.append(results.raised("Validator.validate", index, exc))
+            continue
+        if problems:
+            named[index] = {p.pointer for p in problems}
+        verdicts.append(not problems)
+    results.add("Validator.validate", verdicts)
     _ask_each(
         results,
         "Validator.validate_json",
