@@ -338,6 +338,7 @@ def _enum_candidates(values: list[JSON]) -> Iterator[tuple[str, JSON]]:
         elif isinstance(value, int | float) and not isinstance(value, bool):
             yield from (("enum", v) for v in (str(value), value + 1, value + 0.5, -value))
             yield "enum", _as_float(value) if isinstance(value, int) else value
+            yield "enum", -float(value)  # -0.0 for 0
             if isinstance(value, float) and value == int(value):
                 yield "enum", int(value)  # 1e20 written 100000000000000000000
             if value in (0, 1):
