@@ -28,6 +28,7 @@ from wirebook.load import Document, Pointer
 from wirebook.problems import json_kind
 
 SECTIONS = ("protocol", "errors", "types", "client", "server", "invalid")
+_TYPE_NAME = r"[A-Z][A-Za-z0-9]*"
 
 
 @cache
@@ -246,6 +247,42 @@ _KEY_HINTS = {  # key → (a key that says where we are, what to write instead)
     "optional": ("nullable", "write `required: false` instead"),
     "direction": ("summary", "a message's direction is its section: `client:` or `server:`"),
     "required": ("summary", "fields are required unless they say `required: false`"),
+    "type": (
+        "pattern",
+        "a map's keys are always text: `keys` takes `pattern`, `minLength` and `maxLength`",
+    ),
+}
+_UNION = "write `union: [A, B]` (with `tag:` for named object types) or `type: A | B`"
+_NOT_EXPRESSIBLE = "the format cannot say this (see Known limits in the README)"
+# JSON Schema's words in a type or field spec: how the format spells them.
+_JSON_SCHEMA_HINTS = {
+    "oneOf": _UNION,
+    "anyOf": _UNION + "; the branches may not overlap, so exactly one matches",
+    "allOf": "the format does not combine types: name one (`type: X`), or declare one object "
+    "type with all the fields",
+    "additionalProperties": "write `{type: map, values: <type>}` for an object of any keys, or "
+    "`unknown_fields: allow` for an object with `fields` that takes undeclared members too",
+    "patternProperties": "write `{type: map, values: <type>, keys: {pattern: …}}`",
+    "propertyNames": "write `keys: {pattern: …, minLength: …, maxLength: …}` on a map "
+    "(`type: map`)",
+    "minProperties": "write `minEntries` on a map (`type: map`)",
+    "maxProperties": "write `maxEntries` on a map (`type: map`)",
+    "properties": "an object's members go under `fields:`: `{type: object, fields: {name: "
+    "string}}`",
+    "discriminator": "write `tag: <member>` beside `union:`: the member that each branch "
+    "(a named object type) has as a `const`",
+    "prefixItems": "an array's items have one type (`items: A | B` for several kinds); "
+    + _NOT_EXPRESSIBLE,
+    **dict.fromkeys(
+        ("if", "then", "else", "not", "dependentRequired", "dependentSchemas"),
+        "conditional schemas: " + _NOT_EXPRESSIBLE,
+    ),
+}
+# The same words on a message: they would describe its payload.
+_PAYLOAD_HINTS = {
+    "properties": "list the fields directly under `payload:` (`payload: {name: string}`)",
+    "additionalProperties": "write `unknown_fields: allow` on the message for a payload that "
+    "takes members it does not declare",
 }
 _SECTION_HINTS = {
     "messages": "messages go under `client:` (sent by clients) or `server:` (sent by the server)",
@@ -255,15 +292,70 @@ _SECTION_HINTS = {
 }
 
 
-def _unknown_key_hint(key: str, allowed: set[str]) -> str:
+def _unknown_key_hint(key: str, allowed: set[str], value: Any) -> str:
     if key in _KEY_HINTS and _KEY_HINTS[key][0] in allowed:
         return _KEY_HINTS[key][1]
+    if "union" in allowed and key == "$ref":  # a type or field spec
+        name = value.rsplit("/", 1)[-1] if isinstance(value, str) else ""
+        return f"write the type's name: `type: {name if re.fullmatch(_TYPE_NAME, name) else 'X'}`"
+    if "union" in allowed and key in _JSON_SCHEMA_HINTS:
+        return _JSON_SCHEMA_HINTS[key]
+    if "summary" in allowed and key in _PAYLOAD_HINTS:
+        return _PAYLOAD_HINTS[key]
     if allowed == {"name", "message", "payload"}:  # an example
         return "put the payload under `payload:`, or the whole wire message under `message:`"
     for replacement in _SYNONYMS.get(key, ()):
         if replacement in allowed:
             return f"did you mean '{replacement}'?"
     return did_you_mean(key, allowed)
+
+
+def _split_by_comma(
+    doc: Document, pointer: Pointer, mapping: dict[str, Any], key: str
+) -> tuple[str, str] | tuple[()] | None:
+    """In a flow mapping, `{description: a, b}` reads as `description: a` and a key `b` without
+    a value. For such a key: the text key it was split from and the whole text as written;
+    ``()`` for a later piece of the same text; None for a key that is no such piece. Only a
+    flow mapping holds two keys on one line, so the pieces are the empty keys on the line of
+    the text."""
+    keys = list(mapping)
+    line = doc.key_at((*pointer, key)).line
+    first = keys.index(key)
+    while (
+        first > 0
+        and mapping[keys[first]] is None
+        and (doc.key_at((*pointer, keys[first - 1])).line == line)
+    ):
+        first -= 1
+    text_key = keys[first]
+    if text_key == key or not isinstance(mapping[text_key], str) or mapping[key] is not None:
+        return None
+    if doc.at((*pointer, text_key)).line != line:
+        return None
+    if keys[first + 1] != key:
+        return ()
+    pieces = [mapping[text_key]]
+    for later in keys[first + 1 :]:
+        if mapping[later] is not None or doc.key_at((*pointer, later)).line != line:
+            break
+        pieces.append(later)
+    return text_key, ", ".join(pieces)
+
+
+def spec_under_fields_hint(container: str, key: str) -> str:
+    """For the keys of a type written where fields are listed: `payload: {type: array, …}`
+    reads as a field named `type`."""
+    if container == "payload":
+        return (
+            f"a payload lists its fields, so `{key}:` here is a field named '{key}'; a payload "
+            "that is not an object is a type written as the payload: `payload: string | "
+            "integer`, or `payload: Names` with `Names: {type: array, items: string}` under "
+            "`types:`"
+        )
+    return (
+        f"`fields:` lists an object's members, so `{key}:` here is a member named '{key}': "
+        "write the keys of a type beside `fields:`, not under it"
+    )
 
 
 def _type_hint(doc: Document, pointer: Pointer, expected: list[str], got: Any) -> str:
@@ -277,12 +369,33 @@ def _type_hint(doc: Document, pointer: Pointer, expected: list[str], got: Any) -
         return "write one `CODE: what it means` line per error code"
     if pointer == ("types",):
         return "write one `Name: {type: …}` entry per named type"
+    if pointer[-1:] == ("items",) and isinstance(got, list):
+        return (
+            "an array's items have one type: write `items: A | B` for items of several kinds; "
+            "arrays whose items differ by position are not expressible"
+        )
+    if len(pointer) > 1 and pointer[-2] in ("payload", "fields") and pointer[-1] == "union":
+        return spec_under_fields_hint(str(pointer[-2]), "union")
+    if pointer[-1:] == ("payload",) and isinstance(got, list):
+        return (
+            "list the payload's fields as a mapping (`payload: {name: string}`); for a payload "
+            "that is an array, declare it under `types:` (`Names: {type: array, items: string}`) "
+            "and write `payload: Names`"
+        )
     if expected == ["string", "object"]:  # a field spec
         if got is None:
             return "give the field a type: `name: string` or `name: {type: string, …}`"
         return "write a type name (`room_id: RoomId`) or a mapping (`room_id: {type: string}`)"
-    if pointer[-1:] == ("type",) and isinstance(got, list) and "null" in got:
-        return "write one type, and `nullable: true` to allow null"
+    if pointer[-1:] == ("type",) and isinstance(got, list):
+        kinds = " | ".join(str(k) for k in got)
+        return f"write a union: `type: {kinds}`" + (
+            " (or `nullable: true` on a field)" if "null" in got else ""
+        )
+    if pointer[-1:] == ("required",) and isinstance(got, list):
+        return (
+            "fields are required unless they say so: write `required: false` on each optional "
+            "field instead of listing the required ones"
+        )
     if isinstance(got, str) and any(k in expected for k in ("integer", "number")):
         try:
             float(got)
@@ -342,11 +455,22 @@ def _explain(
     if kind == "additionalProperties" and isinstance(got, dict):
         allowed = set(error.schema.get("properties", {}) if isinstance(error.schema, dict) else ())
         for key in _unknown_keys(error):
-            if not pointer:
+            split = _split_by_comma(doc, pointer, got, key)
+            if split == ():
+                continue  # the first key split off the same text says it
+            if split:
+                text_key, text = split
+                message = (
+                    f"unknown key '{key}' in {where}: an unquoted comma ended its "
+                    f"`{text_key}`, and the rest of the text reads as a key"
+                )
+                hint = f"quote the text: `{text_key}: {json.dumps(text, ensure_ascii=False)}`"
+            elif not pointer:
                 message = f"unknown section '{key}'"
                 hint = _SECTION_HINTS.get(key) or did_you_mean(key, SECTIONS)
             else:
-                message, hint = f"unknown key '{key}' in {where}", _unknown_key_hint(key, allowed)
+                message = f"unknown key '{key}' in {where}"
+                hint = _unknown_key_hint(key, allowed, got[key])
             yield UNKNOWN_KEY.at(doc.key_at((*pointer, key)), message, hint)
         return
     if kind is None:  # a `false` schema: a key that must not be there (a named type's `required`)
@@ -356,11 +480,19 @@ def _explain(
             k for k in ("required", "default", "nullable") if isinstance(spec, dict) and k in spec
         ]
         for key in banned:
+            name = pointer[-1] if pointer else "Name"
+            kind = spec.get("type") if isinstance(spec.get("type"), str) else "string"
             yield MISPLACED_KEY.at(
                 doc.key_at((*pointer, key)),
                 f"a named type cannot have `{key}` ({where})",
                 f"`{key}` belongs to each field that uses the type: "
-                f"`field: {{type: {pointer[-1] if pointer else 'Name'}, {key}: …}}`",
+                f"`field: {{type: {name}, {key}: …}}`"
+                + (
+                    f"; for a type whose values may be null, make null one of them: "
+                    f"`union: [{{type: {kind}, …}}, 'null']`"
+                    if key == "nullable"
+                    else ""
+                ),
             )
         return
     if kind == "required" and isinstance(got, dict):

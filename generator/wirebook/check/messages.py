@@ -80,7 +80,9 @@ def build_message(
     if isinstance(payload, str):  # a type, not fields
         payload_type = types.type_expr(at.child("payload"), payload, class_name + "Payload")
     fields = (
-        () if payload_type else types.fields(at.child("payload"), payload, class_name + "Payload")
+        ()
+        if isinstance(payload, str)  # a type, reported if broken
+        else types.fields(at.child("payload"), payload, class_name + "Payload")
     )
     unknown = m.get("unknown_fields")
     examples = []

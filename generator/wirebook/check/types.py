@@ -26,6 +26,7 @@ from wirebook.errors import (
 )
 from wirebook.load import Document, Pointer
 from wirebook.problems import json_kind
+from wirebook.structure import spec_under_fields_hint
 
 PRIMITIVES = (
     "string",
@@ -462,12 +463,7 @@ class Types:
                     INCOMPLETE_TYPE,
                     position,
                     f"{where.name}: '{name}' needs more than a name",
-                    "write a mapping: `{type: "
-                    + {
-                        "array": "array, items: <type>}`",
-                        "object": "object, fields: {…}}` (or `any_object` for any object)",
-                        "map": "map, values: <type>}`",
-                    }[name],
+                    _bare_kind_hint(where.pointer, name),
                 )
                 return None
             return self.type_expr(where, {"type": name}, title)
@@ -691,6 +687,26 @@ def _whole_numbers(value: Any, path: Pointer) -> Iterable[tuple[Pointer, int]]:
     elif isinstance(value, list):
         for i, item in enumerate(value):
             yield from _whole_numbers(item, (*path, i))
+
+
+def _bare_kind_hint(pointer: Pointer, kind: str) -> str:
+    """What to write for `array`, `object` or `map` written as a name, by where it stands."""
+    spec = {
+        "array": "array, items: <type>}",
+        "object": "object, fields: {…}}",
+        "map": "map, values: <type>}",
+    }[kind]
+    container = pointer[-2] if len(pointer) > 1 else None
+    if pointer[-1] == "type" and container in ("payload", "fields"):
+        return spec_under_fields_hint(str(container), "type")
+    if pointer[-1] == "payload":
+        return (
+            f"a payload's type is a name: declare `Names: {{type: {spec}` under `types:` and "
+            "write `payload: Names`"
+        )
+    return f"write a mapping: `{{type: {spec}`" + (
+        " (or `any_object` for any object)" if kind == "object" else ""
+    )
 
 
 def describe(expr: ir.TypeExpr) -> str:
