@@ -335,12 +335,17 @@ class Types:
                 else None
             )
             if problem is not None:
+                written = (
+                    f"its `{tag}` is at {member.position}"
+                    if member is not None and member.position is not None
+                    else f"declared at {self.named[branch.name][0].key_position}"
+                )
                 self.run.error(
                     INVALID_UNION,
                     where.position,
                     f"the branch {name} of {where.name} {problem}",
                     f"give type {name} a required member `{tag}: {{const: <its name on the "
-                    "wire>}}`: the tag says which branch a value is",
+                    f"wire>}}` ({written}): the tag says which branch a value is",
                 )
                 return False
             assert isinstance(const, ir.ConstType) and isinstance(const.value, str)
