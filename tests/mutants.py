@@ -53,8 +53,8 @@ class Mutator:
     boundaries, their examples' values, their types and correlation members together).
 
     ``extra``: values to put in place of every member besides the usual variants (enum values of
-    another version, a string a pattern refuses…); ``sized_arrays``: arrays also repeated to the
-    item counts the schemas name, and beside them.
+    another version, a string a pattern refuses…); ``sized``: arrays and objects also grown or
+    cut to the item and member counts the schemas name, and beside them.
     """
 
     def __init__(
@@ -62,11 +62,12 @@ class Mutator:
         protocols: Iterable[ir.Protocol],
         schemas: Iterable[JSON],
         extra: Iterable[JSON] = (),
-        sized_arrays: bool = False,
+        sized: bool = False,
     ) -> None:
         protocols, schemas = list(protocols), list(schemas)
         self.extra = list(extra)
-        counts = schema_numbers(schemas, ("minItems", "maxItems")) if sized_arrays else []
+        keywords = ("minItems", "maxItems", "minProperties", "maxProperties")
+        counts = schema_numbers(schemas, keywords) if sized else []
         self.counts = sorted({int(n) + d for n in counts for d in (-1, 0, 1) if n + d > 0})
         lengths = schema_numbers(schemas, ("minLength", "maxLength"))
         bounds = schema_numbers(
@@ -79,7 +80,9 @@ class Mutator:
             for message in protocol.messages:
                 for example in message.examples:
                     assert isinstance(example.message, dict)
-                    for name, value in example.message.get("payload", {}).items():
+                    payload = example.message.get("payload", {})
+                    assert isinstance(payload, dict)
+                    for name, value in payload.items():
                         if value not in self.samples.setdefault(name, []):
                             self.samples[name].append(value)
         self.types = sorted({m.type for p in protocols for m in p.messages})
@@ -133,6 +136,9 @@ class Mutator:
             yield from (2**64, 1e300, -0.0)
         elif isinstance(value, dict):
             yield {**value, "extra": 1}
+            if value:  # more members like the first (`a`, `ax`, `axx`…)
+                key, item = next(iter(value.items()))
+                yield from ({key + "x" * i: item for i in range(n)} for n in self.counts)
             yield from (
                 {**{k: v for k, v in value.items() if k != key}, key + "_": value[key]}
                 for key in value

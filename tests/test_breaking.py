@@ -179,6 +179,7 @@ def sent_messages(
             yield wire
             yield from (mutant.message for mutant in mutator.mutants(message, wire))
             payload = wire.get("payload", {})
+            assert isinstance(payload, dict)
             for name in sorted(declared.get(message.type, set()) - payload.keys()):
                 for value in [*ANY_KIND, *mutator.extra]:
                     yield {**wire, "payload": {**payload, name: value}}
@@ -206,7 +207,7 @@ def shown_breaks(case: Path, verdict: Verdict) -> dict[ir.Direction, list[Shown]
     witnesses = [f.witness for f in verdict.findings if f.has_witness]
     extra = {json.dumps(v): v for v in [*witnesses, *schema_values(old), *schema_values(new)]}
     schemas = [s for v in (old, new) for by_type in v.schemas.values() for s in by_type.values()]
-    mutator = Mutator(protocols, schemas, extra.values(), sized_arrays=True)
+    mutator = Mutator(protocols, schemas, extra.values(), sized=True)
     shown: dict[ir.Direction, list[Shown]] = {}
     for direction in ir.DIRECTIONS:
         sender, receiver = sender_receiver(direction, old, new)

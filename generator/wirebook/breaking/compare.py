@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from wirebook import ir
@@ -94,7 +94,7 @@ class Context:
 class _Walk:
     context: Context
     changes: list[Change] = field(default_factory=list)
-    seen: set[tuple[int, str, str]] = field(default_factory=set)
+    active: set[tuple[int, str, str]] = field(default_factory=set)  # the pairs being compared
     # a validator per (document, pointer): the documents live as long as the walk
     validators: dict[tuple[int, str], Callable[[Any], bool]] = field(default_factory=dict)
 
@@ -158,11 +158,17 @@ def _without_comment(schema: Schema) -> Schema:
 def _subset(walk: _Walk, sub: Node, sup: Node, at: str) -> None:
     """Report what ``sub`` accepts and ``sup`` refuses, at the wire member ``at``."""
     key = (id(sub.root), sub.pointer, sup.pointer)
-    if key in walk.seen:  # a recursive schema: this pair is being compared already
+    if key in walk.active:  # a recursive type: this pair is being compared further up
         return
-    walk.seen.add(key)
-    _default(walk, sub, sup, at)
-    sub, sup = _unwrap(sub), _unwrap(sup)
+    walk.active.add(key)
+    try:
+        _default(walk, sub, sup, at)
+        _compare(walk, _unwrap(sub), _unwrap(sup), at)
+    finally:
+        walk.active.discard(key)
+
+
+def _compare(walk: _Walk, sub: Node, sup: Node, at: str) -> None:
     if sub.schema is True:  # accepts anything, as a schema without keywords does
         sub = Node({}, sub.root, sub.pointer, sub.old)
     if sub.schema is False or sup.schema is True or sup.schema == {}:
@@ -170,14 +176,20 @@ def _subset(walk: _Walk, sub: Node, sup: Node, at: str) -> None:
     if sup.schema is False:
         walk.report("WB207", "WB208", at, sub, sup, "no value is accepted any more")
         return
-    if sub.get("anyOf") is not None:
-        for i in range(len(sub.schema["anyOf"])):
-            _subset(walk, sub.child("anyOf", i), sup, at)
-        _beside_union(walk, sub, sup, at)
+    if (union := _union(sub)) is not None:
+        # each alternative must fit (keywords beside them only narrow ``sub`` further)
+        for i in range(len(sub.schema[union])):
+            _subset(walk, sub.child(union, i), sup, at)
         return
-    if sup.get("anyOf") is not None:
-        _into_union(walk, sub, sup, at)
-        _beside_union(walk, sub, sup, at)
+    if (union := _union(sup)) is not None:
+        beside = {
+            k: v
+            for k, v in sup.schema.items()
+            if k not in ANNOTATIONS and k not in (union, "discriminator", "default")
+        }
+        if beside:  # they hold too, as a schema of their own
+            _compare(walk, sub, Node(beside, sup.root, sup.pointer, sup.old), at)
+        _into_union(walk, sub, sup, union, at)
         return
     if _values(walk, sub, sup, at):
         return
@@ -195,6 +207,14 @@ def _subset(walk: _Walk, sub: Node, sup: Node, at: str) -> None:
         if common & family_kinds:
             family(walk, sub, sup, at)
     _unknown(walk, sub, sup, at, read)
+
+
+def _union(node: Node) -> str | None:
+    """``anyOf`` or ``oneOf``, when the schema is a union."""
+    for key in ("anyOf", "oneOf"):
+        if isinstance(node.get(key), list):
+            return key
+    return None
 
 
 def _old_new(sub: Node, text: str) -> str:
@@ -250,39 +270,81 @@ def _resolve(root: Schema, pointer: str) -> Any:
     return value
 
 
-def _beside_union(walk: _Walk, sub: Node, sup: Node, at: str) -> None:
-    """Keywords beside ``anyOf`` hold too; wirebook writes none (a nullable member is an
-    ``anyOf`` alone), so any is compared as an unknown keyword."""
-    for node in (sub, sup):
-        if node.get("anyOf") is not None:
-            beside = {k: v for k, v in node.schema.items() if k != "anyOf"}
-            _unknown(walk, sub, sup, at, set(node.schema) - set(beside) | {"default"}, beside)
-
-
-def _into_union(walk: _Walk, sub: Node, sup: Node, at: str) -> None:
+def _into_union(walk: _Walk, sub: Node, sup: Node, union: str, at: str) -> None:
     """``sub`` fits a union when it fits one of its alternatives. When none fits alone, the
-    alternatives that accept none of ``sub``'s kinds cannot help: if one alternative is left,
-    its findings are exact; with more, they might together, and that is uncertain."""
-    branches = [sup.child("anyOf", i) for i in range(len(sup.schema["anyOf"]))]
+    alternatives that accept none of ``sub``'s values (another kind, another tag) cannot help:
+    with one left, its findings are exact; with none, a kind or a tag is gone; with more, they
+    might fit together, and that is uncertain.
+
+    ``oneOf`` is read as ``anyOf``: its alternatives are disjoint (wirebook refuses overlapping
+    ones, WB041), else it is uncertain."""
+    branches = [_unwrap(sup.child(union, i)) for i in range(len(sup.schema[union]))]
+    tag = _tag(sup)
+    if union == "oneOf" and not _disjoint(branches, tag):
+        walk.report("WB231", "WB231", at, sub, sup, "alternatives (oneOf) that may overlap")
+        return
     tries = []
     for branch in branches:
-        trial = _Walk(walk.context, seen=set(walk.seen), validators=walk.validators)
-        _subset(trial, sub, branch, at)
+        trial = _Walk(walk.context, active=set(walk.active), validators=walk.validators)
+        _compare(trial, sub, branch, at)
         if not trial.changes:
             return
         tries.append((branch, trial.changes))
-    wanted = kinds(sub.schema)
-    overlapping = [(b, c) for b, c in tries if kinds(_unwrap(b).schema) & wanted]
+    overlapping = [(b, c) for b, c in tries if _overlap(sub, b, tag)]
     if len(overlapping) == 1:
         walk.changes.extend(overlapping[0][1])
-    elif not overlapping:
-        lost = _kind_names(wanted)
-        if wanted == {"null"}:
-            _null(walk, sub, sup, at)
-        else:
-            walk.report("WB207", "WB208", at, sub, sup, f"no alternative accepts {lost}")
+    elif overlapping:
+        walk.report("WB231", "WB231", at, sub, sup, "no single alternative takes all of it")
+    elif tag is not None and (values := _tag_values(sub, tag)) is not None:
+        shown = ", ".join(_show(v) for v in values)
+        text = f"{tag} {shown} no longer accepted" if sub.old else f"{tag} {shown} may now be sent"
+        walk.report("WB211", "WB212", at, sub, sup, text)
+    elif kinds(sub.schema) == {"null"}:
+        _null(walk, sub, sup, at)
     else:
-        walk.report("WB231", "WB231", at, sub, sup, "no single alternative accepts all it accepted")
+        shown = _kind_names(kinds(sub.schema))
+        text = f"no alternative takes {shown} now" if sub.old else f"{shown} may now be sent"
+        walk.report("WB207", "WB208", at, sub, sup, text)
+
+
+def _tag(node: Node) -> str | None:
+    discriminator = node.get("discriminator")
+    if isinstance(discriminator, dict) and isinstance(discriminator.get("propertyName"), str):
+        return str(discriminator["propertyName"])
+    return None
+
+
+def _tag_values(node: Node, tag: str) -> list[Any] | None:
+    """The values an object schema allows its tag member, when they are a closed set."""
+    members = node.get("properties")
+    if not isinstance(members, dict) or tag not in members:
+        return None
+    member = _unwrap(node.child("properties", tag)).schema
+    return _enum(member) if isinstance(member, dict) else None
+
+
+def _overlap(sub: Node, branch: Node, tag: str | None) -> bool:
+    if not kinds(sub.schema) & kinds(branch.schema):
+        return False
+    if tag is None:
+        return True
+    mine, theirs = _tag_values(sub, tag), _tag_values(branch, tag)
+    return mine is None or theirs is None or any(json_equal(a, b) for a in mine for b in theirs)
+
+
+def _disjoint(branches: list[Node], tag: str | None) -> bool:
+    """Whether no value can match two alternatives: each takes other kinds, or another tag."""
+    for i, a in enumerate(branches):
+        for b in branches[i + 1 :]:
+            if not kinds(a.schema) & kinds(b.schema):
+                continue
+            mine = _tag_values(a, tag) if tag else None
+            theirs = _tag_values(b, tag) if tag else None
+            if mine is None or theirs is None:
+                return False
+            if any(json_equal(x, y) for x in mine for y in theirs):
+                return False
+    return True
 
 
 def _null(walk: _Walk, sub: Node, sup: Node, at: str) -> None:
@@ -555,6 +617,9 @@ def _objects(walk: _Walk, sub: Node, sup: Node, at: str) -> None:
         walk.report("WB225", "WB226", at, sub_other, sup_other, text)
     elif sub_other.schema not in (False,) and sup_other.schema not in (True, {}):
         _subset(walk, sub_other, sup_other, at + "/*")
+    _range(walk, sub, sup, at, ("minProperties", "maxProperties"), ("WB217", "WB218"))
+    if sup.get("propertyNames") is not None:
+        _names(walk, sub, sup, at)
     sub_required = set(sub.get("required") or ())
     for name in sup.get("required") or ():
         if name not in sub_required:
@@ -565,6 +630,21 @@ def _objects(walk: _Walk, sub: Node, sup: Node, at: str) -> None:
                     "required now, optional before" if sub.old else "optional now, required before"
                 )
             walk.report("WB205", "WB206", at + json_pointer((name,)), sub, sup, text)
+
+
+def _names(walk: _Walk, sub: Node, sup: Node, at: str) -> None:
+    """The member names ``sub`` may have, against ``sup``'s ``propertyNames``."""
+    names = sup.child("propertyNames")
+    for name, member in (sub.get("properties") or {}).items():
+        if member is not False and not walk.accepts(names, name):
+            text = "refused by propertyNames" if sub.old else "not among the old propertyNames"
+            walk.report("WB203", "WB204", at + json_pointer((name,)), sub, sup, text)
+    if _additional(sub).schema is False:
+        return
+    mine = sub.child("propertyNames") if "propertyNames" in sub.schema else None
+    trial = _Walk(walk.context, active=set(walk.active), validators=walk.validators)
+    _subset(trial, mine or Node({"type": "string"}, sub.root, sub.pointer, sub.old), names, at)
+    walk.changes.extend(replace(c, text=f"member names: {c.text}") for c in trial.changes)
 
 
 def _additional(node: Node) -> Node:
@@ -584,21 +664,27 @@ _FAMILIES: tuple[tuple[frozenset[str], frozenset[str], Family], ...] = (
     (frozenset({"array"}), frozenset({"items", "minItems", "maxItems", "uniqueItems"}), _arrays),
     (
         frozenset({"object"}),
-        frozenset({"properties", "required", "additionalProperties"}),
+        frozenset(
+            {
+                "properties",
+                "required",
+                "additionalProperties",
+                "propertyNames",
+                "minProperties",
+                "maxProperties",
+            }
+        ),
         _objects,
     ),
 )
 
 
-def _unknown(
-    walk: _Walk, sub: Node, sup: Node, at: str, read: set[str], only: Schema | None = None
-) -> None:
-    """Keywords no family reads (of ``only``, when given): equal on both sides (and free of
-    references, whose targets may differ), or uncertain."""
+def _unknown(walk: _Walk, sub: Node, sup: Node, at: str, read: set[str]) -> None:
+    """Keywords no family reads: equal on both sides (and free of references, whose targets may
+    differ), or uncertain."""
     sub_schema = sub.schema if isinstance(sub.schema, dict) else {}
     sup_schema = sup.schema if isinstance(sup.schema, dict) else {}
-    names = (sub_schema.keys() | sup_schema.keys()) if only is None else only.keys()
-    for keyword in sorted(names - read - ANNOTATIONS):
+    for keyword in sorted((sub_schema.keys() | sup_schema.keys()) - read - ANNOTATIONS):
         a, b = sub_schema.get(keyword), sup_schema.get(keyword)
         same = keyword in sub_schema and keyword in sup_schema and json_equal(a, b)
         if same and '"$ref"' not in json.dumps(a):

@@ -101,8 +101,8 @@ RULES: tuple[Rule, ...] = (
          "The pattern changed and no probe string tells whether it takes less or more: "
          "compare them yourself."),
     Rule("WB231", "union-changed", "uncertain", "either",
-         "An alternative (anyOf) matches none of the other side's alternatives on its own: "
-         "compare them yourself."),
+         "Alternatives (anyOf, oneOf) that fit only together, or may overlap: compare them "
+         "yourself."),
     Rule("WB232", "keyword-changed", "uncertain", "either",
          "A schema keyword that wirebook cannot compare changed: compare it yourself."),
 )  # fmt: skip

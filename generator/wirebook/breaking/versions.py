@@ -114,38 +114,50 @@ def from_definitions(schema_dir: Path, label: str | None = None) -> Version:
 
 
 def _index(version: Version, protocol: ir.Protocol) -> None:
-    """Schema pointer → position of what it comes from (see emit/schemas.py for the layout)."""
+    """Schema pointer → position of what it comes from (see emit/schemas.py for the layout:
+    named types, payloads, and inline enums and objects each have their entry of ``$defs``)."""
+    defs = version._defs
 
-    def fields(owner: str, found: tuple[ir.Field, ...]) -> None:
-        for f in found:
-            if f.position is None:
-                continue
-            version._defs[owner + pointer(("properties", f.name))] = f.position
-            if isinstance(f.type, ir.EnumType | ir.ObjectType):  # hoisted under its title
-                version._defs[pointer(("$defs", f.title))] = f.position
-            nested = f.type.items if isinstance(f.type, ir.ArrayType) else f.type
-            if isinstance(nested, ir.ObjectType):
-                fields(pointer(("$defs", f.title)), nested.fields)
-                fields(owner + pointer(("properties", f.name, "items")), nested.fields)
+    def members(owner: str, fields: tuple[ir.Field, ...]) -> None:
+        for f in fields:
+            if f.position is not None:
+                defs[owner + pointer(("properties", f.name))] = f.position
+                walk(f.type, f.position, f.title)
+
+    def walk(expr: ir.TypeExpr, at: Position, hoisted_as: str) -> None:
+        if isinstance(expr, ir.EnumType) and hoisted_as:
+            defs.setdefault(pointer(("$defs", hoisted_as)), at)
+        elif isinstance(expr, ir.ObjectType):
+            title = expr.title or hoisted_as
+            if title:
+                defs.setdefault(pointer(("$defs", title)), at)
+                members(pointer(("$defs", title)), expr.fields)
+        elif isinstance(expr, ir.ArrayType):
+            walk(expr.items, at, "")
+        elif isinstance(expr, ir.MapType):
+            walk(expr.values, at, "")
+        elif isinstance(expr, ir.UnionType):
+            for branch in expr.branches:
+                walk(branch, at, "")
 
     for named in protocol.types:
         if named.position is not None:
-            version._defs[pointer(("$defs", named.name))] = named.position
-        if isinstance(named.type, ir.ObjectType):
-            fields(pointer(("$defs", named.name)), named.type.fields)
+            defs[pointer(("$defs", named.name))] = named.position
+            walk(named.type, named.position, named.name)
     for message in protocol.messages:
+        if message.position is None:
+            continue
         payload = pointer(("$defs", message.payload_class_name))
-        if message.position is not None:
-            version._defs[payload] = message.position
-            version._roots[message.key] = {"": message.position}
+        defs[payload] = message.position
+        members(payload, message.fields)
+        if message.payload_type is not None:
+            walk(message.payload_type, message.position, message.payload_class_name)
+        roots = version._roots[message.key] = {"": message.position}
         if protocol.position is not None:  # the envelope's members come from `protocol:`
-            for member in ("/properties/v", "/additionalProperties"):
-                version._roots[message.key][member] = protocol.position
-            if protocol.correlation:
-                version._roots[message.key][pointer(("properties", protocol.correlation))] = (
-                    protocol.position
-                )
-        fields(payload, message.fields)
+            envelope = ["v", *([protocol.correlation] if protocol.correlation else [])]
+            for member in envelope:
+                roots[pointer(("properties", member))] = protocol.position
+            roots["/additionalProperties"] = protocol.position
 
 
 def from_published(folder: Path) -> Version:
