@@ -67,6 +67,9 @@ CORRELATION_NAME = _kind(
 )
 UNKNOWN_LINT_RULE = _kind("WB023", "unknown-lint-rule", "A silenced lint rule exists.")
 DUPLICATE_ERROR_CODE = _kind("WB024", "duplicate-error-code", "An error code is declared once.")
+UNKNOWN_BREAKING_RULE = _kind(
+    "WB025", "unknown-breaking-rule", "An acknowledged breaking change names a rule that exists."
+)
 # types
 UNKNOWN_TYPE = _kind("WB030", "unknown-type", "A type name refers to a primitive or a named type.")
 DUPLICATE_TYPE = _kind("WB031", "duplicate-type", "A named type is declared once.")

@@ -127,5 +127,6 @@ def _build(
         invalid=invalid,
         sources=sources,
         lint_ignore=tuple(spec.get("lint", {}).get("ignore", [])),
+        breaking_ignore=header.acknowledgements,
         position=header.where.key_position,
     )

@@ -8,12 +8,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from wirebook import ir
+from wirebook.breaking.rules import BY_ID as BREAKING_RULES
 from wirebook.check.context import Gaps, Run, Where, sections
 from wirebook.diagnostics import Position, did_you_mean
 from wirebook.errors import (
     CORRELATION_NAME,
     DUPLICATE_ERROR_CODE,
     PROTOCOL_SECTION,
+    UNKNOWN_BREAKING_RULE,
     UNKNOWN_LINT_RULE,
     WIRE_VERSIONS,
 )
@@ -34,6 +36,7 @@ class Header:
     wire_supported: tuple[int, ...]
     correlation: str | None  # None: none, or broken and reported
     error_codes: tuple[ir.ErrorCode, ...]
+    acknowledgements: tuple[ir.Acknowledgement, ...] = ()
 
 
 def read_header(run: Run, docs: list[Document], gaps: Gaps) -> Header | None:
@@ -76,7 +79,15 @@ def read_header(run: Run, docs: list[Document], gaps: Gaps) -> Header | None:
     ):
         correlation = None  # broken and reported: checking `ack` for it would only guess
     check_lint_ignore(run, where.child("lint", "ignore"), spec)
-    return Header(where, spec, current, supported, correlation, _error_codes(run, docs))
+    return Header(
+        where,
+        spec,
+        current,
+        supported,
+        correlation,
+        _error_codes(run, docs),
+        acknowledgements(run, where.child("breaking", "ignore"), spec),
+    )
 
 
 def _error_codes(run: Run, docs: list[Document]) -> tuple[ir.ErrorCode, ...]:
@@ -130,3 +141,24 @@ def check_lint_ignore(run: Run, at: Where, owner: dict[str, Any]) -> None:
                 f"there is no lint rule {rule_id}",
                 did_you_mean(rule_id, known) + " (`wirebook check --help` lists the rules)",
             )
+
+
+def acknowledgements(run: Run, at: Where, owner: dict[str, Any]) -> tuple[ir.Acknowledgement, ...]:
+    """`breaking: {ignore: [{rule, reason}]}`: the deliberate breaks `wirebook breaking` lets
+    through, each of a rule that exists (the definition schema requires the reason)."""
+    found = []
+    for i, item in enumerate(owner.get("breaking", {}).get("ignore", [])):
+        if not isinstance(item, dict):  # broken, and reported
+            continue
+        rule = item.get("rule")
+        if rule not in BREAKING_RULES:
+            run.error(
+                UNKNOWN_BREAKING_RULE,
+                at.child(i, "rule").position,
+                f"there is no breaking-change rule {rule}",
+                did_you_mean(str(rule), BREAKING_RULES)
+                + " (`wirebook breaking --help` lists the rules)",
+            )
+            continue
+        found.append(ir.Acknowledgement(str(rule), str(item.get("reason")), at.child(i).position))
+    return tuple(found)

@@ -9,7 +9,7 @@ from typing import Any
 
 from wirebook import ir
 from wirebook.check.context import Gaps, Run, Where, child_value, items, sections
-from wirebook.check.header import Header, check_lint_ignore
+from wirebook.check.header import Header, acknowledgements, check_lint_ignore
 from wirebook.check.names import file_name_ok, pascal
 from wirebook.check.types import Types
 from wirebook.diagnostics import Position, did_you_mean
@@ -129,6 +129,7 @@ def build_message(
         examples=tuple(examples),
         invalid=invalid,
         lint_ignore=tuple(m.get("lint", {}).get("ignore", [])),
+        breaking_ignore=acknowledgements(types.run, at.child("breaking", "ignore"), m),
         position=type_position,
         payload_type=payload_type,
         unknown_fields=None if unknown is None else unknown == "allow",
