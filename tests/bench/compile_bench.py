@@ -67,13 +67,15 @@ def synthetic_protocol(folder: Path, messages: int = 300) -> None:
         )
 
 
-def wall(command: list[str], runs: int = RUNS) -> float:
-    """Median wall time of a whole process, in seconds."""
+def wall(command: list[str], runs: int = RUNS, expect: int = 0, cwd: Path = ROOT) -> float:
+    """Median wall time of a whole process that exits with ``expect``, in seconds."""
     times = []
     for _ in range(runs):
         start = time.perf_counter()
-        subprocess.run(command, check=True, capture_output=True, cwd=ROOT)
+        done = subprocess.run(command, capture_output=True, cwd=cwd)
         times.append(time.perf_counter() - start)
+        if done.returncode != expect:
+            raise RuntimeError(f"{command}: exit {done.returncode}\n{done.stderr.decode()}")
     return statistics.median(times)
 
 

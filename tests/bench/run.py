@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-SECTIONS = ["compile_bench", "dispatch_bench", "validate_bench"]
+SECTIONS = ["compile_bench", "breaking_bench", "dispatch_bench", "validate_bench"]
 
 
 def machine() -> str:
