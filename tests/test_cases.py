@@ -29,6 +29,7 @@ from pathlib import Path
 import pytest
 from wirebook.cli import main
 from wirebook.errors import ERRORS
+from wirebook.structure import definition_schema
 
 CASES = Path(__file__).parent / "cases"
 BASE = CASES / "_base"
@@ -218,3 +219,24 @@ def test_the_readme_lists_every_kind_of_definition_error() -> None:
     readme = (Path(__file__).parent.parent / "README.md").read_text("utf-8")
     for kind in ERRORS:
         assert f"| {kind.id} | {kind.name} | {kind.reason} |" in readme, kind.id
+
+
+def test_editors_document_every_key_of_a_type_and_a_message() -> None:
+    """The YAML language server shows each key's `description` as it completes the key."""
+    defs = definition_schema()["$defs"]
+    specs = {
+        **{f"message.{k}": v for k, v in defs["message"]["properties"].items()},
+        **{f"fieldSpec.{k}": v for k, v in defs["fieldSpec"]["properties"].items()},
+        **{
+            f"fieldSpec.keys.{k}": v
+            for k, v in defs["fieldSpec"]["properties"]["keys"]["properties"].items()
+        },
+    }
+    # a `$ref` alone takes the description of what it refers to
+    assert [key for key, spec in specs.items() if not {"description", "$ref"} & spec.keys()] == []
+
+
+def test_the_format_spells_every_keyword_an_invalid_example_can_fail_on() -> None:
+    """The bundles' unions and maps fail on `oneOf` and the map keywords: `expect` takes them."""
+    keywords = definition_schema()["$defs"]["expect"]["properties"]["keyword"]["enum"]
+    assert {"oneOf", "propertyNames", "minProperties", "maxProperties"} <= set(keywords)

@@ -568,6 +568,13 @@ def _explain(
             f"write a number {bound} {value}",
         )
         return
+    if kind == "minItems" and last == "union":
+        yield INVALID_VALUE.at(
+            doc.at(pointer),
+            f"{where} has {('no branch', 'one branch')[min(len(got), 1)]}",
+            "a union is one of two types or more; for one type write `type: <it>`",
+        )
+        return
     if kind == "maxLength":
         yield INVALID_VALUE.at(
             doc.at(pointer), f"{where} is longer than {value} characters", "shorten it"
