@@ -12,8 +12,6 @@ Rewrite the expected files on purpose, then review the diff:
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import os
 import re
@@ -27,6 +25,7 @@ from typing import Any
 
 import pytest
 from mutants import ANY_KIND, Mutator
+from test_cases import run_in_process
 from wirebook import ir
 from wirebook.breaking.judge import Finding, Verdict, judge
 from wirebook.breaking.rules import RULES
@@ -49,35 +48,6 @@ def definition_cases() -> list[Path]:
     return [p for p in case_folders() if any((p / "before").glob("*.yaml"))]
 
 
-@dataclass(frozen=True)
-class Outcome:
-    code: int
-    stdout: str
-    stderr: str
-
-
-@contextlib.contextmanager
-def working_directory(path: Path) -> Iterator[None]:
-    before = Path.cwd()
-    os.chdir(path)
-    try:
-        yield
-    finally:
-        os.chdir(before)
-
-
-def run(folder: Path, *args: str) -> Outcome:
-    """``wirebook ARGS`` in-process from ``folder``, so that places read ``after/protocol.yaml``."""
-    out, err = io.StringIO(), io.StringIO()
-    with (
-        working_directory(folder),
-        contextlib.redirect_stdout(out),
-        contextlib.redirect_stderr(err),
-    ):
-        code = main(list(args))
-    return Outcome(code, out.getvalue(), err.getvalue())
-
-
 def breaks(stdout: str) -> bool:
     return re.search(r"(client|server) messages break", stdout) is not None
 
@@ -87,7 +57,7 @@ def breaks(stdout: str) -> bool:
 
 @pytest.mark.parametrize("case", case_folders(), ids=lambda p: p.name)
 def test_case(case: Path) -> None:
-    outcome = run(case, *COMMAND)
+    outcome = run_in_process(case, *COMMAND)
     expected = case / "expected.txt"
     if UPDATE:
         expected.write_text(outcome.stdout, encoding="utf-8")
@@ -300,10 +270,10 @@ def test_against_a_git_revision(repo: Path, name: str) -> None:
     commit_schema(repo, case / "after")
     expected = (case / "expected.txt").read_text(encoding="utf-8")
     expected = expected.replace("before/", "v1:schema/").replace("after/", "schema/")
-    outcome = run(repo, "breaking", "--against", "v1")
+    outcome = run_in_process(repo, "breaking", "--against", "v1")
     assert (outcome.code, outcome.stdout, outcome.stderr) == (1, expected, "")
     # the uncommitted working tree against the last commit: the same definitions
-    assert run(repo, "breaking", "--against", "HEAD").code == 0
+    assert run_in_process(repo, "breaking", "--against", "HEAD").code == 0
 
 
 def test_git_revision_of_a_subfolder(repo: Path) -> None:
@@ -315,7 +285,7 @@ def test_git_revision_of_a_subfolder(repo: Path) -> None:
     git(repo, "commit", "-q", "-m", "v1")
     shutil.rmtree(repo / "spec" / "defs")
     shutil.copytree(case / "after", repo / "spec" / "defs")
-    outcome = run(repo / "spec", "breaking", "--against", "HEAD", "--schema", "defs")
+    outcome = run_in_process(repo / "spec", "breaking", "--against", "HEAD", "--schema", "defs")
     assert outcome.code == 1
     assert "defs/protocol.yaml:34:7: breaking[WB215 length-narrowed]" in outcome.stdout
     assert "    was: HEAD:spec/defs/protocol.yaml:34:7" in outcome.stdout
@@ -326,7 +296,7 @@ def test_a_revision_without_the_folder_is_a_usage_error(repo: Path) -> None:
     git(repo, "add", "README")
     git(repo, "commit", "-q", "-m", "no schema yet")
     commit_schema(repo, CASES / "documentation_changed" / "after")
-    outcome = run(repo, "breaking", "--against", "HEAD~1")
+    outcome = run_in_process(repo, "breaking", "--against", "HEAD~1")
     assert outcome.code == 2
     assert outcome.stderr == (
         "wirebook breaking: error: --against HEAD~1: schema/ does not exist at that revision\n"
@@ -335,7 +305,7 @@ def test_a_revision_without_the_folder_is_a_usage_error(repo: Path) -> None:
 
 def test_neither_folder_nor_revision_is_a_usage_error(repo: Path) -> None:
     commit_schema(repo, CASES / "documentation_changed" / "after")
-    outcome = run(repo, "breaking", "--against", "no-such-thing")
+    outcome = run_in_process(repo, "breaking", "--against", "no-such-thing")
     assert (outcome.code, outcome.stdout) == (2, "")
     assert outcome.stderr == (
         "wirebook breaking: error: --against no-such-thing: neither a folder nor a git "
@@ -347,7 +317,7 @@ def test_neither_folder_nor_revision_is_a_usage_error(repo: Path) -> None:
 
 
 def test_json_format() -> None:
-    outcome = run(CASES / "correlation_renamed", *COMMAND, "--format", "json")
+    outcome = run_in_process(CASES / "correlation_renamed", *COMMAND, "--format", "json")
     document = json.loads(outcome.stdout)
     assert outcome.code == 1
     assert document["compatible"] is False
@@ -370,7 +340,8 @@ def test_json_format() -> None:
 
 
 def test_json_locations_in_published_bundles() -> None:
-    document = json.loads(run(CASES / "published_breaking", *COMMAND, "--format", "json").stdout)
+    outcome = run_in_process(CASES / "published_breaking", *COMMAND, "--format", "json")
+    document = json.loads(outcome.stdout)
     assert document["findings"][0]["old_location"] == {
         "file": "before/client.schema.json",
         "pointer": "/$defs/PostPayload/properties/text",
@@ -378,7 +349,7 @@ def test_json_locations_in_published_bundles() -> None:
 
 
 def test_github_format() -> None:
-    outcome = run(CASES / "client_member_made_required", *COMMAND, "--format", "github")
+    outcome = run_in_process(CASES / "client_member_made_required", *COMMAND, "--format", "github")
     assert outcome.stdout == (
         "::error file=after/protocol.yaml,line=30,col=11,title=WB205 member-required::"
         "client message 'post' /payload/count: required now, optional before. "
@@ -400,7 +371,7 @@ def test_broken_new_definitions_cannot_be_compared(tmp_path: Path) -> None:
     shutil.copytree(CASES / "documentation_changed" / "before", tmp_path / "before")
     (tmp_path / "after").mkdir()
     (tmp_path / "after" / "protocol.yaml").write_text("protocol: {name: x}\n")
-    outcome = run(tmp_path, *COMMAND)
+    outcome = run_in_process(tmp_path, *COMMAND)
     assert outcome.code == 2
     assert outcome.stderr.endswith("error(s) in the definitions (after/): cannot compare them\n")
 
@@ -408,7 +379,7 @@ def test_broken_new_definitions_cannot_be_compared(tmp_path: Path) -> None:
 def test_a_folder_of_neither_kind_is_a_usage_error(tmp_path: Path) -> None:
     shutil.copytree(CASES / "documentation_changed" / "after", tmp_path / "after")
     (tmp_path / "before").mkdir()
-    outcome = run(tmp_path, *COMMAND)
+    outcome = run_in_process(tmp_path, *COMMAND)
     assert outcome.code == 2
     assert "the folder holds neither definitions (*.yaml) nor published bundles" in outcome.stderr
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
+import tempfile
 from pathlib import Path
 from typing import TextIO
 
@@ -61,15 +62,10 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run(args: argparse.Namespace) -> int:
     from wirebook.breaking import report
     from wirebook.breaking.judge import judge
-    from wirebook.breaking.versions import (
-        VersionError,
-        from_definitions,
-        read_old,
-        scratch_folder,
-    )
+    from wirebook.breaking.versions import VersionError, from_definitions, read_old
 
     try:
-        with scratch_folder() as scratch:
+        with tempfile.TemporaryDirectory(prefix="wirebook-breaking-") as scratch:
             new = from_definitions(args.schema)
             old = read_old(args.against, args.schema, Path(scratch))
     except VersionError as exc:

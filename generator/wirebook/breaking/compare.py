@@ -20,6 +20,7 @@ from typing import Any
 
 from wirebook import ir
 from wirebook.breaking.rules import BY_ID, Rule
+from wirebook.problems import json_kind
 from wirebook.problems import pointer as json_pointer
 
 Schema = dict[str, Any]
@@ -369,17 +370,10 @@ def kinds(schema: Any) -> frozenset[str]:
 
 
 def _kind_of(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "integer" if value.is_integer() else "fraction"
-    if isinstance(value, str):
-        return "string"
-    return "array" if isinstance(value, list) else "object"
+    kind = json_kind(value)
+    if kind == "number":
+        return "integer" if float(value).is_integer() else "fraction"
+    return kind
 
 
 def _kind_names(found: frozenset[str]) -> str:

@@ -12,8 +12,6 @@ from __future__ import annotations
 import io
 import subprocess
 import tarfile
-import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +20,7 @@ from wirebook import ir
 from wirebook.diagnostics import DefinitionError, Position, render_all
 from wirebook.emit.schemas import SchemaSet, bundle_path
 from wirebook.problems import pointer
+from wirebook.validate.sources import SourceError, bundle_messages, read_bundle
 
 Schema = dict[str, Any]
 
@@ -162,94 +161,59 @@ def _index(version: Version, protocol: ir.Protocol) -> None:
 
 def from_published(folder: Path) -> Version:
     """A folder of published bundles: each ``oneOf`` entry of a direction is one message."""
-    label = f"{folder.as_posix().rstrip('/')}/"
-    version = Version(label, {})
+    version = Version(f"{folder.as_posix().rstrip('/')}/", {})
     for direction in ir.DIRECTIONS:
         path = folder / bundle_path(direction)
         if not path.is_file():
             raise VersionError(f"{path}: no such file (the bundles `wirebook generate` publishes)")
-        bundle = _read(path)
         version.schemas[direction] = {}
-        for name, schema in _messages(path, bundle):
-            type_ = _wire_type(schema)
-            if type_ is None:
-                raise VersionError(f"{path}: $defs/{name} has no properties/type/const")
-            version.schemas[direction][type_] = {
-                **{k: bundle[k] for k in ("$schema", "$id") if k in bundle},
-                **schema,
-                "$defs": bundle["$defs"],
-            }
-            version._bundle_roots[(direction, type_)] = pointer(("$defs", name))
+        try:
+            for name, type_, schema in bundle_messages(path, read_bundle(path)):
+                version.schemas[direction][type_] = schema
+                version._bundle_roots[(direction, type_)] = pointer(("$defs", name))
+        except SourceError as exc:
+            raise VersionError(str(exc)) from exc
     return version
-
-
-def _read(path: Path) -> Schema:
-    import json
-
-    try:
-        schema = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise VersionError(f"{path}: cannot read the bundle: {exc}") from exc
-    if not isinstance(schema, dict):
-        raise VersionError(f"{path}: a bundle is a JSON object")
-    return schema
-
-
-def _messages(path: Path, bundle: Schema) -> Iterator[tuple[str, Schema]]:
-    defs, branches = bundle.get("$defs"), bundle.get("oneOf")
-    if not isinstance(defs, dict) or not isinstance(branches, list):
-        raise VersionError(f"{path}: expected a bundle with `oneOf` and `$defs`")
-    for index, branch in enumerate(branches):
-        ref = branch.get("$ref") if isinstance(branch, dict) else None
-        name = ref.removeprefix("#/$defs/") if isinstance(ref, str) else ""
-        if not isinstance(defs.get(name), dict):
-            raise VersionError(f"{path}: /oneOf/{index} is not a reference into $defs")
-        yield name, defs[name]
-
-
-def _wire_type(schema: Schema) -> str | None:
-    spec = (schema.get("properties") or {}).get("type")
-    if isinstance(spec, dict) and isinstance(spec.get("const"), str):
-        return str(spec["const"])
-    return None
 
 
 def from_revision(revision: str, schema_dir: Path, scratch: Path) -> Version:
     """The definitions folder as it was at a git revision, unpacked into ``scratch``."""
-    where = schema_dir if schema_dir.is_dir() else Path.cwd()
-    prefix = _git(where, "rev-parse", "--show-prefix").strip() if schema_dir.is_dir() else ""
-    commit = _git(where, "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}").strip()
-    if not commit:
+    where = _git(schema_dir, revision, "rev-parse", "--show-toplevel", "--show-prefix")
+    if where is None:
+        raise VersionError(
+            f"--against {revision}: no such folder, and {schema_dir} is not in a git repository"
+        )
+    top, prefix = where.split("\n")[:2]
+    if not _git(schema_dir, revision, "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}"):
         raise VersionError(
             f"--against {revision}: neither a folder nor a git revision of this repository"
         )
-    top = _git(where, "rev-parse", "--show-toplevel").strip()
-    folder = prefix.rstrip("/") or "."
+    # `rev:folder/` is the folder's tree: its files, without the folders above them
     archive = subprocess.run(
-        ["git", "-C", top, "archive", "--format=tar", commit, "--", folder],
+        ["git", "-C", top, "archive", "--format=tar", f"{revision}:{prefix}"],
         capture_output=True,
         check=False,
     )
     if archive.returncode != 0:
-        raise VersionError(f"--against {revision}: {folder}/ does not exist at that revision")
+        shown = prefix or "the repository's top folder"
+        raise VersionError(f"--against {revision}: {shown} does not exist at that revision")
     with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
         tar.extractall(scratch, filter="data")
     label = f"{revision}:{prefix}"
-    version = from_definitions(scratch / folder, label)
-    version._rename = (f"{(scratch / folder).as_posix()}/", label)
+    version = from_definitions(scratch, label)
+    version._rename = (f"{scratch.as_posix()}/", label)
     return version
 
 
-def _git(where: Path, *args: str) -> str:
+def _git(where: Path, revision: str, *args: str) -> str | None:
+    """What git prints, or None when it fails."""
     try:
         done = subprocess.run(
             ["git", "-C", str(where), *args], capture_output=True, text=True, check=False
         )
     except OSError as exc:
-        raise VersionError(f"cannot run git ({exc.strerror}): pass a folder to --against") from exc
-    if done.returncode != 0 and "--verify" not in args:
-        raise VersionError(f"{where}: not in a git repository: pass a folder to --against")
-    return done.stdout
+        raise VersionError(f"--against {revision}: no such folder, and git cannot run") from exc
+    return done.stdout if done.returncode == 0 else None
 
 
 def read_old(against: str, schema_dir: Path, scratch: Path) -> Version:
@@ -265,7 +229,3 @@ def read_old(against: str, schema_dir: Path, scratch: Path) -> Version:
             f"published bundles ({bundle_path('client')}, {bundle_path('server')})"
         )
     return from_revision(against, schema_dir, scratch)
-
-
-def scratch_folder() -> tempfile.TemporaryDirectory[str]:
-    return tempfile.TemporaryDirectory(prefix="wirebook-breaking-")

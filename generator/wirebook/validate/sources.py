@@ -7,6 +7,7 @@ routed on ``type`` before any schema sees it.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -50,14 +51,15 @@ def from_published(folder: Path) -> Schemas:
     for direction in ir.DIRECTIONS:
         path = folder / bundle_path(direction)
         if path.is_file():
-            found[direction] = _routes(path, _read(path))
+            found[direction] = _routes(path, read_bundle(path))
     if not found:
         names = " or ".join(bundle_path(d) for d in ir.DIRECTIONS)
         raise SourceError(f"{folder}: no {names} (the bundles that `wirebook generate` publishes)")
     return found
 
 
-def _read(path: Path) -> Schema:
+def read_bundle(path: Path) -> Schema:
+    """A published schema file, as a JSON object."""
     try:
         schema = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as exc:
@@ -68,6 +70,12 @@ def _read(path: Path) -> Schema:
 
 
 def _routes(path: Path, bundle: Schema) -> dict[str, Schema]:
+    return {wire_type: schema for _, wire_type, schema in bundle_messages(path, bundle)}
+
+
+def bundle_messages(path: Path, bundle: Schema) -> Iterator[tuple[str, str, Schema]]:
+    """Each message of a direction's bundle: its name in ``$defs``, its wire type, and its schema
+    made self-contained (the bundle's ``$defs`` beside it)."""
     defs = bundle.get("$defs")
     branches = bundle.get("oneOf")
     if not isinstance(defs, dict) or not isinstance(branches, list):
@@ -75,22 +83,22 @@ def _routes(path: Path, bundle: Schema) -> dict[str, Schema]:
             f"{path}: expected a bundle with `oneOf` and `$defs`, one entry per message"
         )
     header: Schema = {k: bundle[k] for k in ("$schema", "$id") if k in bundle}
-    routes: dict[str, Schema] = {}
+    seen: set[str] = set()
     for index, branch in enumerate(branches):
         ref = branch.get("$ref") if isinstance(branch, dict) else None
         name = ref.removeprefix("#/$defs/") if isinstance(ref, str) else None
         message = defs.get(name) if name else None
-        if not isinstance(message, dict):
+        if name is None or not isinstance(message, dict):
             raise SourceError(f"{path}: /oneOf/{index} is not a reference into $defs")
         wire_type = _type_const(message)
         if wire_type is None:
             raise SourceError(
                 f"{path}: $defs/{name} has no properties/type/const to route messages on"
             )
-        if wire_type in routes:
+        if wire_type in seen:
             raise SourceError(f"{path}: two messages have type {wire_type!r}")
-        routes[wire_type] = {**header, **message, "$defs": defs}
-    return routes
+        seen.add(wire_type)
+        yield name, wire_type, {**header, **message, "$defs": defs}
 
 
 def _type_const(message: Schema) -> str | None:
