@@ -86,12 +86,12 @@ def constraints_text(expr: ir.TypeExpr, unknown_default: bool | None = None) -> 
         parts += [f"keys {r}" for r in keys]
         parts += _range(expr.min_entries, expr.max_entries, "entries")
         parts += _inner("values", constraints_text(expr.values, unknown_default))
-    elif isinstance(expr, ir.UnionType):
-        parts += [
+    elif isinstance(expr, ir.UnionType):  # each branch's own, apart
+        return "; ".join(
             f"{type_text(b, plain=True)}: {text}"
             for b in expr.branches
             if (text := constraints_text(b, unknown_default))
-        ]
+        )
     elif (
         isinstance(expr, ir.ObjectType)
         and None not in (expr.unknown_fields, unknown_default)
@@ -110,14 +110,17 @@ def _inner(what: str, text: str) -> list[str]:
     return [f"{what}: {text}"] if text else []
 
 
+_SINGULAR = {"characters": "character", "items": "item", "entries": "entry"}
+
+
 def _range(low: int | None, high: int | None, unit: str) -> list[str]:
     """``unit`` in the plural ("characters"); one is written in the singular."""
     if low is not None and high is not None:
         return [f"{low}–{high} {unit}"]
     if low is not None:
-        return [f"at least {low} {unit.removesuffix('s') if low == 1 else unit}"]
+        return [f"at least {low} {_SINGULAR[unit] if low == 1 else unit}"]
     if high is not None:
-        return [f"at most {high} {unit.removesuffix('s') if high == 1 else unit}"]
+        return [f"at most {high} {_SINGULAR[unit] if high == 1 else unit}"]
     return []
 
 
@@ -133,6 +136,13 @@ def payload_shape(message: ir.Message, plain: bool = False) -> str:
     if message.payload_type is not None:
         return type_text(message.payload_type, plain=plain)
     return object_shape(message.fields)
+
+
+def type_notes(expr: ir.TypeExpr, protocol: ir.Protocol) -> str:
+    """The constraints of a payload's type, a named type's where it is one."""
+    if isinstance(expr, ir.RefType):
+        return constraints_text(protocol.named_type(expr.name).type)
+    return constraints_text(expr, protocol.allow_unknown_fields)
 
 
 def field_notes(field: ir.Field, protocol: ir.Protocol) -> str:
@@ -284,6 +294,7 @@ def render(protocol: ir.Protocol) -> str:
     env.filters.update(
         type_text=type_text,
         constraints=lambda expr: constraints_text(expr, protocol.allow_unknown_fields),
+        type_notes=lambda expr: type_notes(expr, protocol),
         shape=payload_shape,
         object_shape=object_shape,
         rows=lambda fields, recursive=frozenset(): field_rows(fields, protocol, recursive),
