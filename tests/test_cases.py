@@ -240,3 +240,38 @@ def test_the_format_spells_every_keyword_an_invalid_example_can_fail_on() -> Non
     """The bundles' unions and maps fail on `oneOf` and the map keywords: `expect` takes them."""
     keywords = definition_schema()["$defs"]["expect"]["properties"]["keyword"]["enum"]
     assert {"oneOf", "propertyNames", "minProperties", "maxProperties"} <= set(keywords)
+
+
+def test_the_readmes_example_of_the_type_shapes_is_a_valid_definition(tmp_path: Path) -> None:
+    """README's "Unions, maps, any JSON, recursion" example, with the base's header, compiles."""
+    readme = (Path(__file__).parent.parent / "README.md").read_text("utf-8")
+    shown = readme.split("### Unions, maps, any JSON, recursion\n", 1)[1]
+    found = re.search(r"```yaml\n(.*?)```", shown, re.DOTALL)
+    assert found is not None
+    base = (BASE / "schema" / "protocol.yaml").read_text("utf-8")
+    header, rest = base.split("types:\n", 1)
+    base_types, rest = rest.split("client:\n", 1)
+    base_client, server = rest.split("server:\n", 1)
+    example = found.group(1).replace("types:\n", "types:\n" + base_types, 1)
+    example = example.replace("client:\n", "client:\n" + base_client, 1)
+    case = tmp_path / "case"
+    (case / "schema").mkdir(parents=True)
+    text = f"{header}{example}\nserver:\n{server}"
+    (case / "schema" / "protocol.yaml").write_text(text, encoding="utf-8")
+    outcome = run_in_process(case, "generate", "--schema", "schema", "--out", str(tmp_path / "out"))
+    assert outcome.code == 0, outcome.stderr
+    assert "error" not in outcome.stderr
+
+
+def test_an_empty_key_on_a_line_of_its_own_is_no_comma_trap(tmp_path: Path) -> None:
+    """Only a flow mapping holds two keys on one line: a block mapping's `b:` is a plain typo."""
+    case = tmp_path / "case"
+    shutil.copytree(BASE / "schema", case / "schema")
+    definitions = case / "schema" / "protocol.yaml"
+    text = definitions.read_text(encoding="utf-8")
+    field = "      room_id: {type: RoomId, description: The room to join.}\n"
+    block = "      note:\n        type: string\n        description: a\n        b:\n"
+    definitions.write_text(text.replace(field, field + block, 1), encoding="utf-8")
+    outcome = run_in_process(case, "generate", "--schema", "schema", "--out", str(tmp_path / "o"))
+    assert "unknown key 'b' in client message 'join_room', field 'note'\n" in outcome.stderr
+    assert "quote the text" not in outcome.stderr
