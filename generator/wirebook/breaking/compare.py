@@ -96,23 +96,25 @@ class _Walk:
     context: Context
     changes: list[Change] = field(default_factory=list)
     active: set[tuple[int, str, str]] = field(default_factory=set)  # the pairs being compared
-    # a validator per (document, pointer): the documents live as long as the walk
-    validators: dict[tuple[int, str], Callable[[Any], bool]] = field(default_factory=dict)
+    # (document, pointer) → the schema there and its validator; the schema is kept to tell it
+    # from one made up in its place (the keywords beside a union, a default key schema)
+    validators: dict[tuple[int, str], tuple[Any, Callable[[Any], bool]]] = field(
+        default_factory=dict
+    )
 
     def accepts(self, node: Node, value: Any) -> bool:
         """Whether ``node``'s schema accepts ``value`` (the reference validator decides)."""
         key = (id(node.root), node.pointer)
-        check = self.validators.get(key)
-        if check is None:
+        known = self.validators.get(key)
+        if known is None or known[0] is not node.schema:
             # imported here: most comparisons never need a validator
             from wirebook.reference import ReferenceDraft
 
             schema = node.schema
             if isinstance(schema, dict):
                 schema = {**schema, "$defs": node.root.get("$defs", {})}
-            check = ReferenceDraft(schema).is_valid
-            self.validators[key] = check
-        return bool(check(value))
+            known = self.validators[key] = (node.schema, ReferenceDraft(schema).is_valid)
+        return bool(known[1](value))
 
     def report(
         self,
@@ -177,6 +179,9 @@ def _compare(walk: _Walk, sub: Node, sup: Node, at: str) -> None:
     if sup.schema is False:
         walk.report("WB207", "WB208", at, sub, sup, "no value is accepted any more")
         return
+    if isinstance(sup.get("allOf"), list) or isinstance(sub.get("allOf"), list):
+        _intersection(walk, sub, sup, at)
+        return
     if (union := _union(sub)) is not None:
         # each alternative must fit (keywords beside them only narrow ``sub`` further)
         for i in range(len(sub.schema[union])):
@@ -208,6 +213,30 @@ def _compare(walk: _Walk, sub: Node, sup: Node, at: str) -> None:
         if common & family_kinds:
             family(walk, sub, sup, at)
     _unknown(walk, sub, sup, at, read)
+
+
+def _intersection(walk: _Walk, sub: Node, sup: Node, at: str) -> None:
+    """``allOf``: to fit it, fit each of its parts; to fit something, one part that fits it is
+    enough (when none does alone, they might together: uncertain)."""
+    if isinstance(sup.get("allOf"), list):
+        for part in _parts(sup):
+            _compare(walk, sub, part, at)
+        return
+    for part in _parts(sub):
+        trial = _Walk(walk.context, active=set(walk.active), validators=walk.validators)
+        _compare(trial, part, sup, at)
+        if not trial.changes:
+            return
+    walk.report("WB232", "WB232", at, sub, sup, "keyword 'allOf': no single part fits")
+
+
+def _parts(node: Node) -> list[Node]:
+    """The parts of an ``allOf``, and the keywords beside it as one more."""
+    parts = [_unwrap(node.child("allOf", i)) for i in range(len(node.schema["allOf"]))]
+    beside = {k: v for k, v in node.schema.items() if k != "allOf" and k not in ANNOTATIONS}
+    if set(beside) - {"default"}:
+        parts.append(Node(beside, node.root, node.pointer, node.old))
+    return parts
 
 
 def _union(node: Node) -> str | None:
@@ -279,6 +308,9 @@ def _into_union(walk: _Walk, sub: Node, sup: Node, union: str, at: str) -> None:
 
     ``oneOf`` is read as ``anyOf``: its alternatives are disjoint (wirebook refuses overlapping
     ones, WB041), else it is uncertain."""
+    if _enum(sub.schema) is not None:  # a closed set: each value asked of the whole union
+        _values(walk, sub, sup, at)
+        return
     branches = [_unwrap(sup.child(union, i)) for i in range(len(sup.schema[union]))]
     tag = _tag(sup)
     if union == "oneOf" and not _disjoint(branches, tag):
@@ -681,6 +713,7 @@ def _unknown(walk: _Walk, sub: Node, sup: Node, at: str, read: set[str]) -> None
     for keyword in sorted((sub_schema.keys() | sup_schema.keys()) - read - ANNOTATIONS):
         a, b = sub_schema.get(keyword), sup_schema.get(keyword)
         same = keyword in sub_schema and keyword in sup_schema and json_equal(a, b)
-        if same and '"$ref"' not in json.dumps(a):
+        # a reference beside other keywords (wirebook writes none) may point at what changed
+        if same and keyword != "$ref" and '"$ref"' not in json.dumps(a):
             continue
         walk.report("WB232", "WB232", at, sub, sup, f"keyword {keyword!r} changed")
