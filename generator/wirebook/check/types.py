@@ -300,6 +300,14 @@ class Types:
                 if not common:
                     continue
                 kind = sorted(common, key=list(_KIND_EXAMPLES).index)[0]
+                if a == b:
+                    self.run.error(
+                        INVALID_UNION,
+                        where.position,
+                        f"{where.name} lists the branch {describe(a)} twice",
+                        "remove the repeated branch",
+                    )
+                    return False
                 self.run.error(
                     INVALID_UNION,
                     where.position,
@@ -460,6 +468,15 @@ class Types:
         self, where: Where, name: str, position: Position, title: str = ""
     ) -> ir.TypeExpr | None:
         """``where``: what has the type; ``position``: where its name is written."""
+        if not name.strip():  # `type: ""`, or a side of `A | B` left empty
+            self.run.error(
+                UNKNOWN_TYPE,
+                position,
+                f"{where.name} has an empty type name",
+                "write a type name (`string`, `RoomId`); in a union, one on each side of each "
+                "`|`: `string | integer`",
+            )
+            return None
         if "|" in name:
             return self._union(where, {}, [(where, part.strip()) for part in name.split("|")])
         if name in PRIMITIVES:
