@@ -112,6 +112,234 @@ suspect(const char *text, Py_ssize_t size)
     return 0;
 }
 
+/* The code points of the content of a JSON string (between its quotes), or -1 if it is not what
+   a JSON string holds: a raw control character, bytes that are not UTF-8 (RFC 3629: no overlong
+   form, no surrogate, nothing beyond U+10FFFF), an unknown escape, a lone surrogate escape. A
+   surrogate pair, written as two escapes, is one code point, as every reader counts it. */
+static int
+hex4(const unsigned char *s)
+{
+    int value = 0;
+    for (int k = 0; k < 4; k++) {
+        unsigned char c = s[k];
+        int digit = c >= '0' && c <= '9'   ? c - '0'
+                    : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                    : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                           : -1;
+        if (digit < 0) {
+            return -1;
+        }
+        value = value * 16 + digit;
+    }
+    return value;
+}
+
+static Py_ssize_t
+code_points(const unsigned char *s, Py_ssize_t n)
+{
+    Py_ssize_t i = 0, count = 0;
+    while (i < n) {
+        unsigned char c = s[i];
+        count++;
+        if (c < 0x20) {
+            return -1;
+        }
+        if (c == '\\') {
+            if (i + 1 >= n) {
+                return -1;
+            }
+            unsigned char e = s[i + 1];
+            if (e != 'u') {
+                if (e != '"' && e != '\\' && e != '/' && e != 'b' && e != 'f' && e != 'n'
+                    && e != 'r' && e != 't') {
+                    return -1;
+                }
+                i += 2;
+                continue;
+            }
+            int unit = i + 6 <= n ? hex4(s + i + 2) : -1;
+            if (unit < 0 || (unit >= 0xDC00 && unit <= 0xDFFF)) {
+                return -1;
+            }
+            i += 6;
+            if (unit >= 0xD800 && unit <= 0xDBFF) { /* a high surrogate: its low one follows */
+                int low = i + 6 <= n && s[i] == '\\' && s[i + 1] == 'u' ? hex4(s + i + 2) : -1;
+                if (low < 0xDC00 || low > 0xDFFF) {
+                    return -1;
+                }
+                i += 6;
+            }
+            continue;
+        }
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        int length = 0;
+        unsigned char low = 0x80, high = 0xBF; /* the range of the second byte */
+        if (c >= 0xC2 && c <= 0xDF) {
+            length = 2;
+        }
+        else if (c >= 0xE0 && c <= 0xEF) {
+            length = 3;
+            low = c == 0xE0 ? 0xA0 : 0x80;
+            high = c == 0xED ? 0x9F : 0xBF;
+        }
+        else if (c >= 0xF0 && c <= 0xF4) {
+            length = 4;
+            low = c == 0xF0 ? 0x90 : 0x80;
+            high = c == 0xF4 ? 0x8F : 0xBF;
+        }
+        if (length == 0 || i + length > n || s[i + 1] < low || s[i + 1] > high) {
+            return -1;
+        }
+        for (int k = 2; k < length; k++) {
+            if (s[i + k] < 0x80 || s[i + k] > 0xBF) {
+                return -1;
+            }
+        }
+        i += length;
+    }
+    return count;
+}
+
+#define MAX_PATH 1024 /* bytes of the member names from the root to a string */
+
+/* skeleton(text, plan): the text with the content of some strings replaced by one byte 0xFF
+   (which no JSON text holds), or None. A string is replaced when it is a member's value, every
+   container above it is an object whose member name has no escape, `plan` maps the names from
+   the root (joined by NUL bytes) to bounds (lo, hi), and the string holds from lo to hi code
+   points. Two texts with the same skeleton differ only in such strings. None: the text has a
+   string so placed that is not what a JSON string holds, nesting deeper than MAX_DEPTH, longer
+   names than MAX_PATH, or is cut short (no skeleton is needed of a text that is not JSON). */
+static PyObject *
+skeleton(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2 || !PyBytes_Check(args[0]) || !PyDict_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "skeleton(text: bytes, plan: dict)");
+        return NULL;
+    }
+    const unsigned char *text = (const unsigned char *)PyBytes_AS_STRING(args[0]);
+    Py_ssize_t size = PyBytes_GET_SIZE(args[0]);
+    PyObject *plan = args[1];
+    const unsigned char *name[MAX_DEPTH]; /* per open container: its current member's name */
+    Py_ssize_t name_size[MAX_DEPTH];
+    char named[MAX_DEPTH]; /* 1: an object, its current name without an escape */
+    char is_object[MAX_DEPTH];
+    char path[MAX_PATH];
+    int depth = 0, expect_key = 0;
+    PyObject *out = PyBytes_FromStringAndSize(NULL, size); /* never longer than the text */
+    if (out == NULL) {
+        return NULL;
+    }
+    unsigned char *write = (unsigned char *)PyBytes_AS_STRING(out);
+    Py_ssize_t copied = 0, written = 0; /* text[:copied] is written as out[:written] */
+    Py_ssize_t i = 0;
+    while (i < size) {
+        unsigned char c = text[i];
+        if (c != '"') {
+            if (c == '{' || c == '[') {
+                if (depth >= MAX_DEPTH) {
+                    goto none;
+                }
+                is_object[depth] = c == '{';
+                named[depth] = 0;
+                depth++;
+                expect_key = c == '{';
+            }
+            else if (c == '}' || c == ']') {
+                if (depth == 0) {
+                    goto none;
+                }
+                depth--;
+                expect_key = 0;
+            }
+            else if (c == ',') {
+                expect_key = depth > 0 && is_object[depth - 1];
+            }
+            i++;
+            continue;
+        }
+        Py_ssize_t start = ++i;
+        int escaped = 0;
+        while (i < size && text[i] != '"') {
+            if (text[i] == '\\') {
+                escaped = 1;
+                i++;
+            }
+            i++;
+        }
+        if (i >= size) {
+            goto none;
+        }
+        Py_ssize_t end = i++; /* the closing quote, then past it */
+        if (expect_key) {
+            name[depth - 1] = text + start;
+            name_size[depth - 1] = end - start;
+            named[depth - 1] = !escaped;
+            expect_key = 0;
+            continue;
+        }
+        /* a value: in a member of objects all the way from the root? */
+        Py_ssize_t length = 0;
+        int placed = depth > 0;
+        for (int d = 0; d < depth && placed; d++) {
+            placed = is_object[d] && named[d] && length + name_size[d] + 1 <= MAX_PATH;
+            if (placed) {
+                if (d > 0) {
+                    path[length++] = '\0';
+                }
+                memcpy(path + length, name[d], name_size[d]);
+                length += name_size[d];
+            }
+        }
+        if (!placed) {
+            continue;
+        }
+        PyObject *key = PyBytes_FromStringAndSize(path, length);
+        if (key == NULL) {
+            goto failed;
+        }
+        PyObject *bounds = PyDict_GetItemWithError(plan, key);
+        Py_DECREF(key);
+        if (bounds == NULL) {
+            if (PyErr_Occurred()) {
+                goto failed;
+            }
+            continue;
+        }
+        Py_ssize_t lo, hi;
+        if (!PyArg_ParseTuple(bounds, "nn", &lo, &hi)) {
+            goto failed;
+        }
+        Py_ssize_t points = code_points(text + start, end - start);
+        if (points < 0) {
+            goto none;
+        }
+        if (points < lo || points > hi) {
+            continue;
+        }
+        memcpy(write + written, text + copied, start - copied);
+        written += start - copied;
+        write[written++] = 0xFF;
+        copied = end;
+    }
+    memcpy(write + written, text + copied, size - copied);
+    written += size - copied;
+    if (_PyBytes_Resize(&out, written) < 0) {
+        return NULL;
+    }
+    return out;
+
+none:
+    Py_DECREF(out);
+    Py_RETURN_NONE;
+
+failed:
+    Py_DECREF(out);
+    return NULL;
+}
+
 static PyObject *
 sift(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
 {
@@ -192,6 +420,9 @@ static PyMethodDef methods[] = {
      "suspect(text) -> whether some object of the JSON text repeats a key, or the text has what "
      "is not looked at closely: a key with an escape, nesting over 64 levels, over 256 keys open "
      "at once, a number of 19 digits or more"},
+    {"skeleton", (PyCFunction)(void (*)(void))skeleton, METH_FASTCALL,
+     "skeleton(text, plan) -> the text with the strings that plan names (by their member names "
+     "from the root) and bounds replaced by one byte 0xFF, or None"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -12,3 +12,9 @@ def suspect(text: bytes) -> bool:
     """Whether some object of JSON ``text`` repeats a key, or the text has what is not looked at
     closely: a key with an escape, nesting over 64 levels, over 256 keys open at once, a number
     of 19 digits or more."""
+
+def skeleton(text: bytes, plan: dict[bytes, tuple[int, int]]) -> bytes | None:
+    """``text`` with the content of each string that ``plan`` names (by the member names from the
+    root, joined by NUL bytes, all in objects) and whose length in code points is within its
+    bounds replaced by one byte 0xFF; None if such a string is not what a JSON string holds, or
+    the text is cut short or nested over 64 levels."""

@@ -27,6 +27,7 @@ import regress
 from wirebook import ir
 from wirebook.problems import Problem, keyword_problems, route
 from wirebook.validate import fast, sources
+from wirebook.validate._sift import skeleton
 from wirebook.validate.options import Choice
 from wirebook.validate.parse import parse, surrogate_in, too_deep
 
@@ -80,7 +81,7 @@ def _ecma_patterns(schema: Any) -> Any:
     return copied
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Rejection:
     """Why a message is invalid against one direction (``None``: it could not be routed)."""
 
@@ -88,7 +89,7 @@ class Rejection:
     problems: tuple[Problem, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Finding:
     """An invalid message: its line (from 0, in its task), its ``type`` if it has a
     string one (known or not), and why it was rejected."""
@@ -149,12 +150,15 @@ class _Compiled:
         self._memo: dict[tuple[tuple[str, str, Hashable | None], ...], tuple[Problem, ...]] = {}
 
     def problems(self, message: Any) -> tuple[Problem, ...]:
+        """The problems of ``message`` against this schema: () when it is valid."""
         # evaluate() reports the failed leaves (the branches of a failed anyOf included) several
         # times cheaper than iter_errors(), whose errors carry long verbose texts
         try:
             errors = self.validator.evaluate(message).errors()
         except ValueError:  # its recursion limit: only a value given to validate() gets here
             return (too_deep(),)
+        if not errors:
+            return ()
         # (schema location, instance location) → text: `required` fails once per missing
         # name, but one look (the first) says all
         first: dict[tuple[str, str], str] = {}
@@ -291,6 +295,7 @@ class Validator:
         }
         self._routes: dict[Choice, dict[str, tuple[_Compiled, ...]]] = {}
         self._fast: dict[Choice, fast.FastPath] = {}
+        self._recalls: dict[Choice, _Recall] = {}
 
     def __reduce__(self) -> tuple[type[Validator], tuple[sources.Schemas]]:
         """Pickled as its schemas, compiled again where it is unpickled (a worker process)."""
@@ -327,14 +332,30 @@ class Validator:
 
     def check(self, message: Any, choice: Choice = "any") -> tuple[Rejection, ...]:
         """Why ``message`` is invalid in every direction allowed that has its type; () if valid."""
+        return self._check(message, choice, probe=True)
+
+    def _check(self, message: Any, choice: Choice, probe: bool) -> tuple[Rejection, ...]:
+        """``probe``: ask ``is_valid`` first, several times cheaper than the errors of a valid
+        message; not worth it for a line that the fast path refused, which is invalid but for
+        the few it leaves to the exact path (see fast.py), unless its type is untranslated."""
         table = self.routes(choice)
         label = "client or server" if choice == "any" else choice
         candidates, problems = route(message, table, label)
         if candidates is None:
             return (Rejection(None, tuple(problems)),)
-        if any(compiled.validator.is_valid(message) for compiled in candidates):
-            return ()
-        return _rejections(message, candidates)
+        if probe or message["type"] in self.fast_path(choice).untranslated:
+            if any(compiled.validator.is_valid(message) for compiled in candidates):
+                return ()
+            return tuple(
+                Rejection(c.direction, c.problems(message) or _NO_REASON) for c in candidates
+            )
+        rejections = []
+        for compiled in candidates:
+            problems = compiled.problems(message)
+            if not problems:
+                return ()
+            rejections.append(Rejection(compiled.direction, problems))
+        return tuple(rejections)
 
     def validate(self, message: Any, direction: Choice = "any") -> list[Problem]:
         """The problems of a message given as a JSON value (as ``json.loads`` returns it)."""
@@ -392,36 +413,103 @@ class Validator:
         tally = Tally(read=len(lines))
         valid, closely = self.fast_path(choice).sift(lines)
         tally.per_type.update(valid)
+        recall = self._recall(choice)
         findings = tally.findings
         labels: list[str] = []  # each finding's type label, and each of its problems' keyword:
         kinds: list[str] = []  # counted at the end, as Tally.add counts them
         last = len(lines) - 1
         for index in closely:  # invalid, or not as the fast path takes them (see fast.py)
-            line = first + index
+            raw = lines[index]
             if oversized and index in oversized:
-                finding = _unrouted(line, _too_large(oversized[index], max_bytes))
+                too_long = _too_large(oversized[index], max_bytes)
+                verdict = _Verdict.of(None, (Rejection(None, (too_long,)),))
             else:
-                message, problems = parse(lines[index], truncated=unterminated and index == last)
-                finding = (
-                    _unrouted(line, *problems) if problems else self._finding(line, message, choice)
-                )
-                if not finding.rejections:
-                    tally.per_type[str(finding.type)] += 1
-                    continue
-            label = _type_label(finding)
-            labels.append(label)
-            findings.append(finding)
-            kinds.extend(p.keyword for r in finding.rejections for p in r.problems)
+                verdict = self._recalled(recall, raw, choice, unterminated and index == last)
+            if not verdict.rejections:
+                tally.per_type[verdict.label] += 1
+                continue
+            labels.append(verdict.label)
+            kinds.extend(verdict.kinds)
+            findings.append(Finding(first + index, verdict.type, verdict.rejections))
         tally.per_type.update(labels)
         tally.invalid_per_type.update(labels)
         tally.per_kind.update(kinds)
         return tally
 
-    def _finding(self, index: int, message: Any, choice: Choice) -> Finding:
+    def _recalled(self, recall: _Recall, raw: bytes, choice: Choice, truncated: bool) -> _Verdict:
+        """The verdict on a line, remembered from a line alike (the same but for free text, see
+        fast.free_strings) or of the same text (one that does not parse: the parser's words name
+        places), if there was one."""
+        if len(raw) > _REMEMBERED_TEXT:  # seldom alike
+            return self._verdict(raw, choice, truncated)[0]
+        shape = skeleton(raw, recall.plan)
+        known = recall.by_skeleton.get(shape) if shape is not None else None
+        if known is None and not truncated:  # "truncated?" is said of the last line alone
+            known = recall.by_text.get(raw)
+        if known is not None:
+            return known
+        verdict, parsed = self._verdict(raw, choice, truncated)
+        if parsed and shape is not None:
+            recall.remember(recall.by_skeleton, shape, verdict)
+        elif not parsed and not truncated:
+            recall.remember(recall.by_text, raw, verdict)
+        return verdict
+
+    def _verdict(self, raw: bytes, choice: Choice, truncated: bool) -> tuple[_Verdict, bool]:
+        """The verdict on one line, and whether it parsed."""
+        message, problems = parse(raw, truncated)
+        if problems:
+            return _Verdict.of(None, (Rejection(None, tuple(problems)),)), False
         wire_type = message.get("type") if isinstance(message, dict) else None
-        return Finding(
-            index, wire_type if isinstance(wire_type, str) else None, self.check(message, choice)
-        )
+        wire_type = wire_type if isinstance(wire_type, str) else None
+        return _Verdict.of(wire_type, self._check(message, choice, probe=False)), True
+
+    def _recall(self, choice: Choice) -> _Recall:
+        if choice not in self._recalls:
+            self._recalls[choice] = _Recall(fast.free_strings(self.schemas, choice))
+        return self._recalls[choice]
+
+
+# what a line is remembered by, at most: longer lines are seldom alike
+_REMEMBERED_TEXT = 4096
+# verdicts remembered, at most, per kind of key
+_REMEMBERED = 4096
+_NO_REASON = (Problem("", "schema", "invalid, and jsonschema-rs gave no reason"),)
+
+
+@dataclass(frozen=True, slots=True)
+class _Verdict:
+    """What the exact path said of a line: its type, why it is invalid (() if valid), and what
+    the summary counts it under."""
+
+    type: str | None
+    rejections: tuple[Rejection, ...]
+    label: str
+    kinds: tuple[str, ...]
+
+    @staticmethod
+    def of(wire_type: str | None, rejections: tuple[Rejection, ...]) -> _Verdict:
+        if not rejections:
+            return _Verdict(wire_type, (), str(wire_type), ())
+        label = _type_label(Finding(0, wire_type, rejections))
+        kinds = tuple(p.keyword for r in rejections for p in r.problems)
+        return _Verdict(wire_type, rejections, label, kinds)
+
+
+@dataclass
+class _Recall:
+    """The verdicts of the exact path on lines seen before, by skeleton (``_sift.skeleton`` with
+    ``plan``), and by text for lines that did not parse (the parser's words depend on the text)."""
+
+    plan: dict[bytes, tuple[int, int]]
+    by_skeleton: dict[bytes, _Verdict] = field(default_factory=dict)
+    by_text: dict[bytes, _Verdict] = field(default_factory=dict)
+
+    @staticmethod
+    def remember(memory: dict[bytes, _Verdict], key: bytes, verdict: _Verdict) -> None:
+        if len(memory) >= _REMEMBERED:
+            memory.clear()
+        memory[key] = verdict
 
 
 def _unencodable(text: str, index: int) -> Problem:
@@ -434,19 +522,9 @@ def _unencodable(text: str, index: int) -> Problem:
     )
 
 
-def _rejections(message: Any, candidates: tuple[_Compiled, ...]) -> tuple[Rejection, ...]:
-    """Why a routed ``message`` is invalid against each of ``candidates`` (none takes it)."""
-    return tuple(Rejection(c.direction, c.problems(message)) for c in candidates)
-
-
 def too_large(size: int, max_bytes: int) -> Finding:
     """The finding of a message longer than ``max_bytes``, which is not even parsed."""
-    return _unrouted(0, _too_large(size, max_bytes))
-
-
-def _unrouted(index: int, *problems: Problem) -> Finding:
-    """A message refused before any schema saw it (not JSON, too large)."""
-    return Finding(index, None, (Rejection(None, problems),))
+    return Finding(0, None, (Rejection(None, (_too_large(size, max_bytes),)),))
 
 
 def _too_large(size: int, max_bytes: int) -> Problem:

@@ -30,6 +30,7 @@ one Struct with the members of both, which checks that its members fit at least 
 from __future__ import annotations
 
 import json
+import sys
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -106,6 +107,104 @@ def build(schemas: Schemas, choice: Choice) -> FastPath:
     except (TypeError, ValueError):  # not met: every Struct is one that msgspec took
         return FastPath(_refuse, {}, tuple(by_type))
     return FastPath(decode, structs, tuple(untranslated))
+
+
+# bytes of a path of member names that _sift.skeleton looks up at most
+_MAX_PATH = 1024
+_MAX_VISITS = 4096  # schemas read per message schema in search of free strings
+
+
+def free_strings(schemas: Schemas, choice: Choice) -> dict[bytes, tuple[int, int]]:
+    """Where every message of ``choice`` has a string whose content no check reads, only its
+    length: member names from the root (UTF-8, joined by NUL bytes) → the lengths that pass
+    wherever the path leads. ``_sift.skeleton`` replaces such strings, so that the exact path can
+    remember its verdict on a line for every line that differs from it only there.
+
+    A path is free when, in each message schema, the members on the way are plain objects (no
+    ``anyOf`` whose words would show the object, no schema for unknown members) and the path
+    ends at a string with nothing but length bounds, or leaves the schema where any value is
+    taken or refused by name alone (an unknown member, ``additionalProperties: false``). Any
+    schema that is not read here makes no path free.
+    """
+    try:
+        translators = [
+            _Translator(schema, _Patterns())
+            for direction in ir.DIRECTIONS
+            if choice in ("any", direction)
+            for schema in schemas.get(direction, {}).values()
+        ]
+        paths: dict[tuple[str, ...], None] = {}
+        for translator in translators:
+            _strings(translator, paths)
+        found = {}
+        for path in paths:
+            bounds = [_ends(t, t.root, path) for t in translators]
+            if all(b is not None for b in bounds):
+                lo = max(b[0] for b in bounds if b)
+                hi = min(b[1] for b in bounds if b)
+                key = "\0".join(path).encode()
+                if lo <= hi and len(key) <= _MAX_PATH:
+                    found[key] = (lo, hi)
+        return found
+    except _Untranslatable:
+        return {}
+
+
+def _plain_object(node: dict[str, Any]) -> dict[str, Any]:
+    """The properties of a plain object schema; _Untranslatable for any other."""
+    _only(node, "type", "properties", "required", "additionalProperties")
+    properties = node.get("properties", {})
+    if node.get("type") != "object" or not isinstance(properties, dict):
+        raise _Untranslatable("not a plain object")
+    return properties
+
+
+def _strings(translator: _Translator, found: dict[tuple[str, ...], None]) -> None:
+    """The paths of the plain strings of a message schema through plain objects, into ``found``;
+    the first _MAX_VISITS schemas met (shared definitions may make paths without number)."""
+    todo: list[tuple[Any, tuple[str, ...]]] = [(translator.root, ())]
+    for _ in range(_MAX_VISITS):
+        if not todo:
+            return
+        node, path = todo.pop()
+        resolved = translator.resolve(node)
+        if resolved.get("type") == "object" and len(path) < _MAX_NESTING:
+            try:
+                properties = _plain_object(resolved)
+            except _Untranslatable:
+                continue
+            todo.extend(((schema, (*path, name)) for name, schema in properties.items()))
+        elif path and _length_only(resolved) is not None:
+            found[path] = None
+
+
+def _length_only(node: dict[str, Any]) -> tuple[int, int] | None:
+    """The length bounds of a string schema with nothing else; None for any other schema."""
+    if set(node) - {"type", "minLength", "maxLength"} or node.get("type") != "string":
+        return None
+    lo, hi = node.get("minLength", 0), node.get("maxLength", sys.maxsize)
+    if any(isinstance(b, bool) or not isinstance(b, int) for b in (lo, hi)):
+        return None
+    return max(lo, 0), min(hi, sys.maxsize)
+
+
+_ANY_LENGTH = (0, sys.maxsize)
+
+
+def _ends(translator: _Translator, root: Any, path: tuple[str, ...]) -> tuple[int, int] | None:
+    """The lengths a string at ``path`` may have for no error to show it in this schema, or None
+    if its content (or the words of an object on the way) may count."""
+    node = translator.resolve(root)
+    for name in path:
+        try:
+            properties = _plain_object(node)
+        except _Untranslatable:
+            return None
+        if name not in properties:
+            unknown = node.get("additionalProperties", True)
+            return _ANY_LENGTH if unknown is True or unknown is False else None
+        node = translator.resolve(properties[name])
+    return _length_only(node)
 
 
 def _refuse(raw: Any) -> Any:

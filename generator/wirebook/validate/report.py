@@ -13,7 +13,6 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import TextIO
 
-from wirebook.problems import Problem
 from wirebook.validate.engine import NO_TYPE, Finding, Rejection, Tally
 from wirebook.validate.options import Format
 from wirebook.validate.reader import STDIN
@@ -55,17 +54,14 @@ def _label(finding: Finding, rejection: Rejection) -> str:
     return finding.type
 
 
-def problem_lines(name: str, line: int, finding: Finding) -> Iterable[tuple[Problem, str]]:
-    """Each problem of a finding with its text line ``path:line: type: pointer: message``."""
-    for rejection in finding.rejections:
-        label = _label(finding, rejection)
-        for problem in rejection.problems:
-            yield problem, f"{name}:{line}: {label}: {problem.pointer or '/'}: {problem.message}"
-
-
 def _escape(text: str, in_property: bool = False) -> str:
     text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
     return text.replace(":", "%3A").replace(",", "%2C") if in_property else text
+
+
+# findings whose words are remembered per Report (a log repeats the same mistakes: the verdicts
+# of the exact path are shared by the lines alike)
+_REMEMBERED = 4096
 
 
 class Report:
@@ -75,36 +71,53 @@ class Report:
         self.form = form
         self.out = out
         self.err = err
+        # id of a finding's rejections → them (kept, so that the id stays theirs), its type, and
+        # what follows `path:line:` for each of its problems (or its JSON record's end)
+        self._words: dict[int, tuple[tuple[Rejection, ...], str | None, list[tuple[str, str]]]]
+        self._words = {}
 
     def findings(self, name: str, base: int, findings: Iterable[Finding]) -> None:
         """Write the findings of one part of input ``name`` whose first line is ``base + 1``."""
         with _writing(OUT):
-            self._findings(name, base, findings)
+            self.out.write("".join(self._lines(name, base, findings)))
 
-    def _findings(self, name: str, base: int, findings: Iterable[Finding]) -> None:
-        write = self.out.write
+    def _lines(self, name: str, base: int, findings: Iterable[Finding]) -> Iterator[str]:
         stdin = name == STDIN
         name = "<stdin>" if stdin else name
-        for finding in findings:
-            line = base + finding.line + 1
-            if self.form == "json":
-                write(json.dumps(self._record(name, line, finding), ensure_ascii=False) + "\n")
-                continue
-            for problem, text in problem_lines(name, line, finding):
-                if self.form == "text":
-                    write(printable(text) + "\n")
-                else:
-                    where = "" if stdin else f"file={_escape(name, True)},line={line},"
-                    title = _escape(f"invalid message ({problem.keyword})", True)
-                    write(f"::error {where}title={title}::{_escape(text)}\n")
+        if self.form == "json":
+            start = '{"file": ' + json.dumps(name, ensure_ascii=False) + ', "line": '
+            for finding in findings:
+                [(_, rest)] = self._words_of(finding)
+                yield f"{start}{base + finding.line + 1}{rest}"
+        elif self.form == "text":
+            shown = printable(name)
+            for finding in findings:
+                line = base + finding.line + 1
+                for _, words in self._words_of(finding):
+                    yield f"{shown}:{line}: {words}"
+        else:
+            where = "" if stdin else f"file={_escape(name, True)},line="
+            shown = _escape(name)
+            for finding in findings:
+                line = base + finding.line + 1
+                at = f"{where}{line}," if where else ""
+                for title, words in self._words_of(finding):
+                    yield f"::error {at}{title}::{shown}:{line}: {words}"
 
-    @staticmethod
-    def _record(name: str, line: int, finding: Finding) -> dict[str, object]:
-        return {
-            "file": name,
-            "line": line,
-            "type": finding.type,
-            "errors": [
+    def _words_of(self, finding: Finding) -> list[tuple[str, str]]:
+        """What follows the place of each line written for ``finding``, newline included (and
+        the annotation's title, in github format)."""
+        known = self._words.get(id(finding.rejections))
+        if known is None or known[0] is not finding.rejections or known[1] != finding.type:
+            if len(self._words) >= _REMEMBERED:
+                self._words.clear()
+            known = (finding.rejections, finding.type, self._compose(finding))
+            self._words[id(finding.rejections)] = known
+        return known[2]
+
+    def _compose(self, finding: Finding) -> list[tuple[str, str]]:
+        if self.form == "json":
+            errors = [
                 {
                     "direction": r.direction,
                     "pointer": p.pointer,
@@ -113,8 +126,21 @@ class Report:
                 }
                 for r in finding.rejections
                 for p in r.problems
-            ],
-        }
+            ]
+            record = {"type": finding.type, "errors": errors}
+            text = json.dumps(record, ensure_ascii=False)  # {"type": …, "errors": […]}
+            return [("", ", " + text[1:] + "\n")]
+        texts = [
+            (problem, f"{_label(finding, r)}: {problem.pointer or '/'}: {problem.message}")
+            for r in finding.rejections
+            for problem in r.problems
+        ]
+        if self.form == "text":
+            return [("", printable(text) + "\n") for _, text in texts]
+        return [  # github: the title, then the text
+            (f"title={_escape(f'invalid message ({p.keyword})', True)}", _escape(text) + "\n")
+            for p, text in texts
+        ]
 
     def input_error(self, text: str) -> None:
         """Say, on ``err``, why an input (or the run) failed."""
