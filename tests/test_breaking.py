@@ -402,3 +402,24 @@ def test_readme_lists_every_rule() -> None:
     for rule in RULES:
         row = f"| {rule.id} | {rule.name} | {rule.category} | {rule.breaks} | {rule.reason} |"
         assert row in readme
+
+
+def test_a_revision_outside_a_repository_is_a_usage_error(tmp_path: Path) -> None:
+    shutil.copytree(CASES / "documentation_changed" / "after", tmp_path / "schema")
+    outcome = run_in_process(tmp_path, "breaking", "--against", "main")
+    assert (outcome.code, outcome.stdout) == (2, "")
+    assert outcome.stderr == (
+        "wirebook breaking: error: --against main: no such folder, and schema is not in a git "
+        "repository\n"
+    )
+
+
+def test_bundles_of_one_direction_are_not_enough(tmp_path: Path) -> None:
+    shutil.copytree(CASES / "published_compatible", tmp_path, dirs_exist_ok=True)
+    (tmp_path / "before" / "server.schema.json").unlink()
+    outcome = run_in_process(tmp_path, *COMMAND)
+    assert (outcome.code, outcome.stdout) == (2, "")
+    assert outcome.stderr == (
+        "wirebook breaking: error: before/server.schema.json: no such file (the bundles "
+        "`wirebook generate` publishes)\n"
+    )
