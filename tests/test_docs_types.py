@@ -13,7 +13,7 @@ from functools import cache
 from pathlib import Path
 
 from wirebook import ir
-from wirebook.emit.docs import render, type_text
+from wirebook.emit.docs import constraints_text, render, type_text
 from wirebook.pipeline import compile_definitions
 
 SHAPES = Path(__file__).parent / "shapes" / "schema"
@@ -101,3 +101,10 @@ def test_a_union_inside_a_list_is_parenthesized() -> None:
     union = ir.UnionType((ir.StringType(), ir.NullType()))
     assert type_text(ir.ArrayType(union)) == "array of (string or null)"
     assert type_text(ir.MapType(union)) == "map of string → (string or null)"
+
+
+def test_bounds_are_written_exactly() -> None:
+    assert constraints_text(ir.NumericType(True, minimum=-(2**53) + 1)) == "≥ -9007199254740991"
+    assert constraints_text(ir.NumericType(False, maximum=0.1, exclusive_minimum=1e20)) == (
+        "≤ 0.1, > 1e+20"
+    )

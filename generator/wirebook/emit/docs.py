@@ -65,7 +65,7 @@ def constraints_text(expr: ir.TypeExpr, unknown_default: bool | None = None) -> 
             parts.append(f"matches `{expr.pattern}`")
     elif isinstance(expr, ir.NumericType):
         parts += [
-            f"{word} {value:g}"
+            f"{word} {_number(value)}"
             for word, value in (
                 ("≥", expr.minimum),
                 ("≤", expr.maximum),
@@ -99,6 +99,14 @@ def constraints_text(expr: ir.TypeExpr, unknown_default: bool | None = None) -> 
     ):
         parts.append(unknown_members(bool(expr.unknown_fields)))
     return ", ".join(parts)
+
+
+def _number(value: float) -> str:
+    """A bound as its schema says it: whole numbers exactly (9007199254740991, not 9.0072e+15)."""
+    if isinstance(value, int):
+        return str(value)
+    short = f"{value:g}"
+    return short if float(short) == value else repr(value)
 
 
 def unknown_members(allowed: bool) -> str:
