@@ -423,3 +423,15 @@ def test_bundles_of_one_direction_are_not_enough(tmp_path: Path) -> None:
         "wirebook breaking: error: before/server.schema.json: no such file (the bundles "
         "`wirebook generate` publishes)\n"
     )
+
+
+def test_broken_definitions_at_a_revision_are_named_as_there(repo: Path) -> None:
+    shutil.copytree(CASES / "documentation_changed" / "before", repo / "schema")
+    (repo / "schema" / "protocol.yaml").write_text("protocol: {name: x}\n")
+    git(repo, "add", "schema")
+    git(repo, "commit", "-q", "-m", "broken")
+    commit_schema(repo, CASES / "documentation_changed" / "after")
+    outcome = run_in_process(repo, "breaking", "--against", "HEAD~1")
+    assert outcome.code == 2
+    assert outcome.stderr.startswith("HEAD~1:schema/protocol.yaml:1:1: error[")
+    assert outcome.stderr.endswith("in the definitions (HEAD~1:schema/): cannot compare them\n")

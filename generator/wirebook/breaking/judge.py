@@ -55,7 +55,7 @@ class Verdict:
 def judge(old: Version, new: Version) -> Verdict:
     protocol = new.protocol
     assert protocol is not None, "the new version is read from definitions"
-    samples = tuple(sorted(_strings(protocol)))
+    samples = tuple(sorted(set(_strings(protocol))))
     found: list[Finding] = []
     for direction in ir.DIRECTIONS:
         context = Context(direction, _served(old, new), samples)

@@ -199,9 +199,12 @@ def from_revision(revision: str, schema_dir: Path, scratch: Path) -> Version:
         raise VersionError(f"--against {revision}: {shown} does not exist at that revision")
     with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
         tar.extractall(scratch, filter="data")
-    label = f"{revision}:{prefix}"
-    version = from_definitions(scratch, label)
-    version._rename = (f"{scratch.as_posix()}/", label)
+    label, unpacked = f"{revision}:{prefix}", f"{scratch.as_posix()}/"
+    try:
+        version = from_definitions(scratch, label)
+    except VersionError as exc:  # its diagnostics name the files as the revision has them
+        raise VersionError(str(exc).replace(unpacked, label)) from exc
+    version._rename = (unpacked, label)
     return version
 
 
