@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import shutil
+from pathlib import Path
+
 import pytest
 import wirebook
 from wire_corpus import ROOT, SCHEMA_DIR
 from wirebook.problems import Problem
 from wirebook.testing import assert_invalid_message, assert_valid_message
+from wirebook.validate import sources
 
 VALIDATOR = wirebook.Validator.from_schemas(SCHEMA_DIR)
 
@@ -97,3 +102,68 @@ def test_wire_text_with_a_surrogate_is_not_json() -> None:
     assert VALIDATOR.validate_json(escaped)[0].keyword == "json"
     with pytest.raises(AssertionError, match="surrogate"):
         assert_valid_message(text, validator=VALIDATOR)
+
+
+# --- the compiled definitions, kept on disk ------------------------------------------------------
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("WIREBOOK_NO_CACHE", raising=False)
+    return tmp_path / "cache" / "wirebook" / "validate"
+
+
+def definitions(tmp_path: Path) -> Path:
+    folder = tmp_path / "schema"
+    shutil.copytree(ROOT / "schema", folder)
+    return folder
+
+
+def test_compiled_definitions_are_kept_and_read_again(
+    tmp_path: Path, cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = definitions(tmp_path)
+    compiled = sources.from_definitions(folder)
+    [entry] = cache.iterdir()
+    assert json.loads(entry.read_text()) == compiled
+    monkeypatch.setattr(sources, "_compile", None)  # not called again
+    assert sources.from_definitions(folder) == compiled
+
+
+def test_any_change_of_the_definitions_compiles_them_again(tmp_path: Path, cache: Path) -> None:
+    folder = definitions(tmp_path)
+    sources.from_definitions(folder)
+    protocol = next(folder.glob("*.yaml"))
+    protocol.write_text(protocol.read_text() + "\n")  # the same definitions, other bytes
+    sources.from_definitions(folder)
+    (folder / "notes.txt").write_text("any file of the folder counts")
+    sources.from_definitions(folder)
+    assert len(list(cache.iterdir())) == 3
+
+
+def test_broken_definitions_are_never_kept(tmp_path: Path, cache: Path) -> None:
+    folder = definitions(tmp_path)
+    (folder / "broken.yaml").write_text("protocol: [\n")
+    for _ in range(2):
+        with pytest.raises(sources.SourceError, match="error"):
+            sources.from_definitions(folder)
+    assert not cache.exists()
+
+
+def test_an_entry_that_cannot_be_read_is_compiled_again(tmp_path: Path, cache: Path) -> None:
+    folder = definitions(tmp_path)
+    compiled = sources.from_definitions(folder)
+    [entry] = cache.iterdir()
+    for text in ("{not json", '{"sideways": {}}', "[]"):
+        entry.write_text(text)
+        assert sources.from_definitions(folder) == compiled
+    assert json.loads(entry.read_text()) == compiled
+
+
+def test_the_cache_can_be_turned_off(
+    tmp_path: Path, cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WIREBOOK_NO_CACHE", "1")
+    sources.from_definitions(definitions(tmp_path))
+    assert not cache.exists()

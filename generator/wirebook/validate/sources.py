@@ -6,7 +6,12 @@ routed on ``type`` before any schema sees it.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
+import os
+import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -27,7 +32,19 @@ def from_definitions(schema_dir: Path) -> Schemas:
     """The schemas that ``wirebook generate`` would publish for these definitions.
 
     Refused when the definitions or their examples have an error (lint warnings are not shown).
+    What a compilation gives is kept on disk (see ``_Cache``), and given again for the same
+    definitions, wirebook, dependencies and Python: the compiler costs most of a start.
     """
+    cache = _Cache.of(schema_dir)
+    schemas = cache.read() if cache else None
+    if schemas is None:
+        schemas = _compile(schema_dir)
+        if cache:
+            cache.write(schemas)
+    return schemas
+
+
+def _compile(schema_dir: Path) -> Schemas:
     # imported here: the compiler (YAML, the checks) is not needed for --published
     from wirebook.pipeline import compile_definitions
 
@@ -111,3 +128,94 @@ def _type_const(message: Schema) -> str | None:
     return (
         enum[0] if isinstance(enum, list) and len(enum) == 1 and isinstance(enum[0], str) else None
     )
+
+
+_KEPT = 16  # entries kept in the cache folder, the latest
+
+
+class _Cache:
+    """The compiled schemas of one definitions folder, in the user's cache folder.
+
+    Safe because the key is a SHA-256 of everything the compilation reads or runs: the name and
+    bytes of every file of the folder (every file, not only the definitions: a superset), every
+    file of the wirebook package, the installed distributions with their versions, and Python's
+    version. The compiler is deterministic (same inputs, byte-identical outputs: a product
+    rule), so an entry is exactly what compiling again would give. Only a compilation without
+    errors is kept: broken definitions are compiled, and refused, on every run. An entry is JSON
+    (read without running anything), written whole (a temporary file renamed), and one that
+    cannot be read is compiled again. WIREBOOK_NO_CACHE (any value) turns the cache off.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    @staticmethod
+    def of(schema_dir: Path) -> _Cache | None:
+        if os.environ.get("WIREBOOK_NO_CACHE") is not None:
+            return None
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        try:
+            key = _fingerprint(schema_dir)
+        except OSError:  # a folder that cannot be read: the compiler says why
+            return None
+        return _Cache(Path(base) / "wirebook" / "validate" / f"{key}.json")
+
+    def read(self) -> Schemas | None:
+        try:
+            found = json.loads(self.path.read_bytes())
+        except (OSError, ValueError):
+            return None
+        good = isinstance(found, dict) and all(
+            d in ir.DIRECTIONS and isinstance(by_type, dict) for d, by_type in found.items()
+        )
+        return found if good else None
+
+    def write(self, schemas: Schemas) -> None:
+        """Keep ``schemas``, if the cache folder takes them (a read-only home, a full disk: the
+        run is the same, without)."""
+        try:
+            text = json.dumps(schemas, ensure_ascii=False).encode("utf-8")
+        except (TypeError, ValueError):
+            return
+        temporary = None
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            descriptor, temporary = tempfile.mkstemp(".tmp", dir=self.path.parent)
+            with os.fdopen(descriptor, "wb") as out:
+                out.write(text)
+            os.replace(temporary, self.path)
+            temporary = None
+            kept = sorted(self.path.parent.glob("*.json"), key=lambda p: p.stat().st_mtime)
+            for old in kept[:-_KEPT]:  # the folders and versions of long ago
+                old.unlink()
+        except OSError:
+            pass
+        finally:
+            if temporary is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(temporary)
+
+
+def _fingerprint(schema_dir: Path) -> str:
+    digest = hashlib.sha256(f"{sys.version}\0{schema_dir.resolve()}\0".encode())
+    for entry in sorted(os.scandir(schema_dir), key=lambda e: e.name):
+        digest.update(entry.name.encode("utf-8", "surrogateescape") + b"\0")
+        if entry.is_file():
+            data = Path(entry.path).read_bytes()
+            digest.update(b"%d\0" % len(data) + data)
+    package = Path(__file__).resolve().parents[1]
+    for folder, subfolders, files in os.walk(package):
+        subfolders[:] = sorted(f for f in subfolders if f != "__pycache__")
+        for name in sorted(files):
+            path = os.path.join(folder, name)
+            data = Path(path).read_bytes()
+            digest.update(f"{os.path.relpath(path, package)}\0{len(data)}\0".encode() + data)
+    distributions = sorted(
+        name
+        for folder in sys.path
+        if os.path.isdir(folder)
+        for name in os.listdir(folder)
+        if name.endswith((".dist-info", ".egg-info"))
+    )
+    digest.update("\0".join(distributions).encode("utf-8", "surrogateescape"))
+    return digest.hexdigest()
