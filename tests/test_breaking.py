@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import re
 import shutil
 import subprocess
@@ -29,7 +30,7 @@ from test_cases import run_in_process
 from wirebook import ir
 from wirebook.breaking.judge import Finding, Verdict, judge
 from wirebook.breaking.rules import RULES
-from wirebook.breaking.versions import Version, from_definitions
+from wirebook.breaking.versions import Version, VersionError, from_definitions
 from wirebook.cli import main
 from wirebook.pipeline import compile_definitions
 from wirebook.problems import Problem
@@ -435,3 +436,71 @@ def test_broken_definitions_at_a_revision_are_named_as_there(repo: Path) -> None
     assert outcome.code == 2
     assert outcome.stderr.startswith("HEAD~1:schema/protocol.yaml:1:1: error[")
     assert outcome.stderr.endswith("in the definitions (HEAD~1:schema/): cannot compare them\n")
+
+
+# --- random edits: what no finding names, no message shows
+
+
+_NUMBER = re.compile(r"\b(minLength|maxLength|minimum|maximum|maxItems|maxEntries): (\d+)")
+# one edit of a line that holds the first text: the second replaced by one of the others
+_EDITS: list[tuple[str, str, list[str]]] = [
+    ("required: false", ", required: false", [""]),
+    ("enum: [", "enum: [happy, sad]", ["enum: [happy]", "enum: [happy, sad, calm]"]),
+    ("type: string,", "type: string,", ["type: string, nullable: true,"]),
+    ("nullable: true", "nullable: true, ", [""]),
+    ("type: integer", "type: integer", ["type: number", "type: string"]),
+    ("string | integer", "string | integer", ["string | integer | boolean", "string", "number"]),
+    ("union: [", "[Image, File, Sound]", ["[Image, File]", "[File, Sound]"]),
+    ("RoomId:", "^[a-z0-9_]+$", ["^[a-z0-9]+$", "^[a-z0-9_-]+$", "[a-z]"]),
+    ("type: map", "values: integer", ["values: number", "values: string", "values: boolean"]),
+    ("type: any", "type: any", ["type: any_object", "type: string"]),
+]
+
+
+def random_edit(text: str, rng: random.Random) -> str:
+    lines = text.split("\n")
+    for _ in range(rng.randint(1, 3)):
+        i = rng.choice(
+            [i for i, line in enumerate(lines) if re.match(r"  ( {4}\w+|RoomId):", line)]
+        )
+        if (numbers := list(_NUMBER.finditer(lines[i]))) and rng.random() < 0.4:
+            m = rng.choice(numbers)
+            value = max(0, int(m.group(2)) + rng.choice([-3, -1, 1, 5]))
+            lines[i] = lines[i][: m.start(2)] + str(value) + lines[i][m.end(2) :]
+            continue
+        for where, old, new in rng.sample(_EDITS, len(_EDITS)):
+            if where in lines[i] and old in lines[i]:
+                lines[i] = lines[i].replace(old, rng.choice(new), 1)
+                break
+    return "\n".join(lines)
+
+
+def test_random_edits_break_nothing_unseen(tmp_path: Path) -> None:
+    """Seeded edits of a protocol with every shape: a message that the sender's version accepts
+    and the receiver's refuses is always at the member of some finding (soundness of "compatible"
+    and of each report's completeness; showing every finding needs examples of each shape, which
+    the case folders have)."""
+    text = (CASES / "client_union_alternative_added" / "before" / "protocol.yaml").read_text()
+    rng, judged = random.Random(20261126), 0
+    for attempt in range(60):
+        if judged == 10:
+            break
+        (tmp_path / "before").mkdir(exist_ok=True)
+        (tmp_path / "after").mkdir(exist_ok=True)
+        (tmp_path / "before" / "protocol.yaml").write_text(text)
+        (tmp_path / "after" / "protocol.yaml").write_text(random_edit(text, rng))
+        try:
+            old, new = from_definitions(tmp_path / "before"), from_definitions(tmp_path / "after")
+        except VersionError:  # an edit that makes no protocol (a minimum above its maximum)
+            continue
+        judged += 1
+        verdict = judge(old, new)
+        shown = shown_breaks(tmp_path, verdict)
+        for direction in ir.DIRECTIONS:
+            found = [f for f in verdict.findings if f.direction == direction]
+            for s in shown[direction]:
+                assert any(covers(f.pointer, p.pointer) for f in found for p in s.problems), (
+                    f"attempt {attempt}: {json.dumps(s.message)} is refused now "
+                    f"({s.problems[0].pointer}: {s.problems[0].message}), and no finding says so"
+                )
+    assert judged == 10
