@@ -33,7 +33,7 @@ check: $(READY)
 	$(BIN)/wirebook check
 	@base=$$(git merge-base HEAD origin/main 2>/dev/null || git merge-base HEAD main 2>/dev/null); \
 	if [ -z "$$base" ]; then \
-		echo "breaking: skipped (no main or origin/main branch to compare with)"; \
+		echo "breaking: skipped (no main or origin/main branch, or a shallow clone without their common history)"; \
 	elif [ "$$base" != "$$(git rev-parse HEAD)" ]; then \
 		echo "breaking: against the merge base with main, $$(git rev-parse --short $$base)"; \
 		$(BIN)/wirebook breaking --against $$base; \
