@@ -41,7 +41,7 @@ check: $(READY)
 		echo "breaking: on main, against the commit before (HEAD~1)"; \
 		$(BIN)/wirebook breaking --against HEAD~1; \
 	else \
-		echo "breaking: skipped (the first commit of main: nothing to compare with)"; \
+		echo "breaking: skipped (no commit before HEAD here: the first commit, or a shallow clone)"; \
 	fi
 
 lint: $(READY)
