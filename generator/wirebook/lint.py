@@ -90,6 +90,50 @@ def _object_payload(m: ir.Message, protocol: ir.Protocol) -> Iterator[tuple[Posi
         yield m.position, f"the payload of {m.direction} message '{m.type}' is not an object"
 
 
+# What every JavaScript object inherits from Object.prototype.
+_INHERITED = frozenset(
+    (
+        "constructor",
+        "__proto__",
+        "toString",
+        "toLocaleString",
+        "valueOf",
+        "hasOwnProperty",
+        "isPrototypeOf",
+        "propertyIsEnumerable",
+        "__defineGetter__",
+        "__defineSetter__",
+        "__lookupGetter__",
+        "__lookupSetter__",
+    )
+)
+
+
+def _inherited_name(m: ir.Message, protocol: ir.Protocol) -> Iterator[tuple[Position | None, str]]:
+    seen: set[str] = set()  # named types already looked into (a type may contain itself)
+
+    def fields(expr: ir.TypeExpr) -> Iterator[ir.Field]:
+        if isinstance(expr, ir.RefType) and expr.name != "ErrorCode" and expr.name not in seen:
+            seen.add(expr.name)
+            yield from fields(protocol.named_type(expr.name).type)
+        elif isinstance(expr, ir.ObjectType):
+            for f in expr.fields:
+                yield f
+                yield from fields(f.type)
+        elif isinstance(expr, ir.ArrayType):
+            yield from fields(expr.items)
+        elif isinstance(expr, ir.MapType):
+            yield from fields(expr.values)
+        elif isinstance(expr, ir.UnionType):
+            for branch in expr.branches:
+                yield from fields(branch)
+
+    payload = m.payload_type or ir.ObjectType(m.fields)
+    for f in fields(payload):
+        if f.name in _INHERITED:
+            yield f.position, f"field '{f.name}' is named like a member every JavaScript object has"
+
+
 RULES = (
     Rule(
         "WB101",
@@ -134,26 +178,31 @@ RULES = (
         "Payload is always a dict: a payload that is not an object cannot grow a field.",
         _object_payload,
     ),
+    Rule(
+        "WB109",
+        "inherited-name",
+        "JavaScript validators that look a member up through the prototype (Ajv's default "
+        "options) read a field named like one every object inherits as present when it is not.",
+        _inherited_name,
+    ),
 )
 
 
 def lint(protocol: ir.Protocol) -> list[Diagnostic]:
-    found = []
+    found: dict[tuple[Position | None, str], Diagnostic] = {}  # a named type's, once
     for message in protocol.messages:
         for rule in RULES:
             if rule.id in protocol.lint_ignore or rule.id in message.lint_ignore:
                 continue
             for position, text in rule.check(message, protocol):
-                found.append(
-                    Diagnostic(
-                        position,
-                        text,
-                        f"{rule.reason} Silence with `lint: {{ignore: [{rule.id}]}}`.",
-                        Severity.WARNING,
-                        rule.id,
-                    )
+                found[(position, text)] = Diagnostic(
+                    position,
+                    text,
+                    f"{rule.reason} Silence with `lint: {{ignore: [{rule.id}]}}`.",
+                    Severity.WARNING,
+                    rule.id,
                 )
-    return found
+    return list(found.values())
 
 
 def rules_help() -> str:

@@ -7,6 +7,7 @@ Each published file is self-contained: it carries exactly the ``$defs`` it reach
 
 from __future__ import annotations
 
+import copy
 import re
 from typing import Any
 
@@ -14,6 +15,14 @@ from wirebook import __version__, ir
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 Schema = dict[str, Any]
+# Any JSON value, spelled out kind by kind: the same as `{}` to every validator, and what
+# generators need to write the type of a JSON value (json-schema-to-typescript reads `{}` with a
+# description as an object). The models read `{}` (pydantic's JsonValue).
+ANY_JSON: Schema = {
+    "anyOf": [
+        {"type": kind} for kind in ("null", "boolean", "object", "array", "number", "string")
+    ]
+}
 
 
 def generated_comment(protocol: ir.Protocol) -> str:
@@ -68,7 +77,7 @@ class _Defs:
         if isinstance(expr, ir.NullType):
             return {"type": "null"}
         if isinstance(expr, ir.AnyType):
-            return {"type": "object"} if expr.object_only else {}
+            return {"type": "object"} if expr.object_only else copy.deepcopy(ANY_JSON)
         if isinstance(expr, ir.EnumType):
             kinds = {type(v) for v in expr.values}
             kind = "string" if kinds == {str} else "integer" if kinds == {int} else "number"
@@ -238,6 +247,17 @@ def _annotations(description: str, deprecated: bool | str) -> Schema:
     return schema
 
 
+def _any_as_empty(schema: Any) -> Any:
+    """``schema`` with every ``ANY_JSON`` written `{}`."""
+    if isinstance(schema, list):
+        return [_any_as_empty(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    if schema.get("anyOf") == ANY_JSON["anyOf"]:
+        return {k: v for k, v in schema.items() if k != "anyOf"}
+    return {k: _any_as_empty(v) for k, v in schema.items()}
+
+
 def _drop_none(schema: Schema) -> Schema:
     return {k: v for k, v in schema.items() if v is not None}
 
@@ -295,7 +315,7 @@ class SchemaSet:
 
     def models_input(self) -> Schema:
         """One schema holding both unions, for datamodel-code-generator (not published)."""
-        defs = dict(self._defs.defs)
+        defs = {name: _any_as_empty(schema) for name, schema in self._defs.defs.items()}
         defs["ServerMessage"] = self.union("server")
         return {"$schema": DIALECT, **self.union("client"), "$defs": defs}
 
