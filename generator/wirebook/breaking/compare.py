@@ -172,6 +172,9 @@ def _subset(walk: _Walk, sub: Node, sup: Node, at: str) -> None:
 
 
 def _compare(walk: _Walk, sub: Node, sup: Node, at: str) -> None:
+    sup = _bare_kinds(sup)
+    if _union(sup) is None:  # else each of ``sub``'s alternatives is fitted on its own
+        sub = _bare_kinds(sub)
     if sub.schema is True:  # accepts anything, as a schema without keywords does
         sub = Node({}, sub.root, sub.pointer, sub.old)
     if sub.schema is False or sup.schema is True or sup.schema == {}:
@@ -237,6 +240,25 @@ def _parts(node: Node) -> list[Node]:
     if set(beside) - {"default"}:
         parts.append(Node(beside, node.root, node.pointer, node.old))
     return parts
+
+
+def _bare_kinds(node: Node) -> Node:
+    """A union of bare types (``{"anyOf": [{"type": "null"}, {"type": "boolean"}…]}``, as wirebook
+    writes any JSON value) read as one schema with a list of types: one finding, not one a kind."""
+    union = _union(node)
+    if union is None or "type" in node.schema:
+        return node
+    names = []
+    for i in range(len(node.schema[union])):
+        branch = _unwrap(node.child(union, i)).schema
+        if not isinstance(branch, dict) or set(branch) - ANNOTATIONS != {"type"}:
+            return node
+        names.append(branch["type"])
+    overlap = len(set(names)) < len(names) or {"integer", "number"} <= set(names)
+    if not all(isinstance(n, str) for n in names) or overlap:
+        return node  # a oneOf of overlapping types refuses what two take: not a list of types
+    rest = {k: v for k, v in node.schema.items() if k != union}
+    return Node({**rest, "type": names}, node.root, node.pointer, node.old)
 
 
 def _union(node: Node) -> str | None:
