@@ -194,8 +194,8 @@ def _group(found: list[Finding], old: Version, new: Version) -> list[Finding]:
             replace(
                 first,
                 types=types,
-                new=new.protocol_location() or first.new,
-                old=old.protocol_location() or first.old,
+                new=new.envelope_location() or first.new,
+                old=old.envelope_location() or first.old,
             )
         )
     return kept

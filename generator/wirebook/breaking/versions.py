@@ -73,13 +73,10 @@ class Version:
                 return None
             at = at.rsplit("/", 1)[0]
 
-    def protocol_location(self) -> Location | None:
-        """Where the envelope is defined: the `protocol:` section, or the first bundle."""
-        if self.protocol is not None:
-            return self._location(self.protocol.position)
-        if self._bundle_roots:
-            return Location(f"{self.label.rstrip('/')}/{bundle_path('client')}", pointer="")
-        return None
+    def envelope_location(self) -> Location | None:
+        """Where the envelope is defined: the `protocol:` section (a bundle repeats it in every
+        message: None)."""
+        return self._location(self.protocol.position) if self.protocol else None
 
     def _location(self, position: Position | None) -> Location | None:
         if position is None:
