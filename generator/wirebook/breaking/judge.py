@@ -60,13 +60,13 @@ def judge(old: Version, new: Version) -> Verdict:
     for direction in ir.DIRECTIONS:
         context = Context(direction, _served(old, new), samples)
         before, after = old.schemas[direction], new.schemas[direction]
-        for type_ in before.keys() - after.keys():
+        for type_ in sorted(before.keys() - after.keys()):
             if direction == "client":
                 found.append(_whole(BY_ID["WB201"], direction, type_, "removed", old, new))
-        for type_ in after.keys() - before.keys():
+        for type_ in sorted(after.keys() - before.keys()):
             if direction == "server":
                 found.append(_whole(BY_ID["WB202"], direction, type_, "added", old, new))
-        for type_ in before.keys() & after.keys():
+        for type_ in sorted(before.keys() & after.keys()):
             for change in compare_messages(before[type_], after[type_], context):
                 found.append(_finding(change, direction, type_, old, new))
     acknowledged, unused = _acknowledge(found, protocol)
