@@ -1,14 +1,18 @@
 """The generated models read every keyword as the published schemas do, wherever it sits.
 
-The example protocol uses few keywords, so this test generates a protocol with two more messages:
-`counts` holds integers everywhere (in an array of constrained integers, nullable, as an enum, in a nested object), `probe` the keywords that pydantic reads
-otherwise (`uniqueItems`, `format`, enums and consts of numbers and booleans, big numbers). Each
-value must get the same verdict from the model (`validate_json` and `validate_python`) as from
-the reference validator on the published schema.
+The example protocol uses few keywords, so this test generates a protocol with three more
+messages: `counts` holds integers everywhere (in an array of constrained integers, nullable, as an
+enum, in a nested object), `probe` the keywords that pydantic reads otherwise (`uniqueItems`,
+`format`, enums and consts of numbers and booleans, big numbers), `sizes` the counts of an array
+and of a map that are branches of one union. A second one, the mini protocol taking unknown
+members, has objects and a payload that refuse them. Each value must get the same verdict from
+the model (`validate_json` and `validate_python`) as from the reference validator on the
+published schema.
 """
 
 from __future__ import annotations
 
+import copy
 import importlib
 import json
 import shutil
@@ -68,6 +72,16 @@ MESSAGE = """
           ts: "2024-01-01T00:00:00Z"
           num: 1
           named: [a]
+  - type: sizes
+    summary: Counts of an array and of a map, branches of one union
+    payload:
+      either:
+        union:
+          - {type: array, items: string, maxItems: 2}
+          - {type: map, values: string, minEntries: 1, maxEntries: 3}
+        description: Up to two items, or one to three entries.
+    examples:
+      - {name: one, payload: {either: [a]}}
 """
 TYPES = """
   Topics: {type: array, items: Topic, uniqueItems: true, description: Topics to follow.}
@@ -204,6 +218,110 @@ def test_a_keyword_is_read_as_the_schema_reads_it(
         except ValidationError:
             model_valid = False
         assert model_valid == schema_valid, raw
+
+
+def _model_verdicts(models: Any, raw: str) -> list[bool]:
+    """Whether the client union takes ``raw``, from text and from its value."""
+    adapter = TypeAdapter(models.ClientMessage)
+    verdicts = []
+    for read in (adapter.validate_json, lambda text: adapter.validate_python(json.loads(text))):
+        try:
+            read(raw)
+            verdicts.append(True)
+        except ValidationError:
+            verdicts.append(False)
+    return verdicts
+
+
+# an array and a map at and around their counts: each count bounds its own kind only (the
+# array's maxItems refused a map of three entries)
+SIZES: list[Any] = [[], ["a", "b"], ["a", "b", "c"], {}, {"a": "x"}, dict.fromkeys("abc", "x")]
+SIZES.append(dict.fromkeys("abcd", "x"))
+
+
+@pytest.mark.parametrize("value", SIZES, ids=lambda v: json.dumps(v))
+def test_the_counts_of_a_union_bound_the_kind_of_their_branch(
+    generated: tuple[Any, Any], value: Any
+) -> None:
+    models, reference = generated
+    message = {"type": "sizes", "payload": {"either": value}}
+    schema_valid = reference.validate("client", message) == []
+    assert _model_verdicts(models, json.dumps(message)) == [schema_valid] * 2
+
+
+OPEN_DEFINITIONS = """
+types:
+  Point:
+    type: object
+    unknown_fields: reject
+    description: A named object that refuses unknown members.
+    fields: {x: {type: integer, description: Across.}}
+client:
+  - type: strict
+    summary: Objects that refuse unknown members in a protocol that takes them
+    unknown_fields: reject
+    payload:
+      closed:
+        type: object
+        unknown_fields: reject
+        description: Refuses them.
+        fields: {n: {type: integer, description: A number.}}
+      open:
+        type: object
+        description: Takes them, as the protocol does.
+        fields: {n: {type: integer, description: A number.}}
+      point: {type: Point, description: A named object.}
+    examples:
+      - payload: {closed: {n: 1}, open: {n: 1}, point: {x: 1}}
+"""
+STRICT = {"closed": {"n": 1}, "open": {"n": 1}, "point": {"x": 1}}
+
+
+@pytest.fixture(scope="module")
+def open_protocol(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Any]]:
+    """The mini protocol of tests/cases, taking unknown members but where it says otherwise."""
+    folder = tmp_path_factory.mktemp("open")
+    schema = shutil.copytree(ROOT / "tests" / "cases" / "_base" / "schema", folder / "schema")
+    protocol = schema / "protocol.yaml"
+    text = protocol.read_text().replace("name: mini", "name: open_mini", 1)
+    envelope = "    supported: [1]\n  envelope:\n    unknown_fields: allow\n"
+    protocol.write_text(text.replace("    supported: [1]\n", envelope, 1))
+    (schema / "strict.yaml").write_text(OPEN_DEFINITIONS)
+    out = folder / "out"
+    wirebook = Path(sys.executable).parent / "wirebook"
+    subprocess.run(
+        [wirebook, "generate", "--schema", schema, "--out", out], check=True, capture_output=True
+    )
+    sys.path.insert(0, str(out / "python"))
+    try:
+        models = importlib.import_module("open_mini_protocol.models")
+        yield models, ReferenceValidator(from_published(out / "schemas"))
+    finally:
+        sys.path.remove(str(out / "python"))
+
+
+@pytest.mark.parametrize(
+    ("where", "taken"),
+    [
+        ((), True),
+        (("payload",), False),
+        (("payload", "closed"), False),
+        (("payload", "open"), True),
+        (("payload", "point"), False),
+    ],
+    ids=lambda v: "/".join(v) if isinstance(v, tuple) else str(v),
+)
+def test_unknown_members_are_refused_where_an_object_says_so_against_the_protocol(
+    open_protocol: tuple[Any, Any], where: tuple[str, ...], taken: bool
+) -> None:
+    models, reference = open_protocol
+    message: Any = {"type": "strict", "payload": copy.deepcopy(STRICT)}
+    parent = message
+    for key in where:
+        parent = parent[key]
+    parent["extra"] = 1
+    assert (reference.validate("client", message) == []) == taken
+    assert _model_verdicts(models, json.dumps(message)) == [taken] * 2
 
 
 def test_a_deprecation_reason_reaches_the_schemas_and_the_models() -> None:

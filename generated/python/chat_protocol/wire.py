@@ -74,7 +74,7 @@ def _compile(entry: Any) -> tuple[tuple[str, ...], Step]:
         "string": lambda a: partial(_string, _Text(a)),
         "keys": lambda a: partial(_keys, _Text(a)),
         "range": lambda a: partial(_range, a),
-        "size": lambda a: partial(_size, a.get("min"), a.get("max")),
+        "size": lambda a: partial(_size, a["kind"], a.get("min"), a.get("max")),
     }
     return tuple(path), steps[kind](argument)
 
@@ -224,15 +224,17 @@ def _range(bounds: dict[str, Any], value: Any) -> Any:
     return value
 
 
-def _size(least: int | None, most: int | None, value: Any) -> Any:
-    if isinstance(value, list | dict):
+def _size(kind: str, least: int | None, most: int | None, value: Any) -> Any:
+    """The count of an array's items or a map's entries, on a value of that kind only."""
+    if isinstance(value, list if kind == "array" else dict):
+        what = "items" if kind == "array" else "entries"
         if least is not None and len(value) < least:
             raise PydanticCustomError(
-                "too_short", "Should have at least {least} items", {"least": least}
+                "too_short", "Should have at least {least} " + what, {"least": least}
             )
         if most is not None and len(value) > most:
             raise PydanticCustomError(
-                "too_long", "Should have at most {most} items", {"most": most}
+                "too_long", "Should have at most {most} " + what, {"most": most}
             )
     return value
 

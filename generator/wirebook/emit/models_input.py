@@ -171,16 +171,15 @@ class _Converter:
             yield ("string", at, _string_rules(schema))
         if any(k in schema for k in _BOUNDS):
             yield ("range", at, {k: schema[k] for k in _BOUNDS if k in schema})
-        if any(k in schema for k in _COUNTS):
-            counts = {k: schema[k] for k in _COUNTS if k in schema}
-            yield (
-                "size",
-                at,
-                {
-                    "min": counts.get("minItems", counts.get("minProperties")),
-                    "max": counts.get("maxItems", counts.get("maxProperties")),
-                },
-            )
+        # an array's counts and a map's apply to their own kind only: both may be branches of
+        # one union, told apart by kind
+        for kind, least, most in (("array", *_COUNTS[:2]), ("object", *_COUNTS[2:])):
+            if least in schema or most in schema:
+                yield (
+                    "size",
+                    at,
+                    {"kind": kind, "min": schema.get(least), "max": schema.get(most)},
+                )
 
     def _kinds(self, schema: Any) -> frozenset[str]:
         """The JSON kinds a value of ``schema`` may have."""
@@ -208,11 +207,15 @@ def _is_any(schema: dict[str, Any]) -> bool:
 
 
 def _is_any_object(schema: dict[str, Any]) -> bool:
-    return schema.get("type") == "object" and not {
-        "properties",
-        "additionalProperties",
-        "oneOf",
-    } & schema.keys()
+    return (
+        schema.get("type") == "object"
+        and not {
+            "properties",
+            "additionalProperties",
+            "oneOf",
+        }
+        & schema.keys()
+    )
 
 
 def _is_object_class(schema: dict[str, Any]) -> bool:
