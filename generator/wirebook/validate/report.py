@@ -11,7 +11,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import TextIO
+from typing import NamedTuple, TextIO
 
 from wirebook.validate.engine import NO_TYPE, Finding, Rejection, Tally
 from wirebook.validate.options import Format
@@ -59,6 +59,15 @@ def _escape(text: str, in_property: bool = False) -> str:
     return text.replace(":", "%3A").replace(",", "%2C") if in_property else text
 
 
+class _Words(NamedTuple):
+    """What follows `path:line: ` for each line written for a finding (newline included), with
+    the annotation's title in github format; and, in text format, those words after an empty
+    string, to join with the place into the finding's lines at once."""
+
+    pairs: list[tuple[str, str]]
+    joined: list[str]
+
+
 # findings whose words are remembered per Report (a log repeats the same mistakes: the verdicts
 # of the exact path are shared by the lines alike)
 _REMEMBERED = 4096
@@ -71,10 +80,9 @@ class Report:
         self.form = form
         self.out = out
         self.err = err
-        # id of a finding's rejections → them (kept, so that the id stays theirs), its type, and
-        # what follows `path:line:` for each of its problems (or its JSON record's end)
-        self._words: dict[int, tuple[tuple[Rejection, ...], str | None, list[tuple[str, str]]]]
-        self._words = {}
+        # id of a finding's rejections → them (kept, so that the id stays theirs), its type,
+        # and its words (see _Words)
+        self._words: dict[int, tuple[tuple[Rejection, ...], str | None, _Words]] = {}
 
     def findings(self, name: str, base: int, findings: Iterable[Finding]) -> None:
         """Write the findings of one part of input ``name`` whose first line is ``base + 1``."""
@@ -87,31 +95,28 @@ class Report:
         if self.form == "json":
             start = '{"file": ' + json.dumps(name, ensure_ascii=False) + ', "line": '
             for finding in findings:
-                [(_, rest)] = self._words_of(finding)
-                yield f"{start}{base + finding.line + 1}{rest}"
+                yield f"{start}{base + finding.line + 1}{self._words_of(finding).pairs[0][1]}"
         elif self.form == "text":
             shown = printable(name)
             for finding in findings:
-                line = base + finding.line + 1
-                for _, words in self._words_of(finding):
-                    yield f"{shown}:{line}: {words}"
+                yield f"{shown}:{base + finding.line + 1}: ".join(self._words_of(finding).joined)
         else:
             where = "" if stdin else f"file={_escape(name, True)},line="
             shown = _escape(name)
             for finding in findings:
                 line = base + finding.line + 1
                 at = f"{where}{line}," if where else ""
-                for title, words in self._words_of(finding):
+                for title, words in self._words_of(finding).pairs:
                     yield f"::error {at}{title}::{shown}:{line}: {words}"
 
-    def _words_of(self, finding: Finding) -> list[tuple[str, str]]:
-        """What follows the place of each line written for ``finding``, newline included (and
-        the annotation's title, in github format)."""
+    def _words_of(self, finding: Finding) -> _Words:
         known = self._words.get(id(finding.rejections))
         if known is None or known[0] is not finding.rejections or known[1] != finding.type:
             if len(self._words) >= _REMEMBERED:
                 self._words.clear()
-            known = (finding.rejections, finding.type, self._compose(finding))
+            pairs = self._compose(finding)
+            words = _Words(pairs, ["", *(text for _, text in pairs)])
+            known = (finding.rejections, finding.type, words)
             self._words[id(finding.rejections)] = known
         return known[2]
 

@@ -181,7 +181,7 @@ def execute(
 
     # forked workers inherit the checker, its schemas compiled; spawned ones rebuild it from the
     # schemas (see Validator.__reduce__)
-    validator.fast_path(choice)
+    validator.prepare(choice)
     checker = Checker(validator, sources, choice, max_bytes)
     with multiprocessing.get_context().Pool(jobs, _start_worker, (checker,)) as pool:
         yield from _in_order(todo, pool.apply_async, 2 * jobs)
