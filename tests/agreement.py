@@ -6,9 +6,13 @@ definitions, then changes every member of each one as the member's own published
 suggests: lengths at every bound (in code points, astral characters too), numbers at and around
 every bound written as integers and as floats, enum and const near misses, repeated array items
 (1 and 1.0 are equal), each JSON kind in each place, dropped and unknown members, the
-envelope's members, the example asked in the other direction, and random pairs of changes. It
-also writes some messages as other spellings of the same values (`1E0`, `"\\u0061"`) and as text
-that only a strict reader refuses (a repeated key, NaN, 1e400, a lone surrogate).
+envelope's members, the example asked in the other direction, and random pairs of changes. A
+union's member gets the values of its other branches (for a tagged union: its tag missing,
+unknown or another branch's), a map's its keys changed as the key rules suggest and entries at
+and around its counts, any JSON nesting within and beyond the readers' limit, and a recursive
+type's is nested in itself 50 levels deep. It also writes some messages as other spellings of
+the same values (`1E0`, `"\\u0061"`) and as text that only a strict reader refuses (a repeated
+key, NaN, 1e400, a lone surrogate, NaN inside any JSON value).
 
 The reference is python-jsonschema with ECMA-262 patterns (``wirebook.reference``) on what
 ``json.loads`` reads. Differences by design are the caller's ``Exclusion``s, so that they are
@@ -20,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import importlib
+import itertools
 import json
 import math
 import os
@@ -37,13 +42,15 @@ from types import ModuleType
 from typing import Any, Protocol
 
 import jsonschema_rs
+from jsonschema.exceptions import ValidationError as SchemaError
 from pydantic import TypeAdapter, ValidationError
 from wirebook import ir
 from wirebook.emit.schemas import bundle_path, message_path
 from wirebook.pipeline import compile_definitions
 from wirebook.problems import Problem, pointer
-from wirebook.reference import ReferenceValidator
+from wirebook.reference import ReferenceDraft, ReferenceValidator
 from wirebook.validate.engine import Validator
+from wirebook.validate.parse import MAX_DEPTH
 
 JSON = Any  # a value that json.loads could return
 Path_ = tuple[str | int, ...]
@@ -140,7 +147,32 @@ def spaced(value: JSON) -> str:
 
 
 def _value_case(direction: ir.Direction, label: str, kind: str, value: JSON) -> Case:
-    return Case(direction, label, kind, compact(value), spaced(value), value, True)
+    strict = depth(value) <= MAX_DEPTH  # deeper, wirebook's readers refuse the text unread
+    return Case(direction, label, kind, compact(value), spaced(value), value, strict)
+
+
+def _strict_pairs(pairs: list[tuple[str, JSON]]) -> dict[str, JSON]:
+    if len({k for k, _ in pairs}) != len(pairs):
+        raise ValueError("a repeated key")
+    return dict(pairs)
+
+
+def _no_constant(name: str) -> JSON:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _text_case(direction: ir.Direction, label: str, kind: str, text: str) -> Case | None:
+    """A message written by hand, if json.loads reads it."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    try:
+        json.loads(text, object_pairs_hook=_strict_pairs, parse_constant=_no_constant)
+        strict = depth(value) <= MAX_DEPTH and not_json(value) is None
+    except ValueError:
+        strict = False
+    return Case(direction, label, kind, text, text if not strict else spaced(value), value, strict)
 
 
 # One of each JSON kind, put in place of every member.
@@ -197,35 +229,109 @@ _REPEATS: list[list[JSON]] = [
 _UNKNOWN_NAMES = ["extra", "__proto__", "constructor", "toString", "model_config", "__class__"]
 
 
+class _Absent:
+    """No value: a member about to be added."""
+
+
+_ABSENT = _Absent()
+_KINDS = ("null", "boolean", "integer", "number", "string", "array", "object")
+
+
 class _Schema:
-    """A published per-message schema, read through its ``$ref``s, ``allOf`` and nullable
-    ``anyOf``: a node is the merged keywords of one member (``nullable`` added)."""
+    """A published per-message schema, read through its ``$ref``s, ``allOf``, nullable
+    ``anyOf`` and unions: a node is the merged keywords of one member (``nullable`` added; for a
+    union, ``oneOf`` and the keywords of the branch that the member's value takes, by its kind
+    or its tag; ``$ref``, the named type it is)."""
 
     def __init__(self, root: dict[str, Any]) -> None:
         self.root = root
 
-    def resolve(self, node: dict[str, Any]) -> dict[str, Any]:
+    def resolve(self, node: dict[str, Any], value: JSON = _ABSENT) -> dict[str, Any]:
         merged: dict[str, Any] = {}
-        for key, value in node.items():
+        for key, item in node.items():
             if key == "$ref":
                 target: Any = self.root
-                for part in value.removeprefix("#/").split("/"):
+                for part in item.removeprefix("#/").split("/"):
                     target = target[part]
-                merged.update(self.resolve(target))
+                merged.update(self.resolve(target, value))
+                merged["$ref"] = item
             elif key == "allOf":
-                for branch in value:
-                    merged.update(self.resolve(branch))
+                for branch in item:
+                    merged.update(self.resolve(branch, value))
+            elif key == "anyOf" and len(item) > 2:
+                merged[key] = item  # any JSON value, as a list of its kinds
             elif key == "anyOf":
-                branches = [b for b in value if b != {"type": "null"}]
-                merged.update(self.resolve(branches[0]))
+                branches = [b for b in item if b != {"type": "null"}]
+                merged.update(self.resolve(branches[0], value))
                 merged["nullable"] = True
+            elif key == "oneOf":
+                merged.update(self.resolve(self.branch(node, value), value))
+                merged.setdefault("oneOf", item)  # a union in a union: the inner one's
             else:
-                merged[key] = value
+                merged[key] = item
         return merged
 
-    def child(self, node: dict[str, Any], key: str | int) -> dict[str, Any] | None:
-        found = node.get("items") if isinstance(key, int) else node.get("properties", {}).get(key)
-        return self.resolve(found) if isinstance(found, dict) else None
+    def branch(self, union: dict[str, Any], value: JSON) -> dict[str, Any]:
+        """The branch of ``union`` that ``value`` takes: the one its tag names, else the first
+        of its JSON kind, else the first that is not null."""
+        branches: list[dict[str, Any]] = union["oneOf"]
+        resolved = [self.resolve(b) for b in branches]
+        tag = union.get("discriminator", {}).get("propertyName")
+        for b, r in zip(branches, resolved, strict=True):
+            if tag is not None and isinstance(value, dict):
+                if tag in value and r.get("properties", {}).get(tag, {}).get("const") == value[tag]:
+                    return b
+            elif tag is None and not isinstance(value, _Absent) and _kind(value) in _kinds(r):
+                return b
+        return next((b for b, r in zip(branches, resolved, strict=True) if _kinds(r) != {"null"}))
+
+    def tags(self, node: dict[str, Any]) -> list[str]:
+        """The tag of each branch of a tagged union."""
+        tag = node["discriminator"]["propertyName"]
+        return [self.resolve(b)["properties"][tag]["const"] for b in node["oneOf"]]
+
+    def child(self, node: dict[str, Any], key: str | int, value: JSON) -> dict[str, Any] | None:
+        if isinstance(key, int):
+            found = node.get("items")
+        else:
+            found = node.get("properties", {}).get(key, node.get("additionalProperties"))
+        return self.resolve(found, value) if isinstance(found, dict) else None
+
+
+def _kind(value: JSON) -> str:
+    """The JSON kind of a value (an integer is also a number: see ``_kinds``)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    return "string" if isinstance(value, str) else "array" if isinstance(value, list) else "object"
+
+
+def _kinds(node: dict[str, Any]) -> set[str]:
+    """The JSON kinds that a node's values have."""
+    if "const" in node or "enum" in node:
+        return {_kind(v) for v in node.get("enum", [node.get("const")])}
+    kind = node.get("type")
+    if kind is None:
+        return set(_KINDS)
+    return {kind, "integer"} if kind == "number" else {kind}
+
+
+def is_any(node: dict[str, Any]) -> bool:
+    """A node of any JSON value: nothing says what it is."""
+    return not {"type", "oneOf", "enum", "const"} & node.keys()
+
+
+def depth(value: JSON) -> int:
+    """How many arrays and objects are nested in ``value``, itself included."""
+    if isinstance(value, dict | list):
+        items = value.values() if isinstance(value, dict) else value
+        return 1 + max(map(depth, items), default=0)
+    return 0
 
 
 @dataclass(frozen=True)
@@ -318,6 +424,8 @@ def _string_candidates(node: dict[str, Any], x: JSON) -> Iterator[tuple[str, JSO
         *(text + ASTRAL, text + "é", text * 2, text.upper(), text.lower()),
     ):
         yield kind, variant
+    if not {"minLength", "maxLength", "pattern"} & node.keys():
+        return  # nothing reads the characters of a free text: the variants above suffice
     # each character dropped and doubled; each of _CHARS in place of it and before it
     places = range(len(text)) if len(text) <= 8 else (0, 1, len(text) // 2, len(text) - 1)
     for i in places:
@@ -387,11 +495,30 @@ def _array_candidates(
     yield from (("items", [other]) for other in _ANY_KIND)
 
 
+def _nested(levels: int, inner: JSON, key: str | None = None) -> JSON:
+    """``inner`` in ``levels`` arrays, or objects of one member ``key``."""
+    for _ in range(levels):
+        inner = [inner] if key is None else {key: inner}
+    return inner
+
+
+# Asked of every member that takes any JSON value: nesting within and beyond the readers' limit
+# (wirebook's refuse text nested deeper than MAX_DEPTH), the names JavaScript objects have, numbers
+# beyond a double and a float's smallest.
+_ANY_VALUES: list[JSON] = [
+    *([None, [True, {"x": -0.0}]], {"": "", "__proto__": {"a": 1}, "constructor": []}),
+    *(10**400, -(10**400), 5e-324, "\u2028"),
+    *(_nested(60, 1), _nested(60, None, "a"), _nested(300, 1)),
+]
+
+
 def _candidates(node: dict[str, Any], x: JSON, pool: list[JSON]) -> Iterator[tuple[str, JSON]]:
     """(family, value) to put in a member of schema ``node`` (now ``x``): some valid, most not.
     ``pool``: what the examples put in the same place."""
     yield from (("kind", v) for v in _ANY_KIND)
     yield from (("pool", v) for v in pool)
+    if is_any(node):
+        yield from (("any", v) for v in _ANY_VALUES)
     if "enum" in node:
         yield from _enum_candidates(node["enum"])
     if "const" in node:
@@ -412,58 +539,143 @@ def _candidates(node: dict[str, Any], x: JSON, pool: list[JSON]) -> Iterator[tup
             yield from (("name", {**rest, near: x[key]}) for near in (key + "_", key.title()))
 
 
+def _union_candidates(schema: _Schema, node: dict[str, Any], x: JSON) -> Iterator[tuple[str, JSON]]:
+    """For a tagged union, ``x`` with the tag of each other branch; else values of each branch
+    that ``x`` does not take, at and around its bounds."""
+    if "discriminator" in node:
+        tag = node["discriminator"]["propertyName"]
+        if isinstance(x, dict):
+            yield from (("tag", {**x, tag: t}) for t in schema.tags(node) if t != x.get(tag))
+        return
+    chosen = schema.branch(node, x)
+    for branch in node["oneOf"]:
+        if branch is not chosen:
+            yield from _candidates(schema.resolve(branch), None, [])
+
+
+def _map_candidates(
+    schema: _Schema, node: dict[str, Any], x: dict[str, JSON], pool: list[JSON]
+) -> Iterator[tuple[str, JSON]]:
+    """Maps with the first key changed as the key rules suggest, and with as many entries as
+    their counts allow, one fewer and one more. ``pool``: values of the map seen elsewhere; with
+    none, a value of the values' kind."""
+    entries = list(x.items())
+    kinds = _kinds(schema.resolve(node["additionalProperties"]))
+    values = [v for _, v in entries] + pool or [next(v for v in _ANY_KIND if _kind(v) in kinds)]
+    first = entries[0][0] if entries else ""
+    for _, key in _string_candidates({"type": "string", **node.get("propertyNames", {})}, first):
+        if isinstance(key, str):
+            yield "keys", {key: values[0], **dict(entries[1:])}
+    keys = list(dict.fromkeys([k for k, _ in entries] + [first[:4] + c for c in "klmnopqrst"]))
+    for bound_key in ("minProperties", "maxProperties"):
+        bound = node.get(bound_key)
+        if isinstance(bound, int):
+            for n in (bound - 1, bound, bound + 1):
+                if 0 <= n <= len(keys):
+                    yield bound_key, {keys[i]: values[i % len(values)] for i in range(n)}
+
+
 def _members(
-    schema: _Schema, node: dict[str, Any] | None, value: JSON, path: Path_ = ()
-) -> Iterator[tuple[Path_, dict[str, Any] | None, JSON]]:
-    """Every member of ``value`` (itself first) with its schema node, if it has one."""
-    yield path, node, value
+    schema: _Schema, node: dict[str, Any] | None, value: JSON, path: Path_ = (), shape: Path_ = ()
+) -> Iterator[tuple[Path_, Path_, dict[str, Any] | None, JSON]]:
+    """Every member of ``value`` (itself first) with its shape (its path with array indices
+    written `*` and map keys `{}`: where samples of it are pooled) and its schema node, if it
+    has one."""
+    yield path, shape, node, value
     if isinstance(value, dict):
+        known = (node or {}).get("properties", {})
+        entries = isinstance((node or {}).get("additionalProperties"), dict)
         for key, item in value.items():
-            yield from _members(schema, node and schema.child(node, key), item, (*path, key))
+            step = "{}" if entries and key not in known else key
+            child = node and schema.child(node, key, item)
+            yield from _members(schema, child, item, (*path, key), (*shape, step))
     elif isinstance(value, list):
         for i, item in enumerate(value):
-            yield from _members(schema, node and schema.child(node, i), item, (*path, i))
-
-
-def _shape(path: Path_) -> str:
-    """A member's place with array indices left out: where samples of it are pooled."""
-    return pointer(["*" if isinstance(p, int) else p for p in path])
+            child = node and schema.child(node, i, item)
+            yield from _members(schema, child, item, (*path, i), (*shape, "*"))
 
 
 def _pools(schema: _Schema, seeds: list[JSON]) -> dict[str, list[JSON]]:
     pools: dict[str, list[JSON]] = defaultdict(list)
     for seed in seeds:
-        for path, _, value in _members(schema, schema.resolve(schema.root), seed):
-            if path and all(compact(value) != compact(v) for v in pools[_shape(path)]):
-                pools[_shape(path)].append(value)
+        for path, shape, _, value in _members(schema, schema.resolve(schema.root, seed), seed):
+            place = pointer(shape)
+            if path and all(compact(value) != compact(v) for v in pools[place]):
+                pools[place].append(value)
     return pools
+
+
+def _chain(value: dict[str, JSON], within: Path_, times: int, leaf: JSON) -> JSON:
+    """``value`` nested ``times`` in itself at its member ``within``, ``leaf`` the deepest."""
+    for _ in range(times):
+        copied = copy.deepcopy(value)
+        parent: Any = copied
+        for part in within[:-1]:
+            parent = parent[part]
+        parent[within[-1]] = leaf
+        leaf = copied
+    return leaf
+
+
+# How deep the corpus nests a recursive type: as the issue's corner asks, far within the
+# readers' limit (each level of a type is one or two of JSON's).
+RECURSION_DEPTH = 50
+
+
+def _recursion(
+    schema: _Schema, node: dict[str, Any], value: JSON
+) -> Iterator[tuple[str, str, JSON]]:
+    """(family, label, value): ``value`` of a recursive named type nested in itself where it
+    holds a value of its own type, once valid and once with a wrong kind at the bottom."""
+    if not isinstance(value, dict) or "$ref" not in node:
+        return
+    inner = _members(schema, node, value)
+    next(inner)  # the value itself
+    for within, _, child, _ in inner:
+        if child is not None and child.get("$ref") == node["$ref"]:
+            at = pointer(within)
+            for leaf, what in ((value, "valid"), (True, "true at the bottom")):
+                deep = _chain(value, within, RECURSION_DEPTH, leaf)
+                yield "recursion", f"nested {RECURSION_DEPTH} deep at {at}, {what}", deep
+            return
 
 
 def _edits(
     schema: _Schema, seed: JSON, pools: dict[str, list[JSON]], types: list[str]
 ) -> Iterator[tuple[str, str, _Edit]]:
     """(family, label, edit) for every single change of ``seed`` that the schema suggests."""
-    for path, node, value in _members(schema, schema.resolve(schema.root), seed):
+    for path, shape, node, value in _members(schema, schema.resolve(schema.root, seed), seed):
         at = pointer(path) or "/"
+        node = node or {}
         if path:
             yield "drop", f"drop {at}", _Edit(path, drop=True)
-        pool = [v for v in pools.get(_shape(path), []) if v != value] if path else []
-        for kind, candidate in _candidates(node or {}, value, pool):
+        place = pointer(shape)
+        pool = [v for v in pools.get(place, []) if v != value] if path else []
+        candidates = _candidates(node, value, pool)
+        if "oneOf" in node:
+            candidates = itertools.chain(candidates, _union_candidates(schema, node, value))
+        if isinstance(value, dict) and isinstance(node.get("additionalProperties"), dict):
+            entries = pools.get(pointer((*shape, "{}")), [])
+            more = _map_candidates(schema, node, value, entries)
+            candidates = itertools.chain(candidates, more)
+        for kind, candidate in candidates:
             yield kind, f"{at} = {_short(candidate)}", _Edit(path, candidate)
+        for kind, label, deep in _recursion(schema, node, value):
+            yield kind, f"{at} {label}", _Edit(path, deep)
         if not isinstance(value, dict):
             continue
-        known = (node or {}).get("properties") or {}
+        known = node.get("properties") or {}
         for extra in _UNKNOWN_NAMES:
             if extra not in known:
                 label = f"add {pointer((*path, extra))}"
                 yield "unknown member", label, _Edit((*path, extra), 1)
         for name, member in known.items():
             if name not in value:
-                place = (*path, name)
-                pool = pools.get(_shape(place), [])
+                added = (*path, name)
+                pool = pools.get(pointer((*shape, name)), [])
                 for kind, candidate in _candidates(schema.resolve(member), None, pool):
-                    label = f"add {pointer(place)} = {_short(candidate)}"
-                    yield f"add {kind}", label, _Edit(place, candidate)
+                    label = f"add {pointer(added)} = {_short(candidate)}"
+                    yield f"add {kind}", label, _Edit(added, candidate)
     for other in types:
         yield "routing", f"/type = {other!r}", _Edit(("type",), other)
     yield "routing", "/ = [the message]", _Edit((), [seed])
@@ -525,6 +737,8 @@ _NOT_STRICT: dict[str, list[str]] = {
     "number": ["NaN", "Infinity", "-Infinity", "1e400", "-1e400"],
     "string": ['"\\ud800"', '"a\\udc00"', '"\\ud83d"'],
 }
+# Values of any JSON written as text that only a strict reader refuses.
+_NOT_STRICT_ANY = ["[1,NaN]", '{"a":Infinity}', '{"a":1,"a":2}', '[{"b":[-1e400]}]']
 # Leaves written as other spellings of a value, which every reader reads alike.
 _SPELLINGS: dict[str, list[str]] = {
     "number": [
@@ -538,9 +752,18 @@ _SPELLINGS: dict[str, list[str]] = {
 def _forms(schema: _Schema, seed: JSON) -> Iterator[tuple[str, str, bool, _Form]]:
     """(family, label, strict, form) for the texts of one example."""
     kinds = {"integer": "number", "number": "number", "string": "string"}
-    for path, node, value in _members(schema, schema.resolve(schema.root), seed):
+    for path, _, node, value in _members(schema, schema.resolve(schema.root, seed), seed):
         at = pointer(path)
-        kind = kinds.get(str((node or {}).get("type")))
+        # inside any JSON value, or at one, the value says what it is
+        kind = kinds.get(_kind(value) if node is None or is_any(node) else str(node.get("type")))
+        if path and node is not None and is_any(node):
+            for raw in _NOT_STRICT_ANY:
+                yield (
+                    "text: not strict JSON (any)",
+                    f"{at} written {raw}",
+                    False,
+                    _RawMember(seed, path, raw),
+                )
         if path and kind and not isinstance(value, dict | list):
             for raw in _NOT_STRICT[kind]:
                 yield (
@@ -622,9 +845,11 @@ def corpus(generated: Generated, seed: int = 8, combined: int = 20) -> list[Case
                     )
                 )
     for invalid in (*protocol.invalid, *(i for m in protocol.messages for i in m.invalid)):
+        label = f"{invalid.direction} invalid example {invalid.name!r}"
         if invalid.raw is None:
-            label = f"{invalid.direction} invalid example {invalid.name!r}"
             add(_value_case(invalid.direction, label, "invalid example", invalid.message))
+        elif found := _text_case(invalid.direction, label, "invalid example", invalid.raw):
+            add(found)
     return list(cases.values())
 
 
@@ -1074,6 +1299,7 @@ CHECKED_KEYWORDS = frozenset(
     {
         *("type", "enum", "const", "required", "additionalProperties", "uniqueItems"),
         *("minLength", "maxLength", "pattern", "minItems", "maxItems"),
+        *("oneOf", "minProperties", "maxProperties"),
         *("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"),
     }
 )
@@ -1092,6 +1318,38 @@ def checked_keywords(schema: JSON) -> set[str]:
         for item in schema:
             found |= checked_keywords(item)
     return found
+
+
+def failed_keywords(generated: Generated, case: Case, problems: list[Problem]) -> set[str]:
+    """The keywords a message fails on for the reference: those its problems name, and for a
+    union that no branch takes, those that fail inside the branch its kind or tag chooses."""
+    found = {p.keyword for p in problems}
+    if "oneOf" not in found:
+        return found
+    draft = ReferenceDraft(generated.published(generated.schema_path(case.direction, case.value)))
+    for error in draft.iter_errors(case.value):
+        found |= _inner_keywords(error)
+    return found
+
+
+def _inner_keywords(error: SchemaError) -> set[str]:
+    found = {str(error.validator)}
+    branches: dict[Any, list[SchemaError]] = defaultdict(list)
+    for inner in error.context or ():
+        branches[inner.relative_schema_path[0]].append(inner)
+    # a branch of another kind, or with another tag, is not the one the value takes
+    chosen = [errors for errors in branches.values() if not any(map(_rules_out, errors))]
+    for inner in itertools.chain(*chosen):
+        found |= _inner_keywords(inner)
+    if branches and not chosen:  # no branch has the value's kind or tag: that is what fails
+        found |= {str(e.validator) for e in itertools.chain(*branches.values()) if _rules_out(e)}
+    return found
+
+
+def _rules_out(error: SchemaError) -> bool:
+    if error.validator == "type":
+        return not error.relative_path
+    return error.validator == "const" and len(error.relative_path) == 1
 
 
 def _shapes(pointers: set[str]) -> str:

@@ -1,7 +1,9 @@
-"""Every validator accepts exactly the messages the reference accepts, on a protocol that uses
-every keyword and corner of the definition format (tests/stress/schema).
+"""Every validator accepts exactly the messages the reference accepts, on two protocols: one
+that uses every keyword and corner of the definition format (tests/stress/schema), one every
+shape (tests/shapes/schema: unions by kind and by tag, maps, any JSON, recursion, unknown members
+per object, payloads given by a type).
 
-The protocol is generated into a temporary folder once per session; its package is imported and
+Each protocol is generated into a temporary folder once per session; its package is imported and
 each of these is asked about every message of a corpus drawn from its published schemas
 (tests/agreement.py): python-jsonschema with ECMA-262 patterns (the reference), jsonschema-rs on
 each published per-message schema, Ajv (one Node process), the Pydantic unions (from text and
@@ -32,18 +34,25 @@ from agreement import (
     Results,
     checked_keywords,
     corpus,
+    depth,
     disagreements,
+    failed_keywords,
     generate,
+    not_json,
     pointer_mismatches,
     report,
     run_all,
     write_disagreements,
 )
 from wirebook.emit.schemas import message_path
+from wirebook.validate.parse import MAX_DEPTH
 
 ROOT = Path(__file__).resolve().parent.parent
-PROTOCOLS = {"stress": ROOT / "tests" / "stress" / "schema"}
-MIN_MESSAGES = 10_000
+PROTOCOLS = {
+    "stress": ROOT / "tests" / "stress" / "schema",
+    "shapes": ROOT / "tests" / "shapes" / "schema",
+}
+MIN_MESSAGES = {"stress": 10_000, "shapes": 5_000}
 
 
 def _numbers(value: JSON) -> Iterator[int | float]:
@@ -101,21 +110,38 @@ _INHERITING = frozenset({("client", "echo")})
 
 def _has_inherited_field(case: Case) -> bool:
     kind = case.value.get("type") if isinstance(case.value, dict) else None
-    return (case.direction, kind) in _INHERITING
+    return isinstance(kind, str) and (case.direction, kind) in _INHERITING
 
 
 # The differences by design, and the only place they are excused (the README lists them).
 EXCLUSIONS = [
     Exclusion(
         "strict JSON reading",
-        "A repeated key, NaN/Infinity, a number beyond the range of a double (1e400) and a lone "
-        "surrogate are text that readers read differently (the last key wins or the first, a "
-        "lone surrogate is kept or refused): wirebook's readers refuse such text, other text "
-        "readers (JSON.parse, pydantic's) may read it their way. Values are compared as usual.",
+        "A repeated key, NaN/Infinity, a number beyond the range of a double (1e400), a lone "
+        "surrogate and nesting deeper than MAX_DEPTH (254) levels are text that readers read "
+        "differently (the last key wins or the first, a lone surrogate is kept or refused): "
+        "wirebook's readers refuse such text, other text readers (JSON.parse, pydantic's) may "
+        "read it their way. Values are compared as usual.",
         frozenset(TEXT_READERS),
         lambda case: not case.strict,
         refuses=False,
         required=frozenset(OUR_TEXT_READERS),
+    ),
+    Exclusion(
+        "values that are no JSON",
+        "json.loads reads NaN, Infinity, 1e400 and lone surrogates into Python values that no JSON "
+        "text holds: libraries that take Python values (jsonschema-rs, pydantic's validate_python) "
+        "check them or not, as they check values; wirebook's Validator.validate refuses them.",
+        frozenset({"jsonschema-rs", "pydantic validate_python"}),
+        lambda case: not_json(case.value) is not None,
+        refuses=False,
+    ),
+    Exclusion(
+        "pydantic's recursion limit",
+        "pydantic-core refuses a value nested deeper than its recursion limit (255 levels, about "
+        "wirebook's readers' MAX_DEPTH), as wirebook's readers refuse such text.",
+        frozenset({"pydantic validate_python"}),
+        lambda case: depth(case.value) > MAX_DEPTH,
     ),
     Exclusion(
         "JavaScript number precision",
@@ -140,6 +166,29 @@ EXCLUSIONS = [
         _impossible_date,
     ),
 ]
+
+
+# Disagreements of wirebook's own validators that are being fixed in validate/ (issue 9), by
+# protocol. Not differences by design (those are EXCLUSIONS): each turns its test into an
+# expected failure while it happens, every other answer still checked, and fails the test once
+# it no longer happens, so that its entry goes.
+PENDING: dict[str, list[Exclusion]] = {
+    "shapes": [
+        Exclusion(
+            "Validator.validate takes NaN inside any JSON",
+            "Validator.validate finds no problem with NaN, Infinity or 1e400 (as json.loads reads "
+            "them) inside a value of any JSON or an unknown member of an open object.",
+            frozenset({"Validator.validate"}),
+            lambda case: not_json(case.value) is not None,
+            refuses=False,
+        ),
+    ],
+}
+POINTERS_PENDING = {
+    "shapes": "For a value that no branch of a union takes, validate names the members that "
+    "each branch finds wrong (/payload/media/href, /payload/media/name…), the reference the "
+    "union (/payload/media).",
+}
 
 
 @dataclass(frozen=True)
@@ -171,7 +220,7 @@ def test_the_definitions_pass_every_check_and_lint_rule(run: Run) -> None:
 
 def test_the_corpus_is_large_and_holds_valid_and_invalid_messages_of_every_type(run: Run) -> None:
     results = run.results
-    assert len(results.cases) >= MIN_MESSAGES
+    assert len(results.cases) >= MIN_MESSAGES[run.generated.protocol.name]
     assert [c.text for c in corpus(run.generated)] == [c.text for c in results.cases]  # seeded
     seen: Counter[tuple[str, str, bool]] = Counter()
     for case, valid in zip(results.cases, results.reference, strict=True):
@@ -186,7 +235,7 @@ def test_every_keyword_of_every_message_is_what_some_message_fails_on(run: Run) 
     failed: dict[tuple[str, str], set[str]] = defaultdict(set)
     for case, problems in zip(run.results.cases, run.results.problems, strict=True):
         kind = case.value.get("type") if isinstance(case.value, dict) else None
-        failed[(case.direction, str(kind))] |= {p.keyword for p in problems}
+        failed[(case.direction, str(kind))] |= failed_keywords(run.generated, case, problems)
     for message in run.generated.protocol.messages:
         schema = run.generated.published(message_path(message))
         # the envelope's `type` routes a message: without it, or another, it is no longer this one
@@ -200,7 +249,8 @@ def test_every_keyword_of_every_message_is_what_some_message_fails_on(run: Run) 
 
 def test_every_validator_agrees_with_the_reference(run: Run, tmp_path: Path) -> None:
     results = run.results
-    found, counts = disagreements(results, EXCLUSIONS)
+    pending = PENDING.get(run.generated.protocol.name, [])
+    found, counts = disagreements(results, [*EXCLUSIONS, *pending])
     every = tmp_path / "disagreements.jsonl"
     write_disagreements(results, found, every)
     assert not found, (
@@ -208,6 +258,10 @@ def test_every_validator_agrees_with_the_reference(run: Run, tmp_path: Path) -> 
         f"{len(results.cases)}) disagree with the reference, each in {every}; by design: "
         f"{dict(counts)}\n{report(results, found)}"
     )
+    happening = [f"{e.name} ({counts[e.name]} answers)" for e in pending if counts[e.name]]
+    assert len(happening) == len(pending), "fixed: drop it from PENDING"
+    if happening:
+        pytest.xfail("; ".join(happening))
 
 
 def test_ajv_compiles_every_schema_in_strict_mode_without_a_warning(run: Run) -> None:
@@ -216,6 +270,10 @@ def test_ajv_compiles_every_schema_in_strict_mode_without_a_warning(run: Run) ->
 
 def test_validate_names_the_members_the_reference_names(run: Run) -> None:
     found = pointer_mismatches(run.results)
+    pending = POINTERS_PENDING.get(run.generated.protocol.name)
+    if pending is not None:
+        assert found, "fixed: drop it from POINTERS_PENDING"
+        pytest.xfail(pending)
     assert not found, "\n".join(found)
 
 
