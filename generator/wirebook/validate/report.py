@@ -11,7 +11,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import NamedTuple, TextIO
+from typing import NamedTuple, TextIO, TypeVar
 
 from wirebook.validate.engine import NO_TYPE, Finding, Rejection, Tally
 from wirebook.validate.options import Format
@@ -80,9 +80,11 @@ class Report:
         self.form = form
         self.out = out
         self.err = err
-        # id of a finding's rejections → them (kept, so that the id stays theirs), its type,
-        # and its words (see _Words)
-        self._words: dict[int, tuple[tuple[Rejection, ...], str | None, _Words]] = {}
+        # a finding's words (see _Words), by its type and rejections; and by the id of its
+        # rejections (kept, so that the id stays theirs), several times faster to find: the
+        # findings alike of a batch share one rejections tuple (one per batch from a worker)
+        self._words: dict[tuple[str | None, tuple[Rejection, ...]], _Words] = {}
+        self._by_id: dict[int, tuple[tuple[Rejection, ...], str | None, _Words]] = {}
 
     def findings(self, name: str, base: int, findings: Iterable[Finding]) -> None:
         """Write the findings of one part of input ``name`` whose first line is ``base + 1``."""
@@ -110,15 +112,16 @@ class Report:
                     yield f"::error {at}{title}::{shown}:{line}: {words}"
 
     def _words_of(self, finding: Finding) -> _Words:
-        known = self._words.get(id(finding.rejections))
-        if known is None or known[0] is not finding.rejections or known[1] != finding.type:
-            if len(self._words) >= _REMEMBERED:
-                self._words.clear()
+        known = self._by_id.get(id(finding.rejections))
+        if known is not None and known[0] is finding.rejections and known[1] == finding.type:
+            return known[2]
+        words = self._words.get((finding.type, finding.rejections))
+        if words is None:
             pairs = self._compose(finding)
             words = _Words(pairs, ["", *(text for _, text in pairs)])
-            known = (finding.rejections, finding.type, words)
-            self._words[id(finding.rejections)] = known
-        return known[2]
+            _remember(self._words, (finding.type, finding.rejections), words)
+        _remember(self._by_id, id(finding.rejections), (finding.rejections, finding.type, words))
+        return words
 
     def _compose(self, finding: Finding) -> list[tuple[str, str]]:
         if self.form == "json":
@@ -164,6 +167,16 @@ class Report:
             self.out.flush()
         with _writing(ERR):
             self.err.flush()
+
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def _remember(memory: dict[K, V], key: K, value: V) -> None:
+    if len(memory) >= _REMEMBERED:
+        memory.clear()
+    memory[key] = value
 
 
 @contextmanager
