@@ -47,6 +47,11 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def _got(value: Any) -> str:
+    """What a value is: `integer 1`, `string "x"`, `null`."""
+    return "null" if value is None else f"{json_kind(value)} {_short(value)}"
+
+
 def keyword_problems(
     kind: str, at: str, value: Any, got: Any, schema: Mapping[str, Any], fallback: str
 ) -> list[Problem]:
@@ -79,9 +84,50 @@ def keyword_problems(
     return [Problem(at, kind, text(value, got, size))]
 
 
+@dataclass(frozen=True)
+class Miss:
+    """One failed keyword inside a branch of a union, as any engine reports it."""
+
+    keyword: str
+    value: Any  # the keyword's value in the schema
+    at: tuple[str | int, ...]  # the instance path it failed at
+
+
+def chosen_branch(
+    branches: list[list[Miss]], at: tuple[str | int, ...], tag: str | None, got: Any
+) -> int | Problem:
+    """The branch of a failed union that a value's JSON kind (and, for a tagged union, its tag)
+    chose, whose own problems then say what is wrong; or the problem of a value whose kind or
+    tag is none of the union's. Never "not valid under any of the given schemas"."""
+
+    def expected(misses: list[Miss], keyword: str, path: tuple[str | int, ...]) -> list[Any]:
+        return [m.value for m in misses if m.keyword == keyword and m.at == path]
+
+    kinds = [expected(misses, "type", at) for misses in branches]
+    by_kind = [i for i, wanted in enumerate(kinds) if not wanted]
+    if not by_kind:
+        wanted = " or ".join(dict.fromkeys(str(k) for ks in kinds for k in ks))
+        return Problem(pointer(at), "type", f"expected {wanted}, got {_got(got)}")
+    if tag is not None and isinstance(got, dict):
+        if tag not in got:
+            return Problem(pointer((*at, tag)), "required", f"missing required field '{tag}'")
+        tags = {i: expected(branches[i], "const", (*at, tag)) for i in by_kind}
+        by_kind = [i for i in by_kind if not tags[i]]
+        if not by_kind:
+            known = ", ".join(
+                _short(v) for v in dict.fromkeys(v for vs in tags.values() for v in vs)
+            )
+            return Problem(
+                pointer((*at, tag)), "enum", f"expected one of {known}, got {_short(got[tag])}"
+            )
+    if len(by_kind) != 1:  # branches that overlap (no schema of wirebook's has them)
+        return Problem(pointer(at), "oneOf", f"{_short(got)} matches none of the union's branches")
+    return by_kind[0]
+
+
 # keyword → its words, from the keyword's value, the instance and the instance's size
 _TEXTS: dict[str, Callable[[Any, Any, int], str]] = {
-    "type": lambda value, got, size: f"expected {value}, got {json_kind(got)} {_short(got)}",
+    "type": lambda value, got, size: f"expected {value}, got {_got(got)}",
     "enum": lambda value, got, size: (
         f"expected one of {', '.join(map(_short, value))}, got {_short(got)}"
     ),
@@ -97,6 +143,8 @@ _TEXTS: dict[str, Callable[[Any, Any, int], str]] = {
     "minItems": lambda value, got, size: f"expected at least {value} items, got {size}",
     "maxItems": lambda value, got, size: f"expected at most {value} items, got {size}",
     "uniqueItems": lambda value, got, size: "items must be unique",
+    "minProperties": lambda value, got, size: f"expected at least {value} entries, got {size}",
+    "maxProperties": lambda value, got, size: f"expected at most {value} entries, got {size}",
 }
 
 
@@ -116,9 +164,7 @@ def route(
         ]
     kind = message["type"]
     if not isinstance(kind, str):
-        return None, [
-            Problem("/type", "type", f"expected string, got {json_kind(kind)} {_short(kind)}")
-        ]
+        return None, [Problem("/type", "type", f"expected string, got {_got(kind)}")]
     if kind not in types:
         known = ", ".join(sorted(types))
         return None, [

@@ -17,7 +17,7 @@ import regress
 from jsonschema.exceptions import ValidationError
 
 from wirebook import ir
-from wirebook.problems import Problem, keyword_problems, pointer, route
+from wirebook.problems import Miss, Problem, chosen_branch, keyword_problems, pointer, route
 
 
 @cache
@@ -39,10 +39,8 @@ ReferenceDraft: Any = jsonschema.validators.extend(  # type: ignore[no-untyped-c
 
 def problems_of(error: ValidationError) -> list[Problem]:
     """Translate one jsonschema error into problems that name the offending member."""
-    if error.validator == "anyOf" and error.context:
-        # a nullable field: report the non-null branch, which says what was expected
-        branch = [e for e in error.context if e.validator != "type" or e.validator_value != "null"]
-        return [p for e in (branch or error.context) for p in problems_of(e)]
+    if error.validator in ("oneOf", "anyOf") and error.context:
+        return _union_problems(error)
     schema: Any = error.schema
     return keyword_problems(
         str(error.validator),
@@ -52,6 +50,25 @@ def problems_of(error: ValidationError) -> list[Problem]:
         schema,
         error.message,
     )
+
+
+def _union_problems(error: ValidationError) -> list[Problem]:
+    """A value that no branch of a union took: the problems of the branch its kind (or tag)
+    chose, or why none was chosen (``chosen_branch``)."""
+    alternatives: Any = error.validator_value
+    branches: list[list[ValidationError]] = [[] for _ in alternatives]
+    for inner in error.context or ():
+        branches[int(inner.relative_schema_path[0])].append(inner)
+    misses = [
+        [Miss(str(e.validator), e.validator_value, tuple(e.absolute_path)) for e in errors]
+        for errors in branches
+    ]
+    holder: Any = error.schema
+    tag = holder.get("discriminator", {}).get("propertyName")
+    chosen = chosen_branch(misses, tuple(error.absolute_path), tag, error.instance)
+    if isinstance(chosen, Problem):
+        return [chosen]
+    return [p for inner in branches[chosen] for p in problems_of(inner)]
 
 
 class ReferenceValidator:

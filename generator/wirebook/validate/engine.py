@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import gc
 import json
-import re
 from collections import Counter
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -22,10 +21,9 @@ from typing import Any, NamedTuple
 
 import jsonschema_rs
 import orjson
-import regress
 
-from wirebook import ir
-from wirebook.problems import Problem, keyword_problems, route
+from wirebook import ir, patterns
+from wirebook.problems import Miss, Problem, chosen_branch, keyword_problems, pointer, route
 from wirebook.validate import fast, sources
 from wirebook.validate._sift import skeleton
 from wirebook.validate.options import Choice
@@ -34,51 +32,26 @@ from wirebook.validate.parse import parse, surrogate_in, too_deep
 NO_TYPE = "(no type)"
 UNKNOWN_TYPE = "(unknown type)"
 
-# Patterns jsonschema-rs matches exactly as ECMA-262 does (it translates \d, \w, \s and `.` to
-# their ECMA meaning). Anything else, such as \b (a Unicode word boundary in Rust) or a
-# lookbehind, is matched by regress, the ECMA-262 engine of the reference validator.
-_NATIVE_PATTERN = re.compile(
-    r"(?:[^\\(\[]|\\[dDsSwWnrtfv.\-/\\^$*+?()\[\]{}|]|\\u[0-9A-Fa-f]{4}|\\x[0-9A-Fa-f]{2}"
-    r"|\((?!\?)|\(\?[:=!]|\[(?!\^?\]))*"
-)
-_ECMA_KEYWORD = "x-wirebook-ecma-pattern"
 _NAMES_ONLY = ("/required", "/additionalProperties")  # keywords whose words name names only
+_UNIONS = frozenset(("oneOf", "anyOf"))
 
 
-class _EcmaPattern:
-    """``pattern`` matched by regress, for the patterns jsonschema-rs may read otherwise."""
-
-    def __init__(
-        self, parent_schema: dict[str, Any], value: Any, schema_path: list[str | int]
-    ) -> None:
-        self._pattern = str(value)
-        self._regex = regress.Regex(self._pattern, "u")
-
-    def validate(self, instance: Any) -> None:
-        if isinstance(instance, str) and self._regex.find(instance) is None:
-            raise ValueError(f"{instance!r} does not match {self._pattern!r}")
-
-
-def _ecma_patterns(schema: Any) -> Any:
-    """``schema`` with every pattern that needs regress moved to the custom keyword."""
+def _patterns_ok(schema: Any) -> None:
+    """Every `pattern` of ``schema`` is one wirebook reads (wirebook.patterns): portable, regular
+    and unable to backtrack for ever, so that jsonschema-rs's linear engine matches it as
+    ECMA-262 does. Published bundles from elsewhere may hold others: they are refused."""
     if isinstance(schema, list):
-        return [_ecma_patterns(item) for item in schema]
-    if not isinstance(schema, dict):
-        return schema
-    copied = {}
-    for key, value in schema.items():
-        if key == "pattern" and isinstance(value, str):
-            try:
-                regress.Regex(value, "u")
-            except regress.RegressError as exc:
-                raise sources.SourceError(
-                    f"pattern {value!r} is not an ECMA-262 regular expression: {exc}"
-                ) from exc
-            if not _NATIVE_PATTERN.fullmatch(value):
-                key = _ECMA_KEYWORD
-        plain = key in ("const", "enum", "default", "examples")  # values, not schemas
-        copied[key] = value if plain else _ecma_patterns(value)
-    return copied
+        for item in schema:
+            _patterns_ok(item)
+    elif isinstance(schema, dict):
+        for key, value in schema.items():
+            if key == "pattern" and isinstance(value, str):
+                try:
+                    patterns.compile(value)
+                except patterns.PatternError as exc:
+                    raise sources.SourceError(f"the pattern {value!r} {exc.message}") from exc
+            elif key not in ("const", "enum", "default", "examples"):  # values, not schemas
+                _patterns_ok(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,9 +121,14 @@ class _Compiled:
         self.validator = validator
         self._keywords: dict[str, _Keyword | None] = {}
         self._memo: dict[tuple[tuple[str, str, Hashable | None], ...], tuple[Problem, ...]] = {}
+        # a union's errors are read branch by branch (iter_errors keeps them apart; evaluate()
+        # names a branch behind a $ref by the $ref's target, not by the branch)
+        self._unions = fast.has_key(schema, _UNIONS)
 
     def problems(self, message: Any) -> tuple[Problem, ...]:
         """The problems of ``message`` against this schema: () when it is valid."""
+        if self._unions:
+            return self._branch_problems(message)
         # evaluate() reports the failed leaves (the branches of a failed anyOf included) several
         # times cheaper than iter_errors(), whose errors carry long verbose texts
         try:
@@ -187,10 +165,6 @@ class _Compiled:
             keyword = self._keyword(where)
             if keyword is None:
                 words = [Problem(at, where.rsplit("/", 1)[-1], text)]
-            elif keyword.nullable_branch and sum(look[1] == at for look in looks) > 1:
-                # a nullable field, read as the reference reads it: the non-null branch says
-                # what was expected, not the {"type": "null"} beside it
-                continue
             else:
                 words = keyword_problems(keyword.name, at, keyword.value, got, keyword.holder, text)
             found.update(((p.pointer, p.keyword, p.message), p) for p in words)
@@ -198,10 +172,75 @@ class _Compiled:
             return (Problem("", "schema", "invalid, and jsonschema-rs gave no reason"),)
         return tuple(found[key] for key in sorted(found))
 
+    def _branch_problems(self, message: Any) -> tuple[Problem, ...]:
+        """As the reference reads a failed union: the problems of the branch that the value's
+        kind (or tag) chose, or why none was (problems.chosen_branch)."""
+        try:
+            errors = list(self.validator.iter_errors(message))
+        except ValueError:  # its recursion limit: only a value given to validate() gets here
+            return (too_deep(),)
+        found: dict[tuple[str, str, str], Problem] = {}
+        for error in errors:
+            for p in self._error_problems(error, message):
+                found[(p.pointer, p.keyword, p.message)] = p
+        return tuple(found[key] for key in sorted(found))
+
+    def _error_problems(self, error: jsonschema_rs.ValidationError, message: Any) -> list[Problem]:
+        path = _instance_path(message, error)
+        at = pointer(path)
+        got = _member(message, at)
+        where = pointer(error.schema_path)
+        keyword = self._keyword(where)
+        context = getattr(error.kind, "context", None)
+        if keyword is not None and keyword.name in _UNIONS and context:
+            misses = [
+                [
+                    Miss(str(e.schema_path[-1]), self._value(e), _instance_path(message, e))
+                    for e in b
+                ]
+                for b in context
+            ]
+            tag = keyword.holder.get("discriminator", {}).get("propertyName")
+            chosen = chosen_branch(misses, path, tag, got)
+            if isinstance(chosen, Problem):
+                return [chosen]
+            return [p for e in context[chosen] for p in self._error_problems(e, message)]
+        if keyword is None:
+            return [Problem(at, where.rsplit("/", 1)[-1], error.message)]
+        return keyword_problems(keyword.name, at, keyword.value, got, keyword.holder, error.message)
+
+    def _value(self, error: jsonschema_rs.ValidationError) -> Any:
+        keyword = self._keyword(pointer(error.schema_path))
+        return None if keyword is None else keyword.value
+
     def _keyword(self, location: str) -> _Keyword | None:
         if location not in self._keywords:
             self._keywords[location] = _Keyword.find(self.schema, location)
         return self._keywords[location]
+
+
+def _instance_path(message: Any, error: jsonschema_rs.ValidationError) -> tuple[str | int, ...]:
+    """Where ``error`` is in ``message``. jsonschema-rs leaves empty member names out of an
+    error's instance path (`{"": null}` fails at `/`, not at `/""`): they are put back where the
+    message has one and the value found there is the error's."""
+    written = tuple(error.instance_path)
+
+    def paths(node: Any, rest: tuple[str | int, ...]) -> Iterator[tuple[str | int, ...]]:
+        if isinstance(node, dict) and "" in node:  # an empty name, left out before ``rest``
+            yield from (("", *p) for p in paths(node[""], rest))
+        if not rest:
+            if node == error.instance:
+                yield ()
+            return
+        step = rest[0]
+        if isinstance(node, dict) and step in node:
+            yield from ((step, *p) for p in paths(node[step], rest[1:]))
+        elif isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
+            yield from ((step, *p) for p in paths(node[step], rest[1:]))
+
+    if '"":' not in json.dumps(message, separators=(",", ":")):  # the usual case: no empty name
+        return written
+    return next(paths(message, written), written)
 
 
 @dataclass(frozen=True)
@@ -211,15 +250,12 @@ class _Keyword:
     name: str
     value: Any
     holder: Mapping[str, Any]
-    nullable_branch: bool  # the {"type": "null"} branch of an anyOf
 
     @staticmethod
     def find(schema: sources.Schema, location: str) -> _Keyword | None:
         path = list(_tokens(location.partition("#")[2] if "#" in location else location))
         if not path:
             return None
-        if path[-1] == _ECMA_KEYWORD:
-            path[-1] = "pattern"
         node: Any = schema
         for part in path[:-1]:
             try:
@@ -228,9 +264,7 @@ class _Keyword:
                 return None
         if not isinstance(node, dict) or path[-1] not in node:
             return None
-        value = node[path[-1]]
-        nullable = path[-1] == "type" and value == "null" and len(path) > 2 and path[-3] == "anyOf"
-        return _Keyword(path[-1], value, node, nullable)
+        return _Keyword(path[-1], node[path[-1]], node)
 
 
 @cache
@@ -264,16 +298,12 @@ def _compile(direction: ir.Direction, schema: sources.Schema) -> _Compiled:
 
 
 def _validator(schema: sources.Schema, what: str) -> jsonschema_rs.Validator:
-    ecma = _ecma_patterns(schema)
-    # a custom keyword slows every call down, so it is registered only where it is used
-    keywords: dict[str, type[jsonschema_rs.KeywordValidator]] | None = None
-    if _ECMA_KEYWORD in json.dumps(ecma):
-        keywords = {_ECMA_KEYWORD: _EcmaPattern}
+    _patterns_ok(schema)
     try:
         return jsonschema_rs.validator_for(
-            ecma,
+            schema,
             validate_formats=False,  # `format` is an annotation in 2020-12, as for the reference
-            keywords=keywords,
+            pattern_options=jsonschema_rs.RegexOptions(),  # Rust's regex crate: linear time
         )
     except (ValueError, jsonschema_rs.ReferencingError) as exc:
         raise sources.SourceError(f"{what} cannot be compiled: {exc}") from exc
@@ -419,6 +449,7 @@ class Validator:
         valid, closely = self.fast_path(choice).sift(lines)
         tally.per_type.update(valid)
         recall = self._recall(choice)
+        plan, by_skeleton = recall.plan, recall.by_skeleton
         append = tally.findings.append
         # how many lines got each verdict (by id: lines alike share one), counted at the end
         counts: dict[int, tuple[_Verdict, list[int]]] = {}
@@ -428,8 +459,14 @@ class Validator:
                 too_long = _too_large(oversized[index], max_bytes)
                 verdict = _Verdict.of(None, (Rejection(None, (too_long,)),))
             else:
-                truncated = unterminated and index == last
-                verdict = self._recalled(recall, lines[index], choice, truncated)
+                raw = lines[index]
+                # a line alike one seen before (the same but for free text, see
+                # fast.free_strings) has its verdict
+                shape = skeleton(raw, plan) if len(raw) <= _REMEMBERED_TEXT else None
+                verdict = by_skeleton.get(shape) if shape is not None else None
+                if verdict is None:
+                    truncated = unterminated and index == last
+                    verdict = self._recalled(recall, raw, shape, choice, truncated)
             seen = counts.get(id(verdict))
             if seen is None:
                 counts[id(verdict)] = (verdict, [1])
@@ -445,19 +482,18 @@ class Validator:
                     tally.per_kind[kind] += count
         return tally
 
-    def _recalled(self, recall: _Recall, raw: bytes, choice: Choice, truncated: bool) -> _Verdict:
-        """The verdict on a line, remembered from a line alike (the same but for free text, see
-        fast.free_strings) or of the same text (one that does not parse: the parser's words name
-        places), if there was one."""
-        if len(raw) > _REMEMBERED_TEXT:  # seldom alike
-            return self._verdict(raw, choice, truncated)[0]
-        shape = skeleton(raw, recall.plan)
-        known = recall.by_skeleton.get(shape) if shape is not None else None
-        if known is None and not truncated:  # "truncated?" is said of the last line alone
-            known = recall.by_text.get(raw)
+    def _recalled(
+        self, recall: _Recall, raw: bytes, shape: bytes | None, choice: Choice, truncated: bool
+    ) -> _Verdict:
+        """The verdict on a line whose skeleton ``shape`` (None: none, or not looked for) was
+        not seen: remembered from a line of the same text that did not parse (the parser's
+        words name places), or found, and remembered."""
+        known = None if truncated else recall.by_text.get(raw)  # "truncated?": the last line's
         if known is not None:
             return known
         verdict, parsed = self._verdict(raw, choice, truncated)
+        if len(raw) > _REMEMBERED_TEXT:  # seldom alike
+            return verdict
         if parsed and shape is not None:
             recall.remember(recall.by_skeleton, shape, verdict)
         elif not parsed and not truncated:

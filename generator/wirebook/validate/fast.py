@@ -11,7 +11,7 @@ never looser, so a line the fast path takes is valid; every other line goes to t
   string lengths in code points, ``enum`` and ``const``, integer bounds: msgspec's own checks,
   with JSON Schema's meaning (``true`` is not an integer; ``1.0``, which is, is refused here and
   taken by the exact path);
-- ``pattern``: regress, the reference validator's ECMA-262 engine, in the Struct's
+- ``pattern``: ``wirebook.patterns``, ECMA-262 in linear time, in the Struct's
   ``__post_init__``, remembering the values that matched (ids and room names repeat in a log);
 - ``type: number`` without bounds: a float, which takes any JSON number (bounds are left to the
   exact path: an integer beyond 2**53 would be rounded before it is compared);
@@ -39,9 +39,8 @@ from itertools import product
 from typing import Annotated, Any, Literal, Optional, TypeVar, Union
 
 import msgspec
-import regress
 
-from wirebook import ir
+from wirebook import ir, patterns
 from wirebook.validate import _sift
 from wirebook.validate.options import Choice
 from wirebook.validate.sources import Schema, Schemas
@@ -218,12 +217,12 @@ _NEVER = msgspec.defstruct(
 )
 
 
-def _has_key(value: Any, keys: frozenset[str]) -> bool:
+def has_key(value: Any, keys: frozenset[str]) -> bool:
     """Whether some object in ``value`` (a schema: values of `const` and the like included) has
     one of ``keys``."""
     if isinstance(value, dict):
-        return not keys.isdisjoint(value) or any(_has_key(v, keys) for v in value.values())
-    return isinstance(value, list) and any(_has_key(v, keys) for v in value)
+        return not keys.isdisjoint(value) or any(has_key(v, keys) for v in value.values())
+    return isinstance(value, list) and any(has_key(v, keys) for v in value)
 
 
 class _Patterns:
@@ -235,23 +234,23 @@ class _Patterns:
     def matcher(self, pattern: str) -> _Pattern:
         if pattern not in self._matchers:
             try:
-                self._matchers[pattern] = _Pattern(regress.Regex(pattern, "u"))
-            except regress.RegressError as exc:
+                self._matchers[pattern] = _Pattern(patterns.compile(pattern).search)
+            except patterns.PatternError as exc:
                 raise _Untranslatable(pattern) from exc
         return self._matchers[pattern]
 
 
 class _Pattern:
-    """Matches as the reference does; remembers the values that matched."""
+    """Matches as the reference does, in linear time; remembers the values that matched."""
 
-    def __init__(self, regex: regress.Regex) -> None:
-        self.regex = regex
+    def __init__(self, search: Callable[[str], bool]) -> None:
+        self.search = search
         self.matched: set[str] = set()
 
     def __call__(self, value: Any) -> bool:
         if value in self.matched:
             return True
-        if self.regex.find(value) is None:
+        if not self.search(value):
             return False
         if len(value) <= _REMEMBERED_LENGTH:
             if len(self.matched) >= _REMEMBERED:
@@ -277,7 +276,7 @@ class _Translator:
         if self.root.get("$schema", _DRAFT) != _DRAFT:
             raise _Untranslatable("$schema")
         # `$ref`s are followed within the root alone: no other base, anchor or dynamic scope
-        if _has_key({k: v for k, v in self.root.items() if k != "$id"}, _SCOPES):
+        if has_key({k: v for k, v in self.root.items() if k != "$id"}, _SCOPES):
             raise _Untranslatable("an $id or anchor below the root")
 
     def resolve(self, node: Any) -> dict[str, Any]:
