@@ -555,3 +555,29 @@ def test_a_region_that_stops_early_resumes_where_it_stopped(
     outcome = checker(run.Region(0, 0, size))
     assert (outcome.tally.read, len(outcome.tally.findings)) == (30, 30)
     assert outcome.rest == run.Region(0, sum(len(line) + 1 for line in lines[:30]), size)
+
+
+# Patterns that hang a backtracking matcher on a short text (issue 8, item 7): a bundle from
+# elsewhere that holds one is refused whole, in one line, before any message is read.
+CATASTROPHIC = ["^([a-z0-9]+-?)*$", "(a+)+$", "^(a|a)*$", "^(a|aa)+$", "([a-z]+)*!"]
+
+
+@pytest.mark.parametrize("pattern", CATASTROPHIC)
+def test_a_bundle_with_a_pattern_that_backtracks_for_ever_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], pattern: str
+) -> None:
+    bundles = tmp_path / "bundles"
+    bundles.mkdir()
+    for name in ("client.schema.json", "server.schema.json"):
+        text = (SCHEMA_DIR / name).read_text("utf-8")
+        hostile = text.replace(json.dumps("^[a-z0-9][a-z0-9_-]*$"), json.dumps(pattern))
+        (bundles / name).write_text(hostile, "utf-8")
+    log = write_lines(
+        tmp_path / "log.jsonl",
+        [b'{"type":"join_room","payload":{"room_id":"' + b"a" * 40 + b'!"}}'],
+    )
+    code = main(["validate", "--published", str(bundles), "--jobs", "1", str(log)])
+    out, err = capsys.readouterr()
+    assert (code, out) == (2, "")
+    assert err.startswith(f"wirebook validate: error: the pattern {pattern!r} ")
+    assert err.count("\n") == 1
