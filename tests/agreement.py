@@ -42,13 +42,12 @@ from types import ModuleType
 from typing import Any, Protocol
 
 import jsonschema_rs
-from jsonschema.exceptions import ValidationError as SchemaError
 from pydantic import TypeAdapter, ValidationError
 from wirebook import ir
 from wirebook.emit.schemas import bundle_path, message_path
 from wirebook.pipeline import compile_definitions
 from wirebook.problems import Problem, pointer
-from wirebook.reference import ReferenceDraft, ReferenceValidator
+from wirebook.reference import ReferenceValidator
 from wirebook.validate.engine import Validator
 from wirebook.validate.parse import MAX_DEPTH
 
@@ -737,6 +736,7 @@ _NOT_STRICT: dict[str, list[str]] = {
     "number": ["NaN", "Infinity", "-Infinity", "1e400", "-1e400"],
     "string": ['"\\ud800"', '"a\\udc00"', '"\\ud83d"'],
 }
+_LONE_SURROGATE = '"a\\udc00"'
 # Values of any JSON written as text that only a strict reader refuses.
 _NOT_STRICT_ANY = ["[1,NaN]", '{"a":Infinity}', '{"a":1,"a":2}', '[{"b":[-1e400]}]']
 # Leaves written as other spellings of a value, which every reader reads alike.
@@ -791,6 +791,13 @@ def _forms(schema: _Schema, seed: JSON) -> Iterator[tuple[str, str, bool, _Form]
                     f"key {where} written {escaped}",
                     True,
                     _RawKey(seed, path, name, escaped),
+                )
+            for name in list(value)[:1]:  # a key no UTF-8 text holds, once an object
+                yield (
+                    "text: not strict JSON (key)",
+                    f"key {pointer((*path, name))} written {_LONE_SURROGATE}",
+                    False,
+                    _RawKey(seed, path, name, _LONE_SURROGATE),
                 )
 
 
@@ -1299,57 +1306,47 @@ CHECKED_KEYWORDS = frozenset(
     {
         *("type", "enum", "const", "required", "additionalProperties", "uniqueItems"),
         *("minLength", "maxLength", "pattern", "minItems", "maxItems"),
-        *("oneOf", "minProperties", "maxProperties"),
+        *("minProperties", "maxProperties"),
         *("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"),
     }
 )
 
 
 def checked_keywords(schema: JSON) -> set[str]:
-    """The keywords of ``schema`` (its $defs included) that can make a message invalid."""
+    """The keywords of ``schema`` (its $defs included) that can make a message invalid; not the
+    `const` of a tagged union's tag, which no branch is chosen by when it fails (the reference
+    says the tag is none of the union's: `enum`)."""
+    return _checked(schema, frozenset(_tags(schema)), None)
+
+
+def _checked(schema: JSON, tags: frozenset[str], name: str | None) -> set[str]:
     found: set[str] = set()
     if isinstance(schema, dict):
         for key, value in schema.items():
-            if key in CHECKED_KEYWORDS:
+            if key in CHECKED_KEYWORDS and not (key == "const" and name in tags):
                 found.add(key)
-            if key not in ("const", "enum", "default", "examples"):  # values, not schemas
-                found |= checked_keywords(value)
+            if key == "properties":  # names of members, not keywords
+                for member, inner in value.items():
+                    found |= _checked(inner, tags, member)
+            elif key not in ("const", "enum", "default", "examples"):  # values, not schemas
+                found |= _checked(value, tags, None)
     elif isinstance(schema, list):
         for item in schema:
-            found |= checked_keywords(item)
+            found |= _checked(item, tags, None)
     return found
 
 
-def failed_keywords(generated: Generated, case: Case, problems: list[Problem]) -> set[str]:
-    """The keywords a message fails on for the reference: those its problems name, and for a
-    union that no branch takes, those that fail inside the branch its kind or tag chooses."""
-    found = {p.keyword for p in problems}
-    if "oneOf" not in found:
-        return found
-    draft = ReferenceDraft(generated.published(generated.schema_path(case.direction, case.value)))
-    for error in draft.iter_errors(case.value):
-        found |= _inner_keywords(error)
-    return found
-
-
-def _inner_keywords(error: SchemaError) -> set[str]:
-    found = {str(error.validator)}
-    branches: dict[Any, list[SchemaError]] = defaultdict(list)
-    for inner in error.context or ():
-        branches[inner.relative_schema_path[0]].append(inner)
-    # a branch of another kind, or with another tag, is not the one the value takes
-    chosen = [errors for errors in branches.values() if not any(map(_rules_out, errors))]
-    for inner in itertools.chain(*chosen):
-        found |= _inner_keywords(inner)
-    if branches and not chosen:  # no branch has the value's kind or tag: that is what fails
-        found |= {str(e.validator) for e in itertools.chain(*branches.values()) if _rules_out(e)}
-    return found
-
-
-def _rules_out(error: SchemaError) -> bool:
-    if error.validator == "type":
-        return not error.relative_path
-    return error.validator == "const" and len(error.relative_path) == 1
+def _tags(schema: JSON) -> Iterator[str]:
+    """The tag of every tagged union in ``schema``."""
+    if isinstance(schema, dict):
+        if isinstance(schema.get("discriminator"), dict):
+            yield schema["discriminator"]["propertyName"]
+        for key, value in schema.items():
+            if key not in ("const", "enum", "default", "examples"):
+                yield from _tags(value)
+    elif isinstance(schema, list):
+        for item in schema:
+            yield from _tags(item)
 
 
 def _shapes(pointers: set[str]) -> str:
