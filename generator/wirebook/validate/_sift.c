@@ -204,6 +204,7 @@ code_points(const unsigned char *s, Py_ssize_t n)
 }
 
 #define MAX_PATH 1024 /* bytes of the member names from the root to a string */
+#define SMALL_PLAN 16 /* paths looked through one by one */
 
 /* skeleton(text, plan): the text with the content of some strings replaced by one byte 0xFF
    (which no JSON text holds), or None. A string is replaced when it is a member's value, every
@@ -261,16 +262,25 @@ skeleton(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
             continue;
         }
         Py_ssize_t start = ++i;
-        int escaped = 0;
-        while (i < size && text[i] != '"') {
-            if (text[i] == '\\') {
-                escaped = 1;
+        /* most strings have no escape: two memchr() find their end */
+        const unsigned char *quote = memchr(text + i, '"', size - i);
+        if (quote == NULL) {
+            goto none;
+        }
+        int escaped = memchr(text + i, '\\', quote - (text + i)) != NULL;
+        if (escaped) {
+            while (i < size && text[i] != '"') {
+                if (text[i] == '\\') {
+                    i++;
+                }
                 i++;
             }
-            i++;
+            if (i >= size) {
+                goto none;
+            }
         }
-        if (i >= size) {
-            goto none;
+        else {
+            i = quote - text;
         }
         Py_ssize_t end = i++; /* the closing quote, then past it */
         if (expect_key) {
@@ -296,16 +306,30 @@ skeleton(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
         if (!placed) {
             continue;
         }
-        PyObject *key = PyBytes_FromStringAndSize(path, length);
-        if (key == NULL) {
-            goto failed;
+        PyObject *bounds = NULL;
+        if (PyDict_GET_SIZE(plan) <= SMALL_PLAN) {
+            /* a few paths (as in practice): compared in place, no key made */
+            Py_ssize_t position = 0;
+            PyObject *known, *value;
+            while (bounds == NULL && PyDict_Next(plan, &position, &known, &value)) {
+                if (PyBytes_Check(known) && PyBytes_GET_SIZE(known) == length
+                    && memcmp(PyBytes_AS_STRING(known), path, length) == 0) {
+                    bounds = value;
+                }
+            }
         }
-        PyObject *bounds = PyDict_GetItemWithError(plan, key);
-        Py_DECREF(key);
-        if (bounds == NULL) {
-            if (PyErr_Occurred()) {
+        else {
+            PyObject *key = PyBytes_FromStringAndSize(path, length);
+            if (key == NULL) {
                 goto failed;
             }
+            bounds = PyDict_GetItemWithError(plan, key);
+            Py_DECREF(key);
+            if (bounds == NULL && PyErr_Occurred()) {
+                goto failed;
+            }
+        }
+        if (bounds == NULL) {
             continue;
         }
         Py_ssize_t lo, hi;

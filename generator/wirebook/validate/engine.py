@@ -455,6 +455,7 @@ class Validator:
         counts: dict[int, tuple[_Verdict, list[int]]] = {}
         last = len(lines) - 1
         for index in closely:  # invalid, or not as the fast path takes them (see fast.py)
+            verdict: _Verdict | None
             if oversized and index in oversized:
                 too_long = _too_large(oversized[index], max_bytes)
                 verdict = _Verdict.of(None, (Rejection(None, (too_long,)),))

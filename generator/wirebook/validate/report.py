@@ -100,8 +100,14 @@ class Report:
                 yield f"{start}{base + finding.line + 1}{self._words_of(finding).pairs[0][1]}"
         elif self.form == "text":
             shown = printable(name)
-            for finding in findings:
-                yield f"{shown}:{base + finding.line + 1}: ".join(self._words_of(finding).joined)
+            by_id = self._by_id
+            for line, wire_type, rejections in findings:  # the hot loop of an invalid log
+                known = by_id.get(id(rejections))
+                if known is None or known[0] is not rejections or known[1] != wire_type:
+                    joined = self._words_of(Finding(line, wire_type, rejections)).joined
+                else:
+                    joined = known[2].joined
+                yield f"{shown}:{base + line + 1}: ".join(joined)
         else:
             where = "" if stdin else f"file={_escape(name, True)},line="
             shown = _escape(name)
