@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import re
 import shutil
 import subprocess
@@ -581,3 +582,22 @@ def test_a_bundle_with_a_pattern_that_backtracks_for_ever_is_refused(
     assert (code, out) == (2, "")
     assert err.startswith(f"wirebook validate: error: the pattern {pattern!r} ")
     assert err.count("\n") == 1
+
+
+def test_a_tally_travels_from_a_worker_whole() -> None:
+    lines = mixed_log_lines() * 3 + [b"", b"[", b'{"type":"ack"}']
+    tally = Validator.from_definitions(ROOT / "schema").check_lines(lines, "any")
+    back = pickle.loads(pickle.dumps(tally))
+    assert back == tally
+    assert [f.line for f in back.findings] == [1, 2, 4, 6, 7, 9, 11, 12, 14, 15, 16, 17]
+    assert back.findings[0].rejections is back.findings[3].rejections  # alike: packed once
+
+
+def mixed_log_lines() -> list[bytes]:
+    return [
+        PING,
+        b'{"type":"chat","payload":{"room_id":"General"}}',
+        b'{"type":"chat_messages"}',
+        b'{"type":"chat","payload":{"from":"u1","content":"Hi"}}',
+        b'{"type":"ack","payload":{"ref":"r","status":"lost"}}',
+    ]
