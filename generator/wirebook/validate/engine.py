@@ -106,7 +106,7 @@ class Tally:
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
         """Pickled (from a worker process) with its findings packed: their lines in an array,
         and each one's type and rejections as an index into a table of those of the findings
-        alike. Pickling a tuple per finding cost about eight times as much."""
+        alike: about 0.8 µs a finding there and back, against 1.4 for a tuple each."""
         lines, which = array("q"), array("q")
         table: list[tuple[str | None, tuple[Rejection, ...]]] = []
         indexes: dict[int, int] = {}  # id of rejections → their row in table
