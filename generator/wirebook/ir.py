@@ -6,6 +6,7 @@ The IR keeps names as they are on the wire and in the generated code (``JoinRoom
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -125,6 +126,26 @@ TypeExpr = (
     | NullType
     | RefType
 )
+
+
+def parts(expr: TypeExpr) -> Iterator[TypeExpr]:
+    """The type expressions directly inside ``expr``: its items, values, branches or fields'."""
+    if isinstance(expr, ArrayType):
+        yield expr.items
+    elif isinstance(expr, MapType):
+        yield expr.values
+    elif isinstance(expr, UnionType):
+        yield from expr.branches
+    elif isinstance(expr, ObjectType):
+        yield from (f.type for f in expr.fields)
+
+
+def refs(expr: TypeExpr) -> Iterator[str]:
+    """The named types ``expr`` refers to, anywhere inside it (not through them)."""
+    if isinstance(expr, RefType):
+        yield expr.name
+    for part in parts(expr):
+        yield from refs(part)
 
 
 @dataclass(frozen=True)

@@ -783,22 +783,6 @@ def _finite(expr: ir.TypeExpr, finite: set[str]) -> bool:
     return True
 
 
-def _refs(expr: ir.TypeExpr) -> Iterable[str]:
-    """The named types ``expr`` refers to."""
-    if isinstance(expr, ir.RefType):
-        yield expr.name
-    elif isinstance(expr, ir.ArrayType):
-        yield from _refs(expr.items)
-    elif isinstance(expr, ir.MapType):
-        yield from _refs(expr.values)
-    elif isinstance(expr, ir.UnionType):
-        for branch in expr.branches:
-            yield from _refs(branch)
-    elif isinstance(expr, ir.ObjectType):
-        for f in expr.fields:
-            yield from _refs(f.type)
-
-
 def check_recursion(run: Run, named: list[ir.NamedType]) -> None:
     """A type may contain itself (a comment with replies) where a finite value still exists
     (through an array or a map that may be empty, an optional or a nullable field, a union),
@@ -843,7 +827,7 @@ def check_recursion(run: Run, named: list[ir.NamedType]) -> None:
                 )
             return
         state[name] = "open"
-        for ref in _refs(by_name[name].type):
+        for ref in ir.refs(by_name[name].type):
             visit(ref, (*path, name))
         state[name] = "done"
 

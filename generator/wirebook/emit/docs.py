@@ -206,24 +206,9 @@ def field_rows(
             yield from field_rows(expr.fields, protocol, recursive, path + ".")
 
 
-def _refs(expr: ir.TypeExpr) -> Iterator[str]:
-    if isinstance(expr, ir.RefType):
-        yield expr.name
-    elif isinstance(expr, ir.ArrayType):
-        yield from _refs(expr.items)
-    elif isinstance(expr, ir.MapType):
-        yield from _refs(expr.values)
-    elif isinstance(expr, ir.UnionType):
-        for branch in expr.branches:
-            yield from _refs(branch)
-    elif isinstance(expr, ir.ObjectType):
-        for f in expr.fields:
-            yield from _refs(f.type)
-
-
 def recursive_names(named: ir.NamedType, protocol: ir.Protocol) -> frozenset[str]:
     """The named types used by ``named`` whose values may hold a ``named`` again."""
-    reach: dict[str, set[str]] = {t.name: set(_refs(t.type)) for t in protocol.types}
+    reach: dict[str, set[str]] = {t.name: set(ir.refs(t.type)) for t in protocol.types}
     changed = True
     while changed:  # the transitive closure; protocols have tens of types
         changed = False

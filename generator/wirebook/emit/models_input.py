@@ -30,6 +30,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from wirebook import patterns
+from wirebook.problems import json_kind
 
 CHECKS_KEY = "x-wirebook-checks"
 # Descriptions become docstrings at one indent; wrapping their long lines keeps the module within
@@ -194,7 +195,7 @@ class _Converter:
             schema["enum"] if "enum" in schema else [schema["const"]] if "const" in schema else None
         )
         if values is not None:
-            return frozenset(_kind_of(v) for v in values)
+            return frozenset(json_kind(v) for v in values)
         kind = schema.get("type")
         if kind is None:
             return frozenset(_KINDS)
@@ -233,16 +234,6 @@ def _values(schema: dict[str, Any]) -> list[Any] | None:
     if "enum" in schema:
         return list(schema["enum"])
     return [schema["const"]] if "const" in schema else None
-
-
-def _kind_of(value: Any) -> str:
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    return "string" if isinstance(value, str) else "null"
 
 
 def _string_rules(schema: dict[str, Any]) -> dict[str, Any]:

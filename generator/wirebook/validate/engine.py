@@ -266,7 +266,7 @@ def _instance_path(message: Any, error: jsonschema_rs.ValidationError) -> tuple[
         step = rest[0]
         if isinstance(node, dict) and step in node:
             yield from ((step, *p) for p in paths(node[step], rest[1:]))
-        elif isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
+        if isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
             yield from ((step, *p) for p in paths(node[step], rest[1:]))
 
     if '"":' not in json.dumps(message, separators=(",", ":")):  # the usual case: no empty name
