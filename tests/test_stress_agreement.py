@@ -225,6 +225,30 @@ def test_the_corpus_is_large_and_holds_valid_and_invalid_messages_of_every_type(
             assert seen[(message.direction, message.type, valid)] > 0, (message.key, valid)
 
 
+# The families of change (tests/agreement.py) that the shapes of a protocol call for, and the
+# reference's verdicts that each must give: any JSON takes every value, a tag of another branch
+# or none is refused, a lone surrogate is no JSON, and json.loads takes the last of a repeated
+# key but no NaN. (Entries at and around a map's counts are held to by the keyword test.)
+FAMILIES: dict[str, dict[str, frozenset[bool]]] = {
+    "shapes": {
+        "keys": frozenset({True, False}),
+        "recursion": frozenset({True, False}),
+        "any": frozenset({True}),
+        "tag": frozenset({False}),
+        "text: not strict JSON (any)": frozenset({True, False}),
+        "text: not strict JSON (key)": frozenset({False}),
+    },
+}
+
+
+def test_the_corpus_asks_about_the_corners_of_every_shape(run: Run) -> None:
+    verdicts: dict[str, set[bool]] = defaultdict(set)
+    for case, valid in zip(run.results.cases, run.results.reference, strict=True):
+        verdicts[case.kind].add(valid)
+    for family, expected in FAMILIES.get(run.generated.protocol.name, {}).items():
+        assert verdicts[family] == expected, family
+
+
 def test_every_keyword_of_every_message_is_what_some_message_fails_on(run: Run) -> None:
     failed: dict[tuple[str, str], set[str]] = defaultdict(set)
     for case, problems in zip(run.results.cases, run.results.problems, strict=True):
