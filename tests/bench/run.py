@@ -54,17 +54,43 @@ def main(argv: list[str]) -> int:
         f"Machine: {machine()}. wirebook's modules are byte-compiled first, as an installed "
         "package's are.\n",
     ]
+    sections = {}
     for name in chosen:
         print(f"== {name}", flush=True)
-        parts.append(importlib.import_module(name).run())
+        sections[name] = importlib.import_module(name).run()
     out = ROOT / "docs" / "benchmarks.md"
     out.parent.mkdir(exist_ok=True)
-    if argv:  # one section: print it, keep the file whole
-        print("\n".join(parts[2:]))
-        return 0
-    out.write_text("\n".join(parts), encoding="utf-8")
+    if argv and out.exists():  # some sections: replace them in the file, keep the others
+        print("\n".join(sections.values()))
+        text = out.read_text(encoding="utf-8")
+        for name, section in sections.items():
+            text = replace_section(text, name, section)
+        out.write_text(text, encoding="utf-8")
+    else:
+        parts.extend(f"{MARK.format(name)}\n{text}" for name, text in sections.items())
+        out.write_text("\n".join(parts), encoding="utf-8")
     print(f"wrote {out.relative_to(ROOT)}")
     return 0
+
+
+MARK = "<!-- section: {} -->"
+
+
+def replace_section(text: str, name: str, section: str) -> str:
+    """``text`` with the section of module ``name`` (from its mark to the next one) replaced,
+    or added at the end. A file written before the marks: the section is found by its first
+    line's start (its `## ` heading up to the first colon)."""
+    mark = MARK.format(name)
+    if mark not in text:
+        heading = section.split("\n", 1)[0].split(":", 1)[0]
+        start = text.find(heading)
+        if start < 0:
+            return f"{text.rstrip()}\n\n{mark}\n{section}"
+        text = f"{text[:start]}{mark}\n{text[start:]}"
+    start = text.index(mark)
+    following = text.find("<!-- section: ", start + len(mark))
+    end = len(text) if following < 0 else following
+    return f"{text[:start]}{mark}\n{section}{chr(10) if following >= 0 else ''}{text[end:]}"
 
 
 if __name__ == "__main__":
