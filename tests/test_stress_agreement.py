@@ -167,24 +167,6 @@ EXCLUSIONS = [
 ]
 
 
-# Disagreements of wirebook's own validators that are being fixed in validate/ (issue 9), by
-# protocol. Not differences by design (those are EXCLUSIONS): each turns its test into an
-# expected failure while it happens, every other answer still checked, and fails the test once
-# it no longer happens, so that its entry goes.
-PENDING: dict[str, list[Exclusion]] = {
-    "shapes": [
-        Exclusion(
-            "Validator.validate takes NaN inside any JSON",
-            "Validator.validate finds no problem with NaN, Infinity or 1e400 (as json.loads reads "
-            "them) inside a value of any JSON or an unknown member of an open object.",
-            frozenset({"Validator.validate"}),
-            lambda case: not_json(case.value) is not None,
-            refuses=False,
-        ),
-    ],
-}
-
-
 @dataclass(frozen=True)
 class Run:
     generated: Generated
@@ -267,8 +249,7 @@ def test_every_keyword_of_every_message_is_what_some_message_fails_on(run: Run) 
 
 def test_every_validator_agrees_with_the_reference(run: Run, tmp_path: Path) -> None:
     results = run.results
-    pending = PENDING.get(run.generated.protocol.name, [])
-    found, counts = disagreements(results, [*EXCLUSIONS, *pending])
+    found, counts = disagreements(results, EXCLUSIONS)
     every = tmp_path / "disagreements.jsonl"
     write_disagreements(results, found, every)
     assert not found, (
@@ -276,10 +257,6 @@ def test_every_validator_agrees_with_the_reference(run: Run, tmp_path: Path) -> 
         f"{len(results.cases)}) disagree with the reference, each in {every}; by design: "
         f"{dict(counts)}\n{report(results, found)}"
     )
-    happening = [f"{e.name} ({counts[e.name]} answers)" for e in pending if counts[e.name]]
-    assert len(happening) == len(pending), "fixed: drop it from PENDING"
-    if happening:
-        pytest.xfail("; ".join(happening))
 
 
 def test_ajv_compiles_every_schema_in_strict_mode_without_a_warning(run: Run) -> None:

@@ -28,7 +28,7 @@ from wirebook.problems import Miss, Problem, chosen_branch, keyword_problems, po
 from wirebook.validate import fast, sources
 from wirebook.validate._sift import skeleton
 from wirebook.validate.options import Choice
-from wirebook.validate.parse import parse, surrogate_in, too_deep
+from wirebook.validate.parse import not_json_in, parse, too_deep
 
 NO_TYPE = "(no type)"
 UNKNOWN_TYPE = "(unknown type)"
@@ -425,11 +425,11 @@ class Validator:
 
     def validate(self, message: Any, direction: Choice = "any") -> list[Problem]:
         """The problems of a message given as a JSON value (as ``json.loads`` returns it)."""
-        # a value read from wire text never holds a surrogate code point; one built in Python
-        # may, and is refused as validate_json refuses its text
-        surrogate = surrogate_in(message)
-        if surrogate is not None:
-            return [surrogate]
+        # a value read from wire text never holds a surrogate code point or NaN; one built in
+        # Python may, and is refused as validate_json refuses its text
+        not_json = not_json_in(message)
+        if not_json is not None:
+            return [not_json]
         return [p for r in self.check(message, direction) for p in r.problems]
 
     def validate_json(self, text: str | bytes, direction: Choice = "any") -> list[Problem]:

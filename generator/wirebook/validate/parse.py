@@ -96,17 +96,18 @@ def parse_exact(raw: bytes) -> tuple[Any, list[Problem]]:
     repeated = _repeated(message)
     if repeated:
         return None, repeated
-    surrogate = surrogate_in(message)  # orjson refuses "\ud800"; the standard library reads it
+    surrogate = not_json_in(message)  # orjson refuses "\ud800"; the standard library reads it
     return (None, [surrogate]) if surrogate else (message, [])
 
 
 _Path: TypeAlias = tuple[str | int, "_Path"] | None  # a member's name or index, its parent's path
 
 
-def surrogate_in(value: Any) -> Problem | None:
-    """The first string or key of a JSON value that holds a surrogate code point, which no JSON
-    text can carry (a Python string can); None if none does. A loop, not a recursion, and each
-    path a link to its parent's: a value given to ``Validator.validate`` may be nested deep."""
+def not_json_in(value: Any) -> Problem | None:
+    """The first part of a value that no JSON text can carry: a string or a key that holds a
+    surrogate code point, a float that is NaN or infinite (Python's can be); None if there is
+    none. A loop, not a recursion, and each path a link to its parent's: a value given to
+    ``Validator.validate`` may be nested deep."""
     todo: list[tuple[Any, _Path]] = [(value, None)]
     while todo:
         item, path = todo.pop()
@@ -114,6 +115,9 @@ def surrogate_in(value: Any) -> Problem | None:
             found = _SURROGATE.search(item)
             if found:
                 return _surrogate(path, "a string", found.group())
+        elif isinstance(item, float) and not math.isfinite(item):
+            name = "NaN" if math.isnan(item) else "Infinity" if item > 0 else "-Infinity"
+            return Problem(_pointer(path), "json", f"not JSON: {name} is no JSON number")
         elif isinstance(item, dict):
             for key in item:
                 found = _SURROGATE.search(key) if isinstance(key, str) else None
@@ -125,13 +129,17 @@ def surrogate_in(value: Any) -> Problem | None:
     return None
 
 
-def _surrogate(path: _Path, what: str, code: str) -> Problem:
+def _pointer(path: _Path) -> str:
     names: list[str | int] = []
     while path is not None:
         name, path = path
         names.append(name)
+    return pointer(reversed(names))
+
+
+def _surrogate(path: _Path, what: str, code: str) -> Problem:
     return Problem(
-        pointer(reversed(names)),
+        _pointer(path),
         "json",
         f"not JSON: {what} holds U+{ord(code):04X}, a surrogate code point, which no JSON text "
         "can carry",
