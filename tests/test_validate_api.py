@@ -167,3 +167,13 @@ def test_the_cache_can_be_turned_off(
     monkeypatch.setenv("WIREBOOK_NO_CACHE", "1")
     sources.from_definitions(definitions(tmp_path))
     assert not cache.exists()
+
+
+@pytest.mark.parametrize(
+    ("number", "name"), [(float("nan"), "NaN"), (float("inf"), "Infinity"), (-1e400, "-Infinity")]
+)
+def test_a_float_no_json_number_is_a_problem_where_it_is(number: float, name: str) -> None:
+    message = {"type": "ping", "payload": {"a": [1, number]}}
+    assert VALIDATOR.validate(message) == [
+        Problem("/payload/a/1", "json", f"not JSON: {name} is no JSON number")
+    ]
