@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from wirebook import __version__
+from wirebook.breaking import command as breaking_command
 from wirebook.diagnostics import DefinitionError, render_all
 from wirebook.errors import errors_help
 from wirebook.lint import rules_help
@@ -215,6 +216,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.set_defaults(run=cmd_check)
 
     validate_command.add_parser(commands)
+    breaking_command.add_parser(commands)
     return parser
 
 
