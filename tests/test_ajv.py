@@ -31,7 +31,7 @@ from wire_corpus import (
 )
 from wirebook.emit.schemas import bundle_path, message_path
 from wirebook.reference import ReferenceDraft
-from wirebook.verify import parse_raw
+from wirebook.validate.parse import parse_text
 
 AJV_DIR = ROOT / "tests" / "ajv"
 INSTALL = "run `make test`, or `npm ci --prefix tests/ajv`"
@@ -82,7 +82,7 @@ def example_queries(case: ValidCase) -> list[Query]:
 
 
 def invalid_queries(case: InvalidCase) -> list[Query]:
-    message, not_json = parse_raw(case.text)
+    message, not_json = parse_text(case.text)
     if not_json:  # Ajv validates parsed JSON; wire text that is not JSON never reaches it
         return []
     paths = [bundle_path(case.example.direction)]

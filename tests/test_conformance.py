@@ -59,7 +59,8 @@ from wirebook.emit.python import handler_name
 from wirebook.emit.schemas import DIALECT, bundle_path, generated_comment, message_path
 from wirebook.problems import pointer
 from wirebook.reference import ReferenceDraft
-from wirebook.verify import invalid_verdict, parse_raw
+from wirebook.validate.parse import parse_text
+from wirebook.verify import invalid_verdict
 
 ADAPTERS: dict[str, TypeAdapter[Any]] = {
     "client": TypeAdapter(models.ClientMessage),
@@ -211,7 +212,7 @@ def test_invalid_example_is_rejected_by_jsonschema_where_expected(case: InvalidC
     expected = (case.example.pointer, case.example.keyword)
     problems = invalid_verdict(REFERENCE, case.example)
     assert expected in {(p.pointer, p.keyword) for p in problems}, problems
-    message, not_json = parse_raw(case.text)
+    message, not_json = parse_text(case.text)
     if not_json:
         assert case.example.raw is not None
     else:
@@ -297,7 +298,7 @@ def bad_frames() -> Iterator[BadFrame]:
     for case in INVALID:
         if case.example.direction != "client":
             continue
-        message, not_json = parse_raw(case.text)
+        message, not_json = parse_text(case.text)
         code = "BAD_JSON" if not_json else expected_code(message, case.example)
         ref = message.get("ref") if isinstance(message, dict) else None
         ref = ref if REF_SCHEMA.is_valid(ref) else None

@@ -26,8 +26,8 @@ import pytest
 from pydantic import TypeAdapter, ValidationError
 from wire_corpus import ROOT
 from wirebook.reference import ReferenceValidator
+from wirebook.validate.parse import parse_text
 from wirebook.validate.sources import from_published
-from wirebook.verify import parse_raw
 
 MESSAGE = """
   - type: counts
@@ -129,7 +129,7 @@ def test_an_integer_is_read_as_the_schema_reads_it(
     models, reference = generated
     counts = models.Counts
     raw = text(**{place: f"[{number}, 2]" if place == "items" else number})
-    message, problems = parse_raw(raw)
+    message, problems = parse_text(raw)
     assert problems == []
     schema_valid = reference.validate("client", message) == []
     try:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 from wirebook import ir
 from wirebook.diagnostics import Diagnostic
 from wirebook.emit.schemas import SchemaSet
@@ -16,6 +13,7 @@ from wirebook.errors import (
 )
 from wirebook.problems import Problem
 from wirebook.reference import ReferenceDraft, ReferenceValidator, problems_of
+from wirebook.validate.parse import parse_text
 
 
 def reference_validator(schemas: SchemaSet) -> ReferenceValidator:
@@ -25,21 +23,9 @@ def reference_validator(schemas: SchemaSet) -> ReferenceValidator:
     )
 
 
-def parse_raw(text: str) -> tuple[Any, list[Problem]]:
-    """Parse wire text as the dispatch does: strict JSON, no NaN or Infinity."""
-
-    def reject(constant: str) -> Any:
-        raise ValueError(f"{constant} is not JSON")
-
-    try:
-        return json.loads(text, parse_constant=reject), []
-    except ValueError as exc:
-        return None, [Problem("", "json", f"not JSON: {exc}")]
-
-
 def invalid_verdict(validator: ReferenceValidator, example: ir.InvalidExample) -> list[Problem]:
     if example.raw is not None:
-        message, problems = parse_raw(example.raw)
+        message, problems = parse_text(example.raw)
         if problems:
             return problems
     else:

@@ -229,14 +229,15 @@ def reference(log: str, sample: str) -> None:
     """python-jsonschema routed by type: invalid line numbers of the first ``sample`` lines."""
     from wirebook import ir
     from wirebook.pipeline import compile_definitions
-    from wirebook.verify import parse_raw, reference_validator
+    from wirebook.validate.parse import parse_text
+    from wirebook.verify import reference_validator
 
     validator = reference_validator(compile_definitions(ROOT / "schema").schemas)
     with open(log, encoding="utf-8") as lines:
         for number, line in enumerate(lines, 1):
             if number > int(sample):
                 break
-            message, problems = parse_raw(line)
+            message, problems = parse_text(line)
             if problems or all(validator.validate(d, message) for d in ir.DIRECTIONS):
                 print(number)
 

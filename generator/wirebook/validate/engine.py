@@ -28,7 +28,7 @@ from wirebook.problems import Miss, Problem, chosen_branch, keyword_problems, po
 from wirebook.validate import fast, sources
 from wirebook.validate._sift import skeleton
 from wirebook.validate.options import Choice
-from wirebook.validate.parse import not_json_in, parse, too_deep
+from wirebook.validate.parse import not_json_in, parse, parse_text, too_deep
 
 NO_TYPE = "(no type)"
 UNKNOWN_TYPE = "(unknown type)"
@@ -434,14 +434,7 @@ class Validator:
 
     def validate_json(self, text: str | bytes, direction: Choice = "any") -> list[Problem]:
         """The problems of wire text: strict JSON (no NaN, no repeated key), then the schema."""
-        if isinstance(text, str):
-            try:
-                raw = text.encode("utf-8")
-            except UnicodeEncodeError as exc:
-                return [_unencodable(text, exc.start)]
-        else:
-            raw = text
-        message, problems = parse(raw)
+        message, problems = parse_text(text)
         return problems or self.validate(message, direction)
 
     def check_lines(
@@ -587,16 +580,6 @@ class _Recall:
         if len(memory) >= _REMEMBERED:
             memory.clear()
         memory[key] = verdict
-
-
-def _unencodable(text: str, index: int) -> Problem:
-    """A text holding a surrogate code point: not UTF-8, so not JSON (as its bytes would say)."""
-    return Problem(
-        "",
-        "json",
-        f"not JSON: U+{ord(text[index]):04X} at character {index} is a surrogate code point, "
-        "which no UTF-8 text holds",
-    )
 
 
 def too_large(size: int, max_bytes: int) -> Finding:

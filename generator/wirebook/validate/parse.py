@@ -146,6 +146,28 @@ def _surrogate(path: _Path, what: str, code: str) -> Problem:
     )
 
 
+def parse_text(text: str | bytes) -> tuple[Any, list[Problem]]:
+    """Wire text, read strictly as ``parse`` reads its bytes: a str is read as its UTF-8
+    encoding, which a surrogate code point in it does not have."""
+    if isinstance(text, bytes):
+        return parse(text)
+    try:
+        raw = text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return None, [_unencodable(text, exc.start)]
+    return parse(raw)
+
+
+def _unencodable(text: str, index: int) -> Problem:
+    """A text holding a surrogate code point: not UTF-8, so not JSON (as its bytes would say)."""
+    return Problem(
+        "",
+        "json",
+        f"not JSON: U+{ord(text[index]):04X} at character {index} is a surrogate code point, "
+        "which no UTF-8 text holds",
+    )
+
+
 def parse(raw: bytes, truncated: bool = False) -> tuple[Any, list[Problem]]:
     """Parse one message: the value, or why it is not a (strict, unambiguous) JSON message.
 
