@@ -275,3 +275,22 @@ def test_an_empty_key_on_a_line_of_its_own_is_no_comma_trap(tmp_path: Path) -> N
     outcome = run_in_process(case, "generate", "--schema", "schema", "--out", str(tmp_path / "o"))
     assert "unknown key 'b' in client message 'join_room', field 'note'\n" in outcome.stderr
     assert "quote the text" not in outcome.stderr
+
+
+def test_a_field_named_like_a_keyword_is_a_field(tmp_path: Path) -> None:
+    """A member named `$ref` is a name in `properties`, not a reference to wrap in `allOf`."""
+    case = tmp_path / "case"
+    shutil.copytree(BASE / "schema", case / "schema")
+    definitions = case / "schema" / "protocol.yaml"
+    text = definitions.read_text(encoding="utf-8")
+    field = "      room_id: {type: RoomId, description: The room to join.}\n"
+    keyword = "      $ref: {type: string, required: false, description: Named like a keyword.}\n"
+    text = text.replace(field, field + keyword, 1)
+    text = text.replace("{room_id: general}", "{room_id: general, $ref: x}", 1)
+    definitions.write_text(text, encoding="utf-8")
+    out = tmp_path / "generated"
+    outcome = run_in_process(case, "generate", "--schema", "schema", "--out", str(out))
+    assert outcome.code == 0, outcome.stderr
+    schema = json.loads((out / "schemas" / "client" / "join_room.schema.json").read_text("utf-8"))
+    payload = schema["$defs"]["JoinRoomPayload"]["properties"]
+    assert payload["$ref"] == {"type": "string", "description": "Named like a keyword."}

@@ -230,8 +230,17 @@ def _wrap_annotated_refs(schema: Any) -> Any:
         return [_wrap_annotated_refs(item) for item in schema]
     if not isinstance(schema, dict):
         return schema
-    wrapped = {key: _wrap_annotated_refs(value) for key, value in schema.items()}
-    if "$ref" in wrapped and len(wrapped) > 1:
+    wrapped = {
+        key: (
+            {name: _wrap_annotated_refs(member) for name, member in value.items()}
+            if key in ("properties", "$defs")  # names, not keywords: a field may be `$ref`
+            else value
+            if key in ("const", "enum", "default", "examples")  # values, not schemas
+            else _wrap_annotated_refs(value)
+        )
+        for key, value in schema.items()
+    }
+    if isinstance(wrapped.get("$ref"), str) and len(wrapped) > 1:
         wrapped = {"allOf": [{"$ref": wrapped.pop("$ref")}], **wrapped}
     return wrapped
 
