@@ -124,8 +124,8 @@ def test_a_nul_byte_is_reported_where_it_stands(tmp_path: Path, text: str, where
     doc, problems = load_file(tmp_path / "p.yaml", "p.yaml")
     assert doc is None
     assert [p.render() for p in problems] == [
-        f"{where}: error[WB003]: the file holds a NUL character (U+0000), which YAML does not allow\n"
-        "    hint: remove it; to mean it in a text value, write an escape in double quotes, "
+        f"{where}: error[WB003]: the file holds a NUL character (U+0000), which YAML does not "
+        "allow\n    hint: remove it; to mean it in a text value, write an escape in double quotes, "
         'such as "\\u0000"'
     ]
 
@@ -133,8 +133,8 @@ def test_a_nul_byte_is_reported_where_it_stands(tmp_path: Path, text: str, where
 def test_other_control_characters_are_named_and_counted(tmp_path: Path) -> None:
     _, problems = load(tmp_path, "a: \x07\nb: \x1b\n")
     assert problems[0].startswith(
-        "p.yaml:1:4: error[WB003]: the file holds the control character U+0007, which YAML does not "
-        "allow (1 more in the file)\n"
+        "p.yaml:1:4: error[WB003]: the file holds the control character U+0007, which YAML does "
+        "not allow (1 more in the file)\n"
     )
 
 

@@ -19,9 +19,7 @@ Schema = dict[str, Any]
 # generators need to write the type of a JSON value (json-schema-to-typescript reads `{}` with a
 # description as an object). The models read `{}` (pydantic's JsonValue).
 ANY_JSON: Schema = {
-    "anyOf": [
-        {"type": kind} for kind in ("null", "boolean", "object", "array", "number", "string")
-    ]
+    "anyOf": [{"type": kind} for kind in ("null", "boolean", "object", "array", "number", "string")]
 }
 
 
