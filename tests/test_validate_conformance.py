@@ -14,6 +14,7 @@ from typing import Any
 
 import orjson
 import pytest
+from chat_protocol.dispatch import read_json
 from wire_corpus import INVALID, PROTOCOL, REFERENCE, ROOT, SCHEMA_DIR, VALID, mutants
 from wirebook import ir
 from wirebook.problems import Problem
@@ -236,19 +237,79 @@ def test_big_integers_from_wire_text_keep_every_digit() -> None:
     assert reference.validate("client", message) == [problem]
 
 
-def test_nesting_is_checked_to_254_levels_and_refused_beyond() -> None:
+def test_nesting_is_checked_to_200_levels_and_refused_beyond() -> None:
     def nested(levels: int) -> dict[str, Any]:
         value: Any = 1
         for _ in range(levels - 2):  # the message and its payload are two levels
             value = [value]
         return {"type": "ping", "payload": {"deep": value}}
 
-    deepest = nested(254)
+    deepest = nested(200)
     assert assert_agree("client", deepest)[0].pointer == "/payload/deep"
     assert ENGINE.validate_json(json.dumps(deepest)) == ENGINE.validate(deepest)
-    [refused] = ENGINE.validate_json(json.dumps(nested(255)))
+    [refused] = ENGINE.validate_json(json.dumps(nested(201)))
     assert (refused.keyword, refused.message) == (
         "json",
-        "nested more than 254 levels deep: refused unread",
+        "nested more than 200 levels deep: refused unread",
     )
     assert ENGINE.validate(nested(300)) == [refused]  # a Python value, not text: refused alike
+
+
+def nestings(levels: int) -> dict[str, str]:
+    """Texts of ``levels`` arrays and objects, one in the other, with a leaf in the deepest or
+    the deepest empty; and a message whose payload holds such a value."""
+    mixed = ['{"a":', "["] * levels
+    closing = {'{"a":': "}", "[": "]"}
+    texts = {}
+    for name, opening in {
+        "arrays": ["["] * levels,
+        "objects": ['{"a":'] * levels,
+        "mixed": mixed[:levels],
+        "mixed, arrays first": mixed[1 : levels + 1],
+    }.items():
+        closed = "".join(closing[o] for o in reversed(opening))
+        texts[f"{name}, a leaf"] = "".join(opening) + '"x"' + closed
+        innermost = "{}" if opening[-1] == '{"a":' else "[]"
+        texts[f"{name}, empty"] = "".join(opening[:-1]) + innermost + closed[1:]
+    message = '{"type":"ping","payload":{"a":%s}}'
+    texts["in a message, arrays, a leaf"] = message % (
+        "[" * (levels - 2) + "1" + "]" * (levels - 2)
+    )
+    texts["in a message, objects, empty"] = message % (
+        '{"a":' * (levels - 3) + "{}" + "}" * (levels - 3)
+    )
+    return texts
+
+
+TOO_DEEP = Problem("", "json", "nested more than 200 levels deep: refused unread")
+
+
+def jiter_reads(text: str) -> bool:
+    try:
+        read_json(text)
+    except ValueError:
+        return False
+    return True
+
+
+def test_wirebooks_readers_refuse_the_same_nesting() -> None:
+    """The dispatch (jiter) refuses a value inside more than 200 containers; `validate` (the
+    loop of the command) and the engine's text reader refuse exactly the same texts, at every
+    depth around the limit, with the same words. (``Validator.validate`` reads values, not
+    texts: it answers as the reference does on a value nested within its recursion limit.)"""
+    verdicts: dict[str, list[bool]] = {}
+    for levels in range(195, 261):
+        for name, text in nestings(levels).items():
+            problems = ENGINE.validate_json(text)
+            refused = [p for p in problems if p.keyword == "json"]
+            assert refused in ([], [TOO_DEEP]), (name, levels)
+            findings = ENGINE.check_lines([text.encode()], "any").findings
+            lines = [p for f in findings for r in f.rejections for p in r.problems]
+            assert [p for p in lines if p.keyword == "json"] == refused, (name, levels)
+            assert jiter_reads(text) == (refused == []), (name, levels)
+            verdicts.setdefault(name, []).append(refused == [])
+    # each form is read to a depth and refused beyond it: 200 containers around a value
+    for name, read in verdicts.items():
+        deepest = 194 + read.index(False)
+        assert read == [True] * (deepest - 194) + [False] * (260 - deepest), name
+        assert deepest == (201 if "empty" in name else 200), name

@@ -1073,6 +1073,28 @@ def test_suspect_agrees_with_a_python_reference() -> None:
     assert sum(shape(t).depth > 2 and not _sift.suspect(t) for t in texts) >= 20
 
 
+def enclosing(value: Any) -> int:
+    """The most containers around one value within ``value`` (read with Pairs)."""
+    items = [v for _, v in value] if isinstance(value, Pairs) else value
+    if isinstance(value, Pairs | list) and items:
+        return 1 + max(map(enclosing, items))
+    return 0
+
+
+def test_nesting_agrees_with_a_python_reference() -> None:
+    rng = random.Random(20261126)
+    texts = [random_json(rng) for _ in range(800)]
+    texts += [nested(random_json(rng), rng.randint(190, 210), rng) for _ in range(100)]
+    found = {enclosing(json.loads(t, object_pairs_hook=Pairs)) for t in texts}
+    assert {0, 1, 2, 3} <= found and len(found & set(range(190, 216))) >= 10  # the range is met
+    for text in texts:
+        assert _sift.nesting(text) == enclosing(json.loads(text, object_pairs_hook=Pairs)), text
+    edges = (b"", b"1", b"[]", b"[[]]", b'{"a":{}}', b'["[[["]', b'{"[":[1]}')
+    assert [_sift.nesting(t) for t in edges] == [0, 0, 0, 1, 1, 1, 2]
+    with pytest.raises(TypeError):
+        _sift.nesting(_not_bytes("[]"))
+
+
 def many_keys(count: int) -> bytes:
     return b"{" + b",".join(b'"k%d":%d' % (i, i) for i in range(count)) + b"}"
 

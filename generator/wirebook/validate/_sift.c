@@ -112,6 +112,39 @@ suspect(const char *text, Py_ssize_t size)
     return 0;
 }
 
+/* The most containers that enclose one value of a JSON text (0 for a scalar alone, 1 for the
+   members of an object or the items of an array, and so on): the measure of nesting of jiter,
+   which refuses a value inside more than 200 containers (an empty container may be the 201st).
+   Brackets inside strings are text. Meaningless, but defined, for a text that is not JSON. */
+static Py_ssize_t
+nesting(const char *text, Py_ssize_t size)
+{
+    Py_ssize_t depth = 0, deepest = 0, i = 0;
+    while (i < size) {
+        char c = text[i];
+        if (c == '}' || c == ']') {
+            depth -= depth > 0;
+        }
+        else if (c != ' ' && c != '\t' && c != '\r' && c != '\n' && c != ',' && c != ':') {
+            /* a value starts here, or goes on (a number, a literal); a key, which has a value
+               beside it */
+            if (depth > deepest) {
+                deepest = depth;
+            }
+            if (c == '{' || c == '[') {
+                depth++;
+            }
+            else if (c == '"') {
+                for (i++; i < size && text[i] != '"'; i++) {
+                    i += text[i] == '\\'; /* the escaped character, a quote among them */
+                }
+            }
+        }
+        i++;
+    }
+    return deepest;
+}
+
 /* The code points of the content of a JSON string (between its quotes), or -1 if it is not what
    a JSON string holds: a raw control character, bytes that are not UTF-8 (RFC 3629: no overlong
    form, no surrogate, nothing beyond U+10FFFF), an unknown escape, a lone surrogate escape. A
@@ -437,6 +470,16 @@ suspect_text(PyObject *Py_UNUSED(module), PyObject *text)
     return PyBool_FromLong(suspect(PyBytes_AS_STRING(text), PyBytes_GET_SIZE(text)));
 }
 
+static PyObject *
+nesting_text(PyObject *Py_UNUSED(module), PyObject *text)
+{
+    if (!PyBytes_Check(text)) {
+        PyErr_SetString(PyExc_TypeError, "nesting() takes bytes");
+        return NULL;
+    }
+    return PyLong_FromSsize_t(nesting(PyBytes_AS_STRING(text), PyBytes_GET_SIZE(text)));
+}
+
 static PyMethodDef methods[] = {
     {"sift", (PyCFunction)(void (*)(void))sift, METH_FASTCALL,
      "sift(decode, lines) -> (types of the values taken, indexes of the lines refused)"},
@@ -444,6 +487,9 @@ static PyMethodDef methods[] = {
      "suspect(text) -> whether some object of the JSON text repeats a key, or the text has what "
      "is not looked at closely: a key with an escape, nesting over 64 levels, over 256 keys open "
      "at once, a number of 19 digits or more"},
+    {"nesting", nesting_text, METH_O,
+     "nesting(text) -> the most containers (objects, arrays) that enclose one value of the JSON "
+     "text"},
     {"skeleton", (PyCFunction)(void (*)(void))skeleton, METH_FASTCALL,
      "skeleton(text, plan) -> the text with the strings that plan names (by their member names "
      "from the root) and bounds replaced by one byte 0xFF, or None"},

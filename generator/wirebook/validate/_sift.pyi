@@ -13,6 +13,11 @@ def suspect(text: bytes) -> bool:
     closely: a key with an escape, nesting over 64 levels, over 256 keys open at once, a number
     of 19 digits or more."""
 
+def nesting(text: bytes) -> int:
+    """The most containers (objects, arrays) that enclose one value of JSON ``text``: 0 for a
+    scalar alone, 1 for the members of an object; as jiter counts, which refuses more than 200
+    (so an empty container may be the 201st)."""
+
 def skeleton(text: bytes, plan: dict[bytes, tuple[int, int]]) -> bytes | None:
     """``text`` with the content of each string that ``plan`` names (by the member names from the
     root, joined by NUL bytes, all in objects) and whose length in code points is within its

@@ -26,7 +26,7 @@ Check real messages (fixtures, recorded sessions, captured traffic) against the 
 Each message is routed on its `type` to that message's own schema, so an error names the
 field: `path:line: <type>: <JSON pointer>: <what is wrong, expected vs got>`. An unknown type
 lists the types that exist. Input that is not a message (not JSON or not UTF-8, a byte-order
-mark, NaN, a repeated key, nesting over 254 levels, a line over --max-bytes, an empty line)
+mark, NaN, a repeated key, nesting over 200 levels, a line over --max-bytes, an empty line)
 is reported like any invalid message, and reading goes on.
 
 PATH is a .json file (one message), a .jsonl or .ndjson file (one message a line; so is any

@@ -17,15 +17,16 @@ from typing import Any, TypeAlias
 import orjson
 
 from wirebook.problems import Problem, pointer
-from wirebook.validate._sift import suspect
+from wirebook.validate._sift import nesting, suspect
 
 BOM = b"\xef\xbb\xbf"
 # what no UTF-8 text holds, so no JSON text, though a Python string may (the standard library
 # reads "\ud800" into one)
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
-# The deepest nesting that every part reads, writes and reports on: orjson writes no deeper
-# (it reads 1024 levels) and jsonschema-rs reports no errors deeper.
-MAX_DEPTH = 254
+# The most containers that may enclose a value of a text that wirebook's readers take: the
+# generated dispatch reads frames with jiter, which refuses more (so an empty container may be
+# the 201st), and `validate` refuses the same texts (orjson would read 1024 levels).
+MAX_DEPTH = 200
 
 
 class _Repeated(dict[str, Any]):
@@ -84,10 +85,13 @@ def _repeated(value: Any, path: tuple[str | int, ...] = ()) -> list[Problem]:
 
 
 def parse_exact(raw: bytes) -> tuple[Any, list[Problem]]:
-    """The standard library's reading of a text that orjson accepted but ``suspect`` flagged."""
+    """The standard library's reading of a text that ``suspect`` flagged (orjson accepted it,
+    or refused a number that may be a long integer), unless it nests deeper than MAX_DEPTH."""
+    if nesting(raw) > MAX_DEPTH:
+        return None, [too_deep()]
     try:
         message = _EXACT.decode(raw.decode("utf-8"))
-    except RecursionError:  # not met below MAX_DEPTH, which parse() checks first
+    except RecursionError:  # within MAX_DEPTH, only if the caller's stack is nearly full
         return None, [too_deep()]
     except _NotJSON as exc:  # NaN, Infinity, a float out of range
         return None, [Problem("", "json", str(exc))]
@@ -181,10 +185,6 @@ def parse(raw: bytes, truncated: bool = False) -> tuple[Any, list[Problem]]:
         return None, [failure(raw, exc, truncated)]
     if not suspect(raw):  # no repeated key, no long number, nesting within 64 levels
         return message, []
-    try:
-        orjson.dumps(message)
-    except TypeError:  # what orjson fails to write back of what it read: deep nesting
-        return None, [too_deep()]
     return parse_exact(raw)
 
 
