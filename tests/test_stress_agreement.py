@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime
 import re
 import subprocess
+import sys
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -276,3 +277,21 @@ def test_every_validator_was_asked_about_every_message_of_its_direction(run: Run
             assert asked == [c.direction == "client" for c in results.cases]
         else:
             assert all(asked), name
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["mypy", "--strict", "--no-incremental"], ["ruff", "check"], ["ruff", "format", "--check"]],
+    ids=" ".join,
+)
+def test_the_generated_python_is_clean(run: Run, command: list[str]) -> None:
+    """Every shape of the format gives Python that type-checks strictly and lints clean."""
+    package = run.generated.out / "python" / run.generated.protocol.package
+    done = subprocess.run(
+        [sys.executable, "-m", *command, str(package)],
+        cwd=ROOT,  # the repository's ruff configuration, as `make lint` runs it
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr

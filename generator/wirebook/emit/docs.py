@@ -6,8 +6,8 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from wirebook import __version__, ir
-from wirebook.emit import templates
+from wirebook import ir
+from wirebook.emit import generated_by, templates
 from wirebook.lint import always_object
 
 
@@ -301,7 +301,7 @@ def render(protocol: ir.Protocol) -> str:
     named_types = [t for t in protocol.types if t.name != "ErrorCode"]
     return env.get_template("protocol.md.jinja").render(
         protocol=protocol,
-        version=__version__,
+        generated_by=generated_by(protocol),
         client=protocol.direction("client"),
         server=protocol.direction("server"),
         named_types=named_types,

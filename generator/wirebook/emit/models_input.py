@@ -78,6 +78,8 @@ class _Converter:
                 result[key] = value
             elif key == "type" and value == "number" and not {"enum", "const"} & schema.keys():
                 result[key] = ["number", "integer"]
+            elif key in _BOUNDS and schema.get("type") == "number":
+                continue  # `float | int` with bounds would be `confloat | conint`: checked instead
             elif key == "properties":
                 result[key] = {name: self._property(prop) for name, prop in value.items()}
             elif key == "$defs":  # the others are written out where they are used
@@ -162,6 +164,8 @@ class _Converter:
             yield ("keys", at, _string_rules(names))
         if not kept:
             yield from self._constraints(schema, at)
+        elif schema.get("type") == "number" and any(k in schema for k in _BOUNDS):
+            yield ("range", at, {k: schema[k] for k in _BOUNDS if k in schema})
         if isinstance(schema.get("items"), dict):
             yield from self.checks(schema["items"], (*path, "*"), False, None)
         if isinstance(schema.get("additionalProperties"), dict):
