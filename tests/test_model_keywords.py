@@ -59,6 +59,8 @@ MESSAGE = """
       ts: {type: string, format: date-time, description: A date-time.}
       num: {type: number, description: Any number.}
       named: {type: Topics, description: A named unique array.}
+      dot: {type: string, pattern: "^a.b$", description: A dot, as ECMA-262 reads it.}
+      word: {type: string, pattern: "^[a-z]+$", description: Anchored.}
     examples:
       - name: one
         payload:
@@ -161,6 +163,8 @@ PROBE = {
     "ts": "2024-01-01T00:00:00Z",
     "num": 1,
     "named": ["a"],
+    "dot": "acb",
+    "word": "abc",
 }
 # (field, value): the values on which the models disagreed with the schemas (issue 8, items 1,
 # 2 and 4), and their neighbours that they must keep taking or refusing
@@ -194,6 +198,13 @@ PROBES: list[tuple[str, Any]] = [
     ("uid", "123e4567e89b12d3a456426614174000"),
     ("uid", "{123e4567-e89b-12d3-a456-426614174000}"),
     ("uid", "urn:uuid:123e4567-e89b-12d3-a456-426614174000"),
+    ("dot", "a\rb"),  # item 3: ECMA-262's `.` takes no line terminator
+    ("dot", "a\u2028b"),
+    ("dot", "a\u2029b"),
+    ("dot", "a\nb"),
+    ("dot", "a😀b"),
+    ("word", "abc\n"),  # `$` is the end of the text, not before a final newline
+    ("word", "\nabc"),
     ("num", 10**400),
     ("num", 10**20),
     ("num", -0.0),
