@@ -59,7 +59,7 @@ MESSAGE = """
       ts: {type: string, format: date-time, description: A date-time.}
       num: {type: number, description: Any number.}
       named: {type: Topics, description: A named unique array.}
-      dot: {type: string, pattern: "^a.b$", description: A dot, as ECMA-262 reads it.}
+      dot: {type: string, pattern: "^a.b$", description: "A dot, as ECMA-262 reads it."}
       word: {type: string, pattern: "^[a-z]+$", description: Anchored.}
     examples:
       - name: one
