@@ -74,6 +74,8 @@ MESSAGE = """
           ts: "2024-01-01T00:00:00Z"
           num: 1
           named: [a]
+          dot: acb
+          word: abc
   - type: sizes
     summary: Counts of an array and of a map, branches of one union
     payload:
