@@ -15,12 +15,24 @@ never looser, so a line the fast path takes is valid; every other line goes to t
   ``__post_init__``, remembering the values that matched (ids and room names repeat in a log);
 - ``type: number`` without bounds: a float, which takes any JSON number (bounds are left to the
   exact path: an integer beyond 2**53 would be rounded before it is compared);
+- any JSON (``{}``, or ``anyOf`` a branch per kind as wirebook publishes it) and an array
+  without ``items``: ``Any``, which refuses only what no JSON Schema reader is given (a number
+  beyond a double, a lone surrogate); any object and maps (``additionalProperties`` a schema,
+  ``propertyNames`` with lengths and a pattern, ``minProperties``/``maxProperties``): a dict with
+  its key and entry counts in ``Meta``, the key pattern and the values' checks after decoding;
+  an object with members of its own that takes unknown ones is not translated (msgspec skips
+  an unknown member unread, ``1e400`` in it too);
+- ``oneOf``/``anyOf`` of branches that no two share a JSON kind (an integer is a number): a
+  msgspec union, which picks the one branch of the value's kind, so one branch matches, as
+  ``oneOf`` asks (checks after decoding: the branch's of the value's type); ``X | null`` is
+  one. A tagged union (``discriminator``, each branch a closed object whose required tag is a
+  constant string, no two alike): msgspec's tagged Structs, which read the tag first;
 - a repeated key, which msgspec lets win silently: ``_sift.c``, which also runs the loop over
   the lines, compares each object's keys byte for byte, and refuses a line that repeats one,
   as well as what it does not look at closely (a key with an escape, nesting over 64 levels,
   over 256 keys open at once, a number of 19 digits or more);
 - ``$ref`` is followed within the message schema only: a schema with an ``$id`` or an anchor
-  below its root, or a percent-encoded reference, is not translated.
+  below its root, or a percent-encoded reference, is not translated; nor is a recursive one.
 
 A type that both directions have is taken with ``--direction any`` only when its two schemas
 differ in one object member alone (the payload, in wirebook's protocols): that member becomes
@@ -53,6 +65,24 @@ _DRAFT = "https://json-schema.org/draft/2020-12/schema"
 # what changes where a `$ref` leads, below a message schema's root
 _SCOPES = frozenset(
     ("$id", "$anchor", "$dynamicAnchor", "$dynamicRef", "$recursiveAnchor", "$recursiveRef")
+)
+_UNIONS = frozenset(("oneOf", "anyOf"))
+_MAP_KEYWORDS = ("additionalProperties", "propertyNames", "minProperties", "maxProperties")
+_KINDS = frozenset(("null", "boolean", "integer", "number", "string", "array", "object"))
+_NUMBER = {"number": ("integer", "number")}  # an integer is a number too
+# what msgspec decodes a value of each kind into, in a union of kinds (a number: a float)
+_PYTHON: dict[str, type] = {
+    "null": type(None),
+    "boolean": bool,
+    "integer": int,
+    "number": float,
+    "string": str,
+    "array": list,
+    "object": dict,
+}
+# any JSON value, as wirebook publishes it: a branch per kind (integers are numbers)
+_ANY_BRANCHES = sorted(
+    json.dumps({"type": k}) for k in ("null", "boolean", "object", "array", "number", "string")
 )
 _MAX_NESTING = 64  # levels of a schema translated; deeper ones are recursive, in practice
 _MAX_DECIDING = 8  # members that decide a merged object's direction: 2**8 presences at most
@@ -94,8 +124,10 @@ def build(schemas: Schemas, choice: Choice) -> FastPath:
     for wire_type, found in by_type.items():
         try:
             translators = [_Translator(schema, patterns) for schema in found]
-            structs[_message(wire_type, translators)] = wire_type
-        except _Untranslatable:
+            struct = _message(wire_type, translators)
+            msgspec.json.Decoder(struct)  # its unions are ones that msgspec takes
+            structs[struct] = wire_type
+        except (_Untranslatable, TypeError):
             untranslated.append(wire_type)
     if not structs:
         return FastPath(_refuse, {}, tuple(untranslated))
@@ -340,9 +372,11 @@ class _Translator:
         for key, value in node.items():
             if key == "properties" and isinstance(value, dict):
                 found[key] = {k: self.essence(v) for k, v in value.items()}
-            elif key in ("items", "additionalProperties") and isinstance(value, dict):
+            elif key in ("items", "additionalProperties", "propertyNames") and isinstance(
+                value, dict
+            ):
                 found[key] = self.essence(value)
-            elif key == "anyOf" and isinstance(value, list):
+            elif key in _UNIONS and isinstance(value, list):
                 found[key] = [self.essence(v) for v in value]
             else:
                 found[key] = value
@@ -354,13 +388,10 @@ class _Translator:
 
     def _value(self, node: dict[str, Any]) -> tuple[Any, Check | None]:
         kind = node.get("type")
-        if "anyOf" in node:
-            _only(node, "anyOf")
-            branches = node["anyOf"] if isinstance(node["anyOf"], list) else []
-            others = [b for b in branches if self.resolve(b) != {"type": "null"}]
-            if len(branches) != 2 or len(others) != 1:
-                raise _Untranslatable("anyOf")
-            return self._nullable(others[0])
+        if not node:  # any JSON value
+            return Any, None
+        if not _UNIONS.isdisjoint(node):
+            return self._union(node)
         if isinstance(kind, list):
             if "const" in node or "enum" in node or len(kind) != 2 or kind.count("null") != 1:
                 raise _Untranslatable("type")
@@ -392,15 +423,116 @@ class _Translator:
             return (bool if kind == "boolean" else None), None
         if kind == "array":
             _only(node, "type", "items", "minItems", "maxItems")
-            if "items" not in node:  # items of any kind, floats among them
-                raise _Untranslatable("items")
-            item, check = self.value(node["items"])
+            item, check = self.value(node["items"]) if "items" in node else (Any, None)
             lengths = _meta(min_length=node.get("minItems"), max_length=node.get("maxItems"))
             items = None if check is None else _each(check)
             return _annotated(list[item], lengths), items  # type: ignore[valid-type]
         if kind == "object":
-            return self.struct(node), None
+            if node.get("additionalProperties", True) is False:
+                return self.struct(node), None
+            return self._map(node)
         raise _Untranslatable(f"type {kind!r}")
+
+    def _map(self, node: dict[str, Any]) -> tuple[Any, Check | None]:
+        """An object of any member names, its values of one schema (any JSON if none is
+        given): a dict. An object with members of its own besides is not translated (msgspec
+        skips unknown members unread, a number beyond a double among them)."""
+        _only(node, "type", *_MAP_KEYWORDS)
+        values = node.get("additionalProperties", True)
+        value, values_check = (Any, None) if values is True else self.value(values)
+        key: Any = str
+        keys_check = None
+        if "propertyNames" in node:
+            names = self.resolve(node["propertyNames"])
+            _only(names, "type", "minLength", "maxLength", "pattern")
+            if names.get("type", "string") != "string":
+                raise _Untranslatable("propertyNames")
+            lengths = _meta(min_length=names.get("minLength"), max_length=names.get("maxLength"))
+            key = _annotated(str, lengths)
+            pattern = names.get("pattern")
+            if pattern is not None:
+                if not isinstance(pattern, str):
+                    raise _Untranslatable("pattern")
+                keys_check = self.patterns.matcher(pattern)
+        entries = _meta(min_length=node.get("minProperties"), max_length=node.get("maxProperties"))
+        kind = _annotated(dict[key, value], entries)  # type: ignore[valid-type]
+        return kind, _entries(keys_check, values_check)
+
+    def kinds(self, node: Any) -> frozenset[str]:
+        """The JSON kinds of the values a schema may take (more, never fewer: an integer is a
+        number too)."""
+        with self._deeper():
+            resolved = self.resolve(node)
+            kind = resolved.get("type")
+            values = [resolved["const"]] if "const" in resolved else resolved.get("enum")
+            if isinstance(values, list):
+                return frozenset().union(*map(_json_kinds, values))
+            if isinstance(kind, str | list):
+                kinds = [kind] if isinstance(kind, str) else kind
+                return frozenset(k for t in kinds for k in _NUMBER.get(t, (t,)))
+            branches = resolved.get("oneOf", resolved.get("anyOf"))
+            if isinstance(branches, list) and branches:
+                return frozenset().union(*map(self.kinds, branches))
+            return _KINDS
+
+    def _union(self, node: dict[str, Any]) -> tuple[Any, Check | None]:
+        """``oneOf`` or ``anyOf``: any JSON (every kind, each a branch of its own); branches
+        of kinds that no two share (each value has one branch to match, so both keywords mean
+        the same), as a msgspec union; or a tagged union of objects."""
+        keyword = "oneOf" if "oneOf" in node else "anyOf"
+        branches = node[keyword]
+        if set(node) >= _UNIONS or not isinstance(branches, list) or not branches:
+            raise _Untranslatable(keyword)
+        if "discriminator" in node:
+            return self._tagged(node, keyword, branches)
+        _only(node, keyword)
+        resolved = [self.resolve(b) for b in branches]
+        if sorted(json.dumps(r, sort_keys=True) for r in resolved) == _ANY_BRANCHES:
+            return Any, None
+        kinds = [self.kinds(b) for b in resolved]
+        if sum(map(len, kinds)) != len(frozenset().union(*kinds)):
+            raise _Untranslatable(f"{keyword} of branches that share a kind")
+        types: list[Any] = []
+        checks: dict[type, Check] = {}
+        for branch, its_kinds in zip(branches, kinds, strict=True):
+            kind, check = self.value(branch)
+            types.append(kind)
+            if isinstance(check, _ByKind):
+                checks.update(check.checks)
+            elif check is not None:
+                checks.update((_PYTHON[k], check) for k in its_kinds)
+        union: Any = Union[tuple(types)]  # noqa: UP007
+        return union, _ByKind(checks) if checks else None
+
+    def _tagged(
+        self, node: dict[str, Any], keyword: str, branches: list[Any]
+    ) -> tuple[Any, Check | None]:
+        """Objects told apart by a member that each has as a required constant string (its
+        tag), all different: tagged Structs, which msgspec reads by the tag. One branch: the
+        object itself (msgspec reads the tag of a union's Structs only)."""
+        _only(node, "type", keyword, "discriminator", "required")
+        discriminator, required = node["discriminator"], node.get("required", [])
+        tag = discriminator.get("propertyName") if isinstance(discriminator, dict) else None
+        if node.get("type", "object") != "object" or not isinstance(tag, str):
+            raise _Untranslatable("discriminator")
+        if not isinstance(required, list):
+            raise _Untranslatable("required")
+        if len(branches) == 1:
+            if not set(required) <= set(_members(self.resolve(branches[0]))[1]):
+                raise _Untranslatable("required")
+            return self.value(branches[0])
+        structs: list[type] = []
+        tags: set[str] = set()
+        for branch in branches:
+            with self._deeper():
+                resolved = self.resolve(branch)
+                properties, needed = _members(resolved)
+                value = _tag(self.resolve(properties.get(tag, {})))
+                if value is None or value in tags or not {*required, tag} <= set(needed):
+                    raise _Untranslatable(f"the tag {tag!r}")
+                tags.add(value)
+                structs.append(self.struct(resolved, value, tag_field=tag))
+        return Union[tuple(structs)], None  # noqa: UP007
 
     def _nullable(self, node: Any) -> tuple[Any, Check | None]:
         inner, check = self.value(node)
@@ -426,17 +558,19 @@ class _Translator:
         node: dict[str, Any],
         tag: str | None = None,
         given: Mapping[str, tuple[Any, Check | None]] | None = None,
+        tag_field: str = "type",
     ) -> type:
-        """An object schema as a Struct; ``tag``: the message's ``type``, which msgspec reads;
-        ``given``: the types of some members, already made."""
+        """An object schema as a Struct; ``tag``: the value of its member ``tag_field`` (the
+        message's ``type``, a tagged union's tag), which msgspec reads; ``given``: the types of
+        some members, already made."""
         properties, required = _members(node)
         given = given or {}
         members = [
             (name, name in required, *(given[name] if name in given else self.value(schema)))
             for name, schema in properties.items()
-            if name != "type" or tag is None
+            if name != tag_field or tag is None
         ]
-        return _define(members, tag, [])
+        return _define(members, tag, [], tag_field)
 
     def merged(self, others: list[_Translator], member: str, tag: str) -> type:
         """The message of both directions, whose schemas (self and ``others``) differ in
@@ -532,8 +666,11 @@ Member = tuple[str, bool, Any, Check | None]  # JSON name, required, msgspec typ
 Fits = tuple[list[str], set[tuple[bool, ...]]]  # deciding names, presences that fit
 
 
-def _define(members: list[Member], tag: str | None, fits: list[Fits]) -> type:
-    """A Struct of ``members``; ``fits``: which members may be present together."""
+def _define(
+    members: list[Member], tag: str | None, fits: list[Fits], tag_field: str = "type"
+) -> type:
+    """A Struct of ``members``, tagged with ``tag`` in ``tag_field`` if given; ``fits``: which
+    members may be present together."""
     fields: list[tuple[str, Any] | tuple[str, Any, Any]] = []
     attributes: dict[str, str] = {}  # JSON name → attribute (m0, m1, …: any name is safe)
     checks: list[tuple[str, Check]] = []
@@ -549,11 +686,11 @@ def _define(members: list[Member], tag: str | None, fits: list[Fits]) -> type:
     namespace = {"__post_init__": _post_init(checks, fits)} if checks or fits else {}
     try:
         return msgspec.defstruct(
-            "Message" if tag else "Member",
+            "Member" if tag is None else "Message" if tag_field == "type" else "Branch",
             fields,
             rename={a: n for n, a in attributes.items()},
             tag=tag,
-            tag_field="type" if tag else None,
+            tag_field=tag_field if tag else None,
             forbid_unknown_fields=True,
             kw_only=True,
             gc=False,  # values hold no cycles
@@ -625,3 +762,45 @@ def _meta(**given: Any) -> msgspec.Meta | None:
 
 def _annotated(kind: Any, meta: msgspec.Meta | None) -> Any:
     return kind if meta is None else Annotated[kind, meta]
+
+
+def _json_kinds(value: Any) -> frozenset[str]:
+    """The JSON kinds of a value of `enum` or `const` (a float with no fraction equals an
+    integer)."""
+    if value is None or isinstance(value, bool):
+        return frozenset(("null" if value is None else "boolean",))
+    if isinstance(value, int | float):
+        return frozenset(_NUMBER["number"] if isinstance(value, float) else ("integer",))
+    return frozenset(
+        ("string" if isinstance(value, str) else "array" if isinstance(value, list) else "object",)
+    )
+
+
+def _tag(node: dict[str, Any]) -> str | None:
+    """The string that a tag member's schema allows, alone; None if it allows other values."""
+    _only(node, "type", "const", "enum")
+    values = [node["const"]] if "const" in node else node.get("enum")
+    if node.get("type", "string") != "string" or not isinstance(values, list) or len(values) != 1:
+        return None
+    return values[0] if isinstance(values[0], str) else None
+
+
+class _ByKind:
+    """The check of a union of kinds: its branch's, by the type of the value decoded."""
+
+    def __init__(self, checks: dict[type, Check]) -> None:
+        self.checks = checks
+
+    def __call__(self, value: Any) -> bool:
+        check = self.checks.get(type(value))
+        return check is None or check(value)
+
+
+def _entries(keys: Check | None, values: Check | None) -> Check | None:
+    """The check of a map: of its keys and of its values."""
+    if keys is None and values is None:
+        return None
+    return lambda entries: (
+        (keys is None or all(map(keys, entries)))
+        and (values is None or all(map(values, entries.values())))
+    )
