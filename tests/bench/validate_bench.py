@@ -1,9 +1,10 @@
-"""`wirebook validate` on two 1,000,000-message JSON Lines logs, beside its floor and baselines.
+"""`wirebook validate` on three 1,000,000-message JSON Lines logs, beside its floor and baselines.
 
 The logs are generated from the example protocol's own examples (free text re-drawn at realistic
 lengths, about 2% of the messages broken in the ways clients break them in one log, 20% in the
-other), written compactly as a WebSocket capture would be, into a temporary folder. Then, whole
-processes, in one run:
+other), and from the examples of the shapes protocol (tests/shapes: unions, maps, any JSON,
+recursion; about 2% broken alike) in a third, written compactly as a WebSocket capture would be,
+into a temporary folder. Then, whole processes, in one run:
 
 - floor: a script that only parses each line with orjson;
 - anchor: a script that parses each line with orjson and routes it by type to one compiled
@@ -43,6 +44,9 @@ ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 MESSAGES = 1_000_000
 SHARES = (0.02, 0.20)  # of invalid messages, one log each
+CHAT = ROOT / "schema"
+SHAPES = ROOT / "tests" / "shapes" / "schema"
+SHAPES_SHARE = 0.02
 EMPTY_LINES = 4_000_000  # the log whose peak memory is measured: every line invalid
 REFERENCE_SAMPLE = 20_000
 CHECK_JSONSCHEMA_SAMPLE = 1_000
@@ -105,11 +109,11 @@ def _free_text_fields(protocol: ir.Protocol) -> dict[tuple[str, str], dict[str, 
     return found
 
 
-def _templates() -> list[tuple[float, str, dict[str, Any], list[str]]]:
+def _templates(schema_dir: Path) -> list[tuple[float, str, dict[str, Any], list[str]]]:
     """(weight, direction, example, free-text fields): chat-like messages dominate a real log."""
     from wirebook.pipeline import compile_definitions
 
-    protocol = compile_definitions(ROOT / "schema").protocol
+    protocol = compile_definitions(schema_dir).protocol
     free = _free_text_fields(protocol)
     templates: list[tuple[float, str, dict[str, Any], list[str]]] = []
     for message in protocol.messages:
@@ -135,8 +139,8 @@ def _broken(rng: random.Random, message: dict[str, Any]) -> bytes:
         del payload[rng.choice(sorted(payload))]  # a missing field (or a valid optional one)
     elif kind == 1 and isinstance(payload, dict) and payload:
         payload[rng.choice(sorted(payload))] = 42  # a wrong type
-    elif kind == 2:
-        message.setdefault("payload", {})["extra_field"] = True  # an unknown field
+    elif kind == 2 and isinstance(message.setdefault("payload", {}), dict):
+        message["payload"]["extra_field"] = True  # an unknown field
     elif kind == 3:
         message["type"] = message["type"] + "_v2"  # an unknown type
     elif kind == 4:
@@ -151,10 +155,16 @@ def _broken(rng: random.Random, message: dict[str, Any]) -> bytes:
     return orjson.dumps(message)
 
 
-def write_log(path: Path, count: int | None = None, seed: int = 7, share: float = 0.02) -> None:
+def write_log(
+    path: Path,
+    count: int | None = None,
+    seed: int = 7,
+    share: float = 0.02,
+    schema_dir: Path = CHAT,
+) -> None:
     count = count or MESSAGES
     rng = random.Random(seed)
-    templates = _templates()
+    templates = _templates(schema_dir)
     weights = [t[0] for t in templates]
     with path.open("wb") as out:
         chunk = []
@@ -191,14 +201,15 @@ def floor(log: str) -> None:
     print(count)
 
 
-def anchor(log: str) -> None:
-    """orjson and one jsonschema-rs validator per (direction, type), routed by type as wirebook
-    routes, every error of an invalid message collected: invalid line numbers."""
+def anchor(log: str, published: str) -> None:
+    """orjson and one jsonschema-rs validator per (direction, type) of the bundles in
+    ``published``, routed by type as wirebook routes, every error of an invalid message
+    collected: invalid line numbers."""
     import jsonschema_rs
 
     validators: dict[str, list[jsonschema_rs.Validator]] = {}
     for direction in ("client", "server"):
-        bundle = json.loads((ROOT / f"generated/schemas/{direction}.schema.json").read_text())
+        bundle = json.loads((Path(published) / f"{direction}.schema.json").read_text())
         defs = bundle["$defs"]
         for branch in bundle["oneOf"]:
             schema = defs[branch["$ref"].removeprefix("#/$defs/")]
@@ -339,15 +350,24 @@ def _rows(times: dict[str, list[float]]) -> dict[str, float]:
 
 @dataclass
 class Log:
-    """One log of the run, and what each engine made of it."""
+    """One log of the run (of the protocol of ``schema_dir``, whose bundles are in
+    ``published``), and what each engine made of it."""
 
+    name: str
     share: float
     path: Path
+    schema_dir: Path
+    published: Path
     size: int = 0
     wall: dict[str, float] = default(default_factory=dict)
     memory: dict[str, int] = default(default_factory=dict)
     invalid: int = 0
     taken: int = 0
+
+    @property
+    def label(self) -> str:
+        """The log's name in the targets: its share of invalid lines, or its protocol."""
+        return self.name if self.name == "shapes" else f"{self.share:.0%}"
 
 
 def _startup(folder: Path, wirebook: list[str]) -> dict[str, float]:
@@ -386,42 +406,64 @@ def run() -> str:
                 os.environ["XDG_CACHE_HOME"] = cache
 
 
+def _generated(schema_dir: Path, out: Path) -> Path:
+    """The published bundles of the protocol of ``schema_dir``, generated into ``out``."""
+    subprocess.run(
+        [str(BIN / "wirebook"), "generate", "--schema", str(schema_dir), "--out", str(out)],
+        check=True,
+        capture_output=True,
+    )
+    return out / "schemas"
+
+
 def _run(folder: Path) -> str:
     me = [sys.executable, str(Path(__file__).resolve())]
     wirebook = [str(BIN / "wirebook"), "validate"]
-    logs = [Log(share, folder / f"traffic-{share:.0%}.jsonl") for share in SHARES]
+    chat = ROOT / "generated" / "schemas"
+    logs = [
+        *(Log(f"{s:.0%}", s, folder / f"traffic-{s:.0%}.jsonl", CHAT, chat) for s in SHARES),
+        Log(
+            "shapes",
+            SHAPES_SHARE,
+            folder / "shapes.jsonl",
+            SHAPES,
+            _generated(SHAPES, folder / "shapes"),
+        ),
+    ]
     for log in logs:
-        write_log(log.path, share=log.share)
+        write_log(log.path, share=log.share, schema_dir=log.schema_dir)
         log.size = log.path.stat().st_size
     startup = _startup(folder, wirebook)  # leaves the compiled definitions in the cache
+    warm = [*wirebook, "--schema", str(SHAPES), str(folder / "one.jsonl")]
+    measure(warm, folder / "startup.out")  # the shapes protocol's, too
     commands = {
-        (log.share, name): command
+        (log.name, name): command
         for log in logs
         for name, command in {
             "floor": [*me, "floor", str(log.path)],
-            "anchor": [*me, "anchor", str(log.path)],
-            "jobs1": [*wirebook, "--jobs", "1", str(log.path)],
-            "jobs2": [*wirebook, "--jobs", "2", str(log.path)],
+            "anchor": [*me, "anchor", str(log.path), str(log.published)],
+            "jobs1": [*wirebook, "--schema", str(log.schema_dir), "--jobs", "1", str(log.path)],
+            "jobs2": [*wirebook, "--schema", str(log.schema_dir), "--jobs", "2", str(log.path)],
         }.items()
     }
-    times: dict[tuple[float, str], list[float]] = {key: [] for key in commands}
-    memory: dict[tuple[float, str], int] = dict.fromkeys(commands, 0)
-    out = {key: folder / f"{key[1]}-{key[0]:.0%}.out" for key in commands}
+    times: dict[tuple[str, str], list[float]] = {key: [] for key in commands}
+    memory: dict[tuple[str, str], int] = dict.fromkeys(commands, 0)
+    out = {key: folder / f"{key[1]}-{key[0]}.out" for key in commands}
     for _ in range(RUNS):  # interleaved: a busy moment of the machine slows all alike
         for key, command in commands.items():
             seconds, peak = measure(command, out[key])
             times[key].append(seconds)
             memory[key] = max(memory[key], peak)
     for log in logs:
-        log.wall = {n: statistics.median(times[(log.share, n)]) for n in _ENGINES}
-        log.memory = {n: memory[(log.share, n)] for n in _ENGINES}
-        one, two = (out[(log.share, n)] for n in ("jobs1", "jobs2"))
+        log.wall = {n: statistics.median(times[(log.name, n)]) for n in _ENGINES}
+        log.memory = {n: memory[(log.name, n)] for n in _ENGINES}
+        one, two = (out[(log.name, n)] for n in ("jobs1", "jobs2"))
         ours = _invalid_lines(one, log.path)
         assert ours == _invalid_lines(two, log.path), "--jobs 1 and --jobs 2 disagree"
         assert one.read_bytes() == two.read_bytes()
-        theirs = {int(x) for x in out[(log.share, "anchor")].read_text().split()}
+        theirs = {int(x) for x in out[(log.name, "anchor")].read_text().split()}
         assert theirs == ours, f"the anchor disagrees on {len(theirs ^ ours)} lines"
-        log.invalid, log.taken = len(ours), _taken(log.path)
+        log.invalid, log.taken = len(ours), _taken(log)
 
     base = logs[0]
     ref_start, _ = measure([*me, "reference", str(base.path), "0"], folder / "reference.out")
@@ -429,7 +471,7 @@ def _run(folder: Path) -> str:
         [*me, "reference", str(base.path), str(REFERENCE_SAMPLE)], folder / "reference.out"
     )
     ref_invalid = {int(x) for x in (folder / "reference.out").read_text().split()}
-    verdicts = _invalid_lines(out[(base.share, "jobs1")], base.path)
+    verdicts = _invalid_lines(out[(base.name, "jobs1")], base.path)
     sample = {n for n in verdicts if n <= REFERENCE_SAMPLE}
     assert ref_invalid == sample, f"python-jsonschema disagrees on {ref_invalid ^ sample}"
 
@@ -455,15 +497,29 @@ def _run(folder: Path) -> str:
 _ENGINES = ("floor", "anchor", "jobs1", "jobs2")
 
 
-def _taken(log: Path) -> int:
+def _taken(log: Log) -> int:
     """How many lines of the log the fast path takes (validate/fast.py); the rest, the exact one."""
     from wirebook.validate.engine import Validator
     from wirebook.validate.reader import batches
 
-    fast = Validator.from_definitions(ROOT / "schema").fast_path("any")
-    with log.open("rb") as stream:
+    fast = Validator.from_definitions(log.schema_dir).fast_path("any")
+    with log.path.open("rb") as stream:
         return sum(sum(fast.sift(b.lines)[0].values()) for b in batches(stream, 1 << 20))
 
+
+# Which shapes of the format each path of `wirebook validate` takes (validate/fast.py says why)
+PATHS = """\
+Which path a message of each shape takes (a message of a type that has one shape of the
+second list goes to the exact path whole; validate/fast.py says why):
+
+- fast path (msgspec): objects whose members are all declared, scalars with their bounds and
+  patterns, arrays without `uniqueItems`, `X | null`, unions told apart by JSON kind, tagged
+  unions (a `discriminator` over objects whose tag is a required constant string), maps (with
+  key patterns and lengths, and entry counts), any JSON, any JSON object;
+- exact path (jsonschema-rs): recursive types, objects that take unknown members,
+  `uniqueItems`, numbers with bounds or `multipleOf`, integers beyond 64 bits, a type whose
+  two directions differ in more than one member or in a member that is not an object (`share`
+  of the shapes protocol under `--direction any`)."""
 
 _NAMES = {
     "floor": "floor: orjson parse only",
@@ -480,7 +536,7 @@ def _markdown(
     flat: dict[str, tuple[float, int]],
 ) -> str:
     """``baselines``: name → (messages of the sample, start-up time, time, peak memory)."""
-    two, twenty = logs
+    two, twenty, shapes = logs
 
     def row(name: str, seconds: float, log: Log, rss: int | str, note: str = "") -> str:
         per = seconds / MESSAGES * 1e6
@@ -516,7 +572,7 @@ def _markdown(
         for n in ("anchor", "jobs1")
     }
     lines = [
-        f"## `wirebook validate`: two {MESSAGES:,}-message logs",
+        f"## `wirebook validate`: three {MESSAGES:,}-message logs",
         "",
         __doc__.split("\n\n", 1)[1].split("Run alone")[0].strip(),
         "",
@@ -549,6 +605,15 @@ def _markdown(
         "Verdicts: `--jobs 1` and `--jobs 2` give the same report byte for byte; the anchor "
         "agrees on every message.",
         "",
+        f"### The shapes protocol, about {shapes.share:.0%} invalid",
+        "",
+        *table(shapes),
+        "",
+        "Verdicts: `--jobs 1` and `--jobs 2` give the same report byte for byte; the anchor "
+        "agrees on every message.",
+        "",
+        PATHS,
+        "",
         "What an invalid line costs beyond a valid one (the parse apart), from the two logs: "
         f"{extra['jobs1']:.2f} µs for `wirebook validate --jobs 1`, {extra['anchor']:.2f} µs "
         "for the anchor.",
@@ -574,10 +639,15 @@ def _markdown(
 
     targets = [
         ("`--jobs 1` ≤ 3× the floor", ratio(two, "jobs1") <= 3, f"{ratio(two, 'jobs1'):.2f}×"),
+        (
+            "`--jobs 1` ≤ 3× the floor on the shapes log",
+            ratio(shapes, "jobs1") <= 3,
+            f"{ratio(shapes, 'jobs1'):.2f}×",
+        ),
         ("`--jobs 2` ≤ 1.5× the floor", ratio(two, "jobs2") <= 1.5, f"{ratio(two, 'jobs2'):.2f}×"),
         *(
             (
-                f"`--jobs 1` faster than the anchor on the {log.share:.0%} log",
+                f"`--jobs 1` faster than the anchor on the {log.label} log",
                 ratio(log, "jobs1", "anchor") < 1,
                 f"{ratio(log, 'jobs1', 'anchor'):.2f}×",
             )
