@@ -7,8 +7,11 @@ makes it (Setup.promised): a valid line is taken, whatever its whitespace, the e
 its string values or its floats for a ``number``, unless (a) a key is written with an escape,
 (b) an integer is written with a fraction or an exponent (``1.0``, ``1e0``), (c) its type is
 untranslated, or (d) it nests deeper than the C scanner (validate/_sift.c) keeps track of.
-Besides: a repeated key is never taken, and the exact path reports it; whatever has no exact
-msgspec counterpart (bounds on numbers, uniqueItems, oneOf, not, bounds beyond 64 bits,
+Both promises are held over the example protocol's mutants and over the shapes protocol's
+agreement corpus (tests/agreement.py: unions, maps, any JSON, recursion). Besides: a repeated key
+is never taken, and the exact path reports it; whatever has no exact msgspec counterpart (bounds
+on numbers, uniqueItems, unions whose branches share a kind, tags that are not required
+constant strings, objects that take unknown members, recursion, not, bounds beyond 64 bits,
 directions whose payloads differ in a shared member) is listed as untranslated and never taken;
 the scanner agrees with a Python reference on random texts; and hostile lines are refused
 without an exception.
