@@ -118,7 +118,7 @@ EXCLUSIONS = [
     Exclusion(
         "strict JSON reading",
         "A repeated key, NaN/Infinity, a number beyond the range of a double (1e400), a lone "
-        "surrogate and nesting deeper than MAX_DEPTH (254) levels are text that readers read "
+        "surrogate and nesting past MAX_DEPTH (200) containers are text that readers read "
         "differently (the last key wins or the first, a lone surrogate is kept or refused): "
         "wirebook's readers refuse such text, other text readers (JSON.parse, pydantic's) may "
         "read it their way. Values are compared as usual.",
