@@ -46,7 +46,7 @@ from pydantic import TypeAdapter, ValidationError
 from wirebook import ir
 from wirebook.emit.schemas import bundle_path, message_path
 from wirebook.pipeline import compile_definitions
-from wirebook.problems import Problem, pointer
+from wirebook.problems import Problem, json_kind, pointer
 from wirebook.reference import ReferenceValidator
 from wirebook.validate.engine import Validator
 from wirebook.validate.parse import MAX_DEPTH
@@ -280,7 +280,7 @@ class _Schema:
             if tag is not None and isinstance(value, dict):
                 if tag in value and r.get("properties", {}).get(tag, {}).get("const") == value[tag]:
                     return b
-            elif tag is None and not isinstance(value, _Absent) and _kind(value) in _kinds(r):
+            elif tag is None and not isinstance(value, _Absent) and json_kind(value) in _kinds(r):
                 return b
         return next((b for b, r in zip(branches, resolved, strict=True) if _kinds(r) != {"null"}))
 
@@ -297,23 +297,10 @@ class _Schema:
         return self.resolve(found, value) if isinstance(found, dict) else None
 
 
-def _kind(value: JSON) -> str:
-    """The JSON kind of a value (an integer is also a number: see ``_kinds``)."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    return "string" if isinstance(value, str) else "array" if isinstance(value, list) else "object"
-
-
 def _kinds(node: dict[str, Any]) -> set[str]:
     """The JSON kinds that a node's values have."""
     if "const" in node or "enum" in node:
-        return {_kind(v) for v in node.get("enum", [node.get("const")])}
+        return {json_kind(v) for v in node.get("enum", [node.get("const")])}
     kind = node.get("type")
     if kind is None:
         return set(_KINDS)
@@ -560,7 +547,7 @@ def _map_candidates(
     none, a value of the values' kind."""
     entries = list(x.items())
     kinds = _kinds(schema.resolve(node["additionalProperties"]))
-    values = [v for _, v in entries] + pool or [next(v for v in _ANY_KIND if _kind(v) in kinds)]
+    values = [v for _, v in entries] + pool or [next(v for v in _ANY_KIND if json_kind(v) in kinds)]
     first = entries[0][0] if entries else ""
     for _, key in _string_candidates({"type": "string", **node.get("propertyNames", {})}, first):
         if isinstance(key, str):
@@ -755,7 +742,9 @@ def _forms(schema: _Schema, seed: JSON) -> Iterator[tuple[str, str, bool, _Form]
     for path, _, node, value in _members(schema, schema.resolve(schema.root, seed), seed):
         at = pointer(path)
         # inside any JSON value, or at one, the value says what it is
-        kind = kinds.get(_kind(value) if node is None or is_any(node) else str(node.get("type")))
+        kind = kinds.get(
+            json_kind(value) if node is None or is_any(node) else str(node.get("type"))
+        )
         if path and node is not None and is_any(node):
             for raw in _NOT_STRICT_ANY:
                 yield (

@@ -12,6 +12,7 @@ published schema.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import importlib
 import json
@@ -94,6 +95,22 @@ VALID = {"items": "[1]", "maybe": "null", "level": "2", "n": "5"}
 NUMBERS = ["1", "1.0", "1e0", "10E-1", "-0.0", "0", "-1.0", "1.5", "true", "false", '"1"', "null"]
 
 
+@contextlib.contextmanager
+def generated_package(schema: Path, out: Path, package: str) -> Iterator[tuple[Any, Any]]:
+    """`wirebook generate` of ``schema`` into ``out``: its models module, imported, and the
+    reference validator of its published schemas."""
+    wirebook = Path(sys.executable).parent / "wirebook"
+    subprocess.run(
+        [wirebook, "generate", "--schema", schema, "--out", out], check=True, capture_output=True
+    )
+    sys.path.insert(0, str(out / "python"))
+    try:
+        models = importlib.import_module(f"{package}.models")
+        yield models, ReferenceValidator(from_published(out / "schemas"))
+    finally:
+        sys.path.remove(str(out / "python"))
+
+
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Any]]:
     folder = tmp_path_factory.mktemp("integers")
@@ -103,18 +120,8 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, A
     protocol.write_text(text.replace("\ntypes:\n", "\ntypes:" + TYPES, 1))
     with (schema / "client.yaml").open("a") as client:
         client.write(MESSAGE)
-    out = folder / "out"
-    wirebook = Path(sys.executable).parent / "wirebook"
-    subprocess.run(
-        [wirebook, "generate", "--schema", schema, "--out", out], check=True, capture_output=True
-    )
-    sys.path.insert(0, str(out / "python"))
-    try:
-        models = importlib.import_module("integers_protocol.models")
-        reference = ReferenceValidator(from_published(out / "schemas"))
-        yield models, reference
-    finally:
-        sys.path.remove(str(out / "python"))
+    with generated_package(schema, folder / "out", "integers_protocol") as pair:
+        yield pair
 
 
 def text(**given: str) -> str:
@@ -300,17 +307,8 @@ def open_protocol(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[An
     envelope = "    supported: [1]\n  envelope:\n    unknown_fields: allow\n"
     protocol.write_text(text.replace("    supported: [1]\n", envelope, 1))
     (schema / "strict.yaml").write_text(OPEN_DEFINITIONS)
-    out = folder / "out"
-    wirebook = Path(sys.executable).parent / "wirebook"
-    subprocess.run(
-        [wirebook, "generate", "--schema", schema, "--out", out], check=True, capture_output=True
-    )
-    sys.path.insert(0, str(out / "python"))
-    try:
-        models = importlib.import_module("open_mini_protocol.models")
-        yield models, ReferenceValidator(from_published(out / "schemas"))
-    finally:
-        sys.path.remove(str(out / "python"))
+    with generated_package(schema, folder / "out", "open_mini_protocol") as pair:
+        yield pair
 
 
 @pytest.mark.parametrize(
