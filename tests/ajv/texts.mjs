@@ -8,8 +8,7 @@
 //                "answers": [true | false | "not read: <JSON.parse's reason>", ...]}
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import Ajv2020 from "ajv/dist/2020.js";
-import addFormats from "ajv-formats";
+import { strictAjv } from "./ajv.mjs";
 
 function fail(text) {
   process.stderr.write(`texts.mjs: ${text}\n`);
@@ -19,13 +18,7 @@ function fail(text) {
 const [schemaDir] = process.argv.slice(2);
 if (!schemaDir) fail("usage: node texts.mjs SCHEMA_DIR < cases.json");
 
-const warnings = [];
-const collect = (...args) => warnings.push(args.map(String).join(" "));
-const ajv = new Ajv2020({
-  discriminator: true,
-  logger: { log: () => {}, warn: collect, error: collect },
-});
-addFormats(ajv);
+const { ajv, warnings } = strictAjv();
 const ids = [];
 for (const file of readdirSync(schemaDir, { recursive: true }).filter((n) => n.endsWith(".json"))) {
   const schema = JSON.parse(readFileSync(join(schemaDir, file), "utf8"));
