@@ -14,11 +14,13 @@ import gc
 import json
 from array import array
 from collections import Counter
-from collections.abc import Hashable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import repeat
+from operator import attrgetter
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import jsonschema_rs
 import orjson
@@ -474,37 +476,58 @@ class Validator:
         tally.per_type.update(valid)
         recall = self._recall(choice)
         plan, by_skeleton = recall.plan, recall.by_skeleton
-        append = tally.findings.append
-        # how many lines got each verdict (by id: lines alike share one), counted at the end
-        counts: dict[int, tuple[_Verdict, list[int]]] = {}
+        # the lines the fast path refused: invalid, or not as it takes them (see fast.py). A line
+        # alike one seen before (the same but for free text, see fast.free_strings) has its
+        # verdict: their skeletons are made and looked up at once, in C loops (map)
+        raws = list(map(lines.__getitem__, closely))
+        shapes: list[bytes | None]
+        if raws and max(map(len, raws)) <= _REMEMBERED_TEXT:
+            shapes = list(map(skeleton, raws, repeat(plan)))
+        else:
+            shapes = [skeleton(raw, plan) if len(raw) <= _REMEMBERED_TEXT else None for raw in raws]
+        look: Callable[[bytes | None], _Verdict | None] = by_skeleton.get  # type: ignore[assignment]
+        found = list(map(look, shapes))
+        if oversized:
+            misses = [at for at, index in enumerate(closely) if index in oversized]
+            misses = sorted({*misses, *(at for at, v in enumerate(found) if v is None)})
+        else:
+            misses = [at for at, v in enumerate(found) if v is None]
         last = len(lines) - 1
-        for index in closely:  # invalid, or not as the fast path takes them (see fast.py)
+        for at in misses:  # in order: a verdict found is remembered for the lines after
+            index = closely[at]
             verdict: _Verdict | None
             if oversized and index in oversized:
                 too_long = _too_large(oversized[index], max_bytes)
                 verdict = _Verdict.of(None, (Rejection(None, (too_long,)),))
             else:
-                raw = lines[index]
-                # a line alike one seen before (the same but for free text, see
-                # fast.free_strings) has its verdict
-                shape = skeleton(raw, plan) if len(raw) <= _REMEMBERED_TEXT else None
-                verdict = by_skeleton.get(shape) if shape is not None else None
+                shape = shapes[at]
+                verdict = look(shape) if shape is not None else None
                 if verdict is None:
                     truncated = unterminated and index == last
-                    verdict = self._recalled(recall, raw, shape, choice, truncated)
-            seen = counts.get(id(verdict))
-            if seen is None:
-                counts[id(verdict)] = (verdict, [1])
-            else:
-                seen[1][0] += 1
-            if verdict.rejections:
-                append(Finding(first + index, verdict.type, verdict.rejections))
-        for verdict, [count] in counts.values():
+                    verdict = self._recalled(recall, raws[at], shape, choice, truncated)
+            found[at] = verdict
+        verdicts = cast("list[_Verdict]", found)
+        # how many lines got each verdict (by id: lines alike share one)
+        distinct = dict(zip(map(id, verdicts), verdicts, strict=True))
+        counts = Counter(map(id, verdicts))
+        for key, count in counts.items():
+            verdict = distinct[key]
             tally.per_type[verdict.label] += count
             if verdict.rejections:
                 tally.invalid_per_type[verdict.label] += count
                 for kind in verdict.kinds:
                     tally.per_kind[kind] += count
+        numbers = map(first.__add__, closely) if first else closely
+        if all(v.rejections for v in distinct.values()):
+            # a Finding each, made by tuple.__new__ in C (as Finding._make does)
+            rows = zip(numbers, map(_TYPE, verdicts), map(_REJECTIONS, verdicts), strict=True)
+            tally.findings = cast("list[Finding]", list(map(_NEW, repeat(Finding), rows)))
+        else:
+            tally.findings = [
+                Finding(line, v.type, v.rejections)
+                for line, v in zip(numbers, verdicts, strict=True)
+                if v.rejections
+            ]
         return tally
 
     def _recalled(
@@ -540,6 +563,9 @@ class Validator:
         return self._recalls[choice]
 
 
+_TYPE = attrgetter("type")
+_REJECTIONS = attrgetter("rejections")
+_NEW = tuple.__new__
 # what a line is remembered by, at most: longer lines are seldom alike
 _REMEMBERED_TEXT = 4096
 # verdicts remembered, at most, per kind of key
