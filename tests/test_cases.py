@@ -22,7 +22,7 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -184,14 +184,23 @@ def test_silencing_every_finding_lets_check_pass(tmp_path: Path) -> None:
         assert (outcome.code, outcome.stderr) == (0, ""), command
 
 
-def test_a_colon_of_a_wire_type_is_written_as_a_tilde_in_its_file_name(tmp_path: Path) -> None:
-    """Socket.IO-style types (`room:join`) stay on the wire; Windows refuses `:` in file names."""
+# The base protocol's one payload field, after which a variant adds its own.
+FIELD = "      room_id: {type: RoomId, description: The room to join.}\n"
+
+
+def base_variant(tmp_path: Path, edit: Callable[[str], str]) -> Path:
+    """A case folder holding the base protocol with ``edit`` made to its text."""
     case = tmp_path / "case"
     shutil.copytree(BASE / "schema", case / "schema")
     definitions = case / "schema" / "protocol.yaml"
-    text = definitions.read_text(encoding="utf-8")
+    definitions.write_text(edit(definitions.read_text(encoding="utf-8")), encoding="utf-8")
+    return case
+
+
+def test_a_colon_of_a_wire_type_is_written_as_a_tilde_in_its_file_name(tmp_path: Path) -> None:
+    """Socket.IO-style types (`room:join`) stay on the wire; Windows refuses `:` in file names."""
     joined = "  - type: room:join\n    summary: Join\n    examples: [{payload: {}}]\nserver:\n"
-    definitions.write_text(text.replace("server:\n", joined, 1), encoding="utf-8")
+    case = base_variant(tmp_path, lambda text: text.replace("server:\n", joined, 1))
     out = tmp_path / "generated"
     outcome = run_in_process(case, "generate", "--schema", "schema", "--out", str(out))
     assert outcome.code == 0, outcome.stderr
@@ -265,13 +274,8 @@ def test_the_readmes_example_of_the_type_shapes_is_a_valid_definition(tmp_path: 
 
 def test_an_empty_key_on_a_line_of_its_own_is_no_comma_trap(tmp_path: Path) -> None:
     """Only a flow mapping holds two keys on one line: a block mapping's `b:` is a plain typo."""
-    case = tmp_path / "case"
-    shutil.copytree(BASE / "schema", case / "schema")
-    definitions = case / "schema" / "protocol.yaml"
-    text = definitions.read_text(encoding="utf-8")
-    field = "      room_id: {type: RoomId, description: The room to join.}\n"
     block = "      note:\n        type: string\n        description: a\n        b:\n"
-    definitions.write_text(text.replace(field, field + block, 1), encoding="utf-8")
+    case = base_variant(tmp_path, lambda text: text.replace(FIELD, FIELD + block, 1))
     outcome = run_in_process(case, "generate", "--schema", "schema", "--out", str(tmp_path / "o"))
     assert "unknown key 'b' in client message 'join_room', field 'note'\n" in outcome.stderr
     assert "quote the text" not in outcome.stderr
@@ -279,15 +283,13 @@ def test_an_empty_key_on_a_line_of_its_own_is_no_comma_trap(tmp_path: Path) -> N
 
 def test_a_field_named_like_a_keyword_is_a_field(tmp_path: Path) -> None:
     """A member named `$ref` is a name in `properties`, not a reference to wrap in `allOf`."""
-    case = tmp_path / "case"
-    shutil.copytree(BASE / "schema", case / "schema")
-    definitions = case / "schema" / "protocol.yaml"
-    text = definitions.read_text(encoding="utf-8")
-    field = "      room_id: {type: RoomId, description: The room to join.}\n"
     keyword = "      $ref: {type: string, required: false, description: Named like a keyword.}\n"
-    text = text.replace(field, field + keyword, 1)
-    text = text.replace("{room_id: general}", "{room_id: general, $ref: x}", 1)
-    definitions.write_text(text, encoding="utf-8")
+    case = base_variant(
+        tmp_path,
+        lambda text: text.replace(FIELD, FIELD + keyword, 1).replace(
+            "{room_id: general}", "{room_id: general, $ref: x}", 1
+        ),
+    )
     out = tmp_path / "generated"
     outcome = run_in_process(case, "generate", "--schema", "schema", "--out", str(out))
     assert outcome.code == 0, outcome.stderr

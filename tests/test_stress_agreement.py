@@ -55,36 +55,27 @@ PROTOCOLS = {
 MIN_MESSAGES = {"stress": 10_000, "shapes": 5_000}
 
 
-def _numbers(value: JSON) -> Iterator[int | float]:
+def _leaves(value: JSON) -> Iterator[JSON]:
+    """Every value of ``value`` that is neither an object nor an array."""
     if isinstance(value, dict):
         for item in value.values():
-            yield from _numbers(item)
+            yield from _leaves(item)
     elif isinstance(value, list):
         for item in value:
-            yield from _numbers(item)
-    elif isinstance(value, int | float) and not isinstance(value, bool):
-        yield value
-
-
-def _strings(value: JSON) -> Iterator[str]:
-    if isinstance(value, dict):
-        for item in value.values():
-            yield from _strings(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _strings(item)
-    elif isinstance(value, str):
+            yield from _leaves(item)
+    else:
         yield value
 
 
 def _inexact_in_a_double(case: Case) -> bool:
     """The message holds an integer that a 64-bit float does not hold exactly."""
-    for number in _numbers(case.value):
-        try:
-            if isinstance(number, int) and int(float(number)) != number:
+    for leaf in _leaves(case.value):
+        if isinstance(leaf, int) and not isinstance(leaf, bool):
+            try:
+                if int(float(leaf)) != leaf:
+                    return True
+            except OverflowError:
                 return True
-        except OverflowError:
-            return True
     return False
 
 
@@ -93,8 +84,8 @@ _DATE = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})")
 
 def _impossible_date(case: Case) -> bool:
     """The message holds a string that starts like a date, of a day no calendar has."""
-    for text in _strings(case.value):
-        found = _DATE.match(text)
+    for leaf in _leaves(case.value):
+        found = _DATE.match(leaf) if isinstance(leaf, str) else None
         if found:
             try:
                 datetime.date(*map(int, found.groups()))
