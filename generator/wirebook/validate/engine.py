@@ -16,7 +16,7 @@ from array import array
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, partial
 from itertools import repeat
 from operator import attrgetter
 from pathlib import Path
@@ -212,14 +212,25 @@ class _Compiled:
             errors = list(self.validator.iter_errors(message))
         except ValueError:  # its recursion limit: only a value given to validate() gets here
             return (too_deep(),)
+        # jsonschema-rs leaves empty member names out of instance paths: looked for once
+        locate: Callable[[jsonschema_rs.ValidationError], tuple[str | int, ...]] = (
+            partial(_instance_path, message)
+            if '"":' in json.dumps(message, separators=(",", ":"))
+            else lambda error: tuple(error.instance_path)
+        )
         found: dict[tuple[str, str, str], Problem] = {}
         for error in errors:
-            for p in self._error_problems(error, message):
+            for p in self._error_problems(error, message, locate):
                 found[(p.pointer, p.keyword, p.message)] = p
         return tuple(found[key] for key in sorted(found))
 
-    def _error_problems(self, error: jsonschema_rs.ValidationError, message: Any) -> list[Problem]:
-        path = _instance_path(message, error)
+    def _error_problems(
+        self,
+        error: jsonschema_rs.ValidationError,
+        message: Any,
+        locate: Callable[[jsonschema_rs.ValidationError], tuple[str | int, ...]],
+    ) -> list[Problem]:
+        path = locate(error)
         at = pointer(path)
         got = _member(message, at)
         where = pointer(error.schema_path)
@@ -227,17 +238,14 @@ class _Compiled:
         context = getattr(error.kind, "context", None)
         if keyword is not None and keyword.name in _UNIONS and context:
             misses = [
-                [
-                    Miss(str(e.schema_path[-1]), self._value(e), _instance_path(message, e))
-                    for e in b
-                ]
+                [Miss(str(e.schema_path[-1]), self._value(e), locate(e)) for e in b]
                 for b in context
             ]
             tag = keyword.holder.get("discriminator", {}).get("propertyName")
             chosen = chosen_branch(misses, path, tag, got)
             if isinstance(chosen, Problem):
                 return [chosen]
-            return [p for e in context[chosen] for p in self._error_problems(e, message)]
+            return [p for e in context[chosen] for p in self._error_problems(e, message, locate)]
         if keyword is None:
             return [Problem(at, where.rsplit("/", 1)[-1], error.message)]
         return keyword_problems(keyword.name, at, keyword.value, got, keyword.holder, error.message)
@@ -253,9 +261,9 @@ class _Compiled:
 
 
 def _instance_path(message: Any, error: jsonschema_rs.ValidationError) -> tuple[str | int, ...]:
-    """Where ``error`` is in ``message``. jsonschema-rs leaves empty member names out of an
-    error's instance path (`{"": null}` fails at `/`, not at `/""`): they are put back where the
-    message has one and the value found there is the error's."""
+    """Where ``error`` is in ``message``, which has an empty member name somewhere: jsonschema-rs
+    leaves such names out of an error's instance path (`{"": null}` fails at `/`, not at `/""`),
+    so they are put back where the message has one and the value found there is the error's."""
     written = tuple(error.instance_path)
 
     def paths(node: Any, rest: tuple[str | int, ...]) -> Iterator[tuple[str | int, ...]]:
@@ -271,8 +279,6 @@ def _instance_path(message: Any, error: jsonschema_rs.ValidationError) -> tuple[
         if isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
             yield from ((step, *p) for p in paths(node[step], rest[1:]))
 
-    if '"":' not in json.dumps(message, separators=(",", ":")):  # the usual case: no empty name
-        return written
     return next(paths(message, written), written)
 
 
