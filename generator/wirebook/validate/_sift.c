@@ -397,6 +397,44 @@ failed:
     return NULL;
 }
 
+#define KINDS 64 /* types counted in place; any more, in the dict */
+
+typedef struct {
+    PyObject *kind[KINDS]; /* strong references */
+    Py_ssize_t count[KINDS];
+    int used;
+} Kinds;
+
+/* Adds ``extra`` to the count of ``kind`` in ``counts`` (type -> int). */
+static int
+add(PyObject *counts, PyObject *kind, Py_ssize_t extra)
+{
+    PyObject *before = PyDict_GetItemWithError(counts, kind);
+    if (before == NULL && PyErr_Occurred()) {
+        return -1;
+    }
+    Py_ssize_t total = extra + (before == NULL ? 0 : PyLong_AsSsize_t(before));
+    PyObject *number = PyLong_FromSsize_t(total);
+    int failed = number == NULL || PyDict_SetItem(counts, kind, number) < 0;
+    Py_XDECREF(number);
+    return failed ? -1 : 0;
+}
+
+/* Adds the counts held in place to ``counts`` (NULL: only drops them). */
+static int
+fold(Kinds *kinds, PyObject *counts)
+{
+    int failed = 0;
+    for (int k = 0; k < kinds->used; k++) {
+        if (counts != NULL && !failed) {
+            failed = add(counts, kinds->kind[k], kinds->count[k]) < 0;
+        }
+        Py_DECREF(kinds->kind[k]);
+    }
+    kinds->used = 0;
+    return failed ? -1 : 0;
+}
+
 static PyObject *
 sift(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
 {
@@ -410,9 +448,12 @@ sift(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
     if (lines == NULL) {
         return NULL;
     }
-    PyObject *kinds = PyList_New(0);
+    /* the types of the values taken, counted here: a log has a few, a list of one per line
+       would be counted again in Python */
+    Kinds kinds = {.used = 0};
+    PyObject *counts = PyDict_New();
     PyObject *refused = PyList_New(0);
-    if (kinds == NULL || refused == NULL) {
+    if (counts == NULL || refused == NULL) {
         goto failed;
     }
     Py_ssize_t n = PyTuple_GET_SIZE(lines);
@@ -431,13 +472,27 @@ sift(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
             PyErr_Clear();
         }
         else if (!suspect(PyBytes_AS_STRING(line), PyBytes_GET_SIZE(line))) {
-            /* only the value's type is kept (to count the lines per message type): freed now,
-               the value's memory is used again for the next line's */
-            int appended = PyList_Append(kinds, (PyObject *)Py_TYPE(value));
-            Py_DECREF(value);
-            if (appended < 0) {
+            /* only the value's type is counted: freed now, the value's memory is used again
+               for the next line's */
+            PyObject *kind = (PyObject *)Py_TYPE(value);
+            int k = 0;
+            while (k < kinds.used && kinds.kind[k] != kind) {
+                k++;
+            }
+            if (k < kinds.used) {
+                kinds.count[k]++;
+            }
+            else if (k < KINDS) {
+                Py_INCREF(kind);
+                kinds.kind[k] = kind;
+                kinds.count[k] = 1;
+                kinds.used++;
+            }
+            else if (add(counts, kind, 1) < 0) {
+                Py_DECREF(value);
                 goto failed;
             }
+            Py_DECREF(value);
             continue;
         }
         else {
@@ -451,11 +506,17 @@ sift(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
         Py_DECREF(number);
     }
     Py_DECREF(lines);
-    return Py_BuildValue("(NN)", kinds, refused);
+    if (fold(&kinds, counts) < 0) {
+        Py_DECREF(counts);
+        Py_DECREF(refused);
+        return NULL;
+    }
+    return Py_BuildValue("(NN)", counts, refused);
 
 failed:
     Py_DECREF(lines);
-    Py_XDECREF(kinds);
+    fold(&kinds, NULL);
+    Py_XDECREF(counts);
     Py_XDECREF(refused);
     return NULL;
 }
@@ -482,7 +543,8 @@ nesting_text(PyObject *Py_UNUSED(module), PyObject *text)
 
 static PyMethodDef methods[] = {
     {"sift", (PyCFunction)(void (*)(void))sift, METH_FASTCALL,
-     "sift(decode, lines) -> (types of the values taken, indexes of the lines refused)"},
+     "sift(decode, lines) -> ({type of the values taken: how many}, indexes of the lines "
+     "refused)"},
     {"suspect", suspect_text, METH_O,
      "suspect(text) -> whether some object of the JSON text repeats a key, or the text has what "
      "is not looked at closely: a key with an escape, nesting over 64 levels, over 256 keys open "

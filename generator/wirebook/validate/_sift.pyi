@@ -3,10 +3,12 @@
 from collections.abc import Callable, Sequence
 from typing import Any
 
-def sift(decode: Callable[[bytes], Any], lines: Sequence[bytes]) -> tuple[list[type], list[int]]:
-    """Decode each line; the types of the values of the lines that decode and are not
-    ``suspect``, and the indexes of the others (decode raised ValueError or RecursionError, or
-    the line is suspect)."""
+def sift(
+    decode: Callable[[bytes], Any], lines: Sequence[bytes]
+) -> tuple[dict[type, int], list[int]]:
+    """Decode each line; how many values of each type the lines that decode and are not
+    ``suspect`` gave, and the indexes of the others (decode raised ValueError or RecursionError,
+    or the line is suspect)."""
 
 def suspect(text: bytes) -> bool:
     """Whether some object of JSON ``text`` repeats a key, or the text has what is not looked at
