@@ -19,7 +19,7 @@ import pytest
 from test_validate_conformance import compact
 from wire_corpus import SCHEMA_DIR, VALID, mutants
 from wirebook.validate import engine, fast
-from wirebook.validate._sift import skeleton
+from wirebook.validate._sift import recall, skeleton
 from wirebook.validate.engine import Validator
 from wirebook.validate.options import CHOICES, Choice
 from wirebook.validate.sources import Schema, Schemas, from_published
@@ -92,6 +92,29 @@ def test_the_skeleton_counts_code_points_as_json_readers_do() -> None:
         for length in (len(value) - 1, len(value), len(value) + 1):
             blanked = skeleton(text, {b"text": (length, length)}) == b'{"text":"\xff"}'
             assert blanked == (length == len(value)), (text, length)
+
+
+def test_recall_gives_what_memory_holds_for_each_skeleton_else_the_skeleton() -> None:
+    lines = [b'{"text":"hello"}', b"[", b'{"text":"hi"}', b'{"text":"\\ud800"}', b'{"b":1}']
+    memory = {b'{"text":"\xff"}': "greeting"}
+    assert recall(lines, [0, 1, 2, 3, 4], PLAN, memory, 4096) == (
+        ["greeting", b"[", "greeting", None, b'{"b":1}'],  # the 4th has no skeleton
+        [1, 3, 4],
+    )
+    assert recall(tuple(lines), [2, 2], PLAN, memory, 4096) == (["greeting", "greeting"], [])
+    assert recall(lines, [0, 2], PLAN, memory, 15) == ([None, "greeting"], [0])  # 16 bytes, 13
+    assert recall(lines, [], PLAN, memory, 4096) == ([], [])
+
+
+@pytest.mark.parametrize(
+    ("lines", "indexes", "error"),
+    [([b"1"], [1], IndexError), ([b"1"], [-1], IndexError), (["1"], [0], TypeError)],
+)
+def test_recall_refuses_an_index_that_is_not_of_a_line(
+    lines: list[Any], indexes: list[int], error: type[Exception]
+) -> None:
+    with pytest.raises(error):
+        recall(lines, indexes, PLAN, {}, 4096)
 
 
 # --- where strings are free --------------------------------------------------------------------

@@ -247,15 +247,8 @@ code_points(const unsigned char *s, Py_ssize_t n)
    string so placed that is not what a JSON string holds, nesting deeper than MAX_DEPTH, longer
    names than MAX_PATH, or is cut short (no skeleton is needed of a text that is not JSON). */
 static PyObject *
-skeleton(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+make_skeleton(const unsigned char *text, Py_ssize_t size, PyObject *plan)
 {
-    if (nargs != 2 || !PyBytes_Check(args[0]) || !PyDict_Check(args[1])) {
-        PyErr_SetString(PyExc_TypeError, "skeleton(text: bytes, plan: dict)");
-        return NULL;
-    }
-    const unsigned char *text = (const unsigned char *)PyBytes_AS_STRING(args[0]);
-    Py_ssize_t size = PyBytes_GET_SIZE(args[0]);
-    PyObject *plan = args[1];
     const unsigned char *name[MAX_DEPTH]; /* per open container: its current member's name */
     Py_ssize_t name_size[MAX_DEPTH];
     char named[MAX_DEPTH]; /* 1: an object, its current name without an escape */
@@ -394,6 +387,105 @@ none:
 
 failed:
     Py_DECREF(out);
+    return NULL;
+}
+
+static PyObject *
+skeleton(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2 || !PyBytes_Check(args[0]) || !PyDict_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "skeleton(text: bytes, plan: dict)");
+        return NULL;
+    }
+    return make_skeleton((const unsigned char *)PyBytes_AS_STRING(args[0]),
+                         PyBytes_GET_SIZE(args[0]), args[1]);
+}
+
+/* recall(lines, indexes, plan, memory, longest) -> (found, missed): found has, for each index,
+   memory's value for the skeleton of lines[index] (with plan); else that skeleton, to be
+   remembered by; else None: the line is longer than longest, or has no skeleton. missed: the
+   places in found of the lines without a value. One C loop: no list of the lines, nor of their
+   skeletons, is made on the way. */
+static PyObject *
+recall(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 5 || !PyList_Check(args[1]) || !PyDict_Check(args[2]) || !PyDict_Check(args[3])) {
+        PyErr_SetString(PyExc_TypeError, "recall(lines: sequence, indexes: list, plan: dict, "
+                                         "memory: dict, longest: int)");
+        return NULL;
+    }
+    PyObject *indexes = args[1], *plan = args[2], *memory = args[3];
+    Py_ssize_t longest = PyLong_AsSsize_t(args[4]);
+    if (longest == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    /* the list or tuple itself, else a tuple of its own */
+    PyObject *lines = PySequence_Fast(args[0], "recall: lines must be a sequence");
+    if (lines == NULL) {
+        return NULL;
+    }
+    Py_ssize_t count = PySequence_Fast_GET_SIZE(lines);
+    PyObject **line_at = PySequence_Fast_ITEMS(lines);
+    Py_ssize_t n = PyList_GET_SIZE(indexes);
+    PyObject *found = PyList_New(n);
+    PyObject *missed = PyList_New(0);
+    if (found == NULL || missed == NULL) {
+        goto failed;
+    }
+    /* nothing below runs Python code (bytes keys hash and compare in C): the lists stay as
+       they are */
+    for (Py_ssize_t at = 0; at < n; at++) {
+        Py_ssize_t index = PyLong_AsSsize_t(PyList_GET_ITEM(indexes, at));
+        if (index == -1 && PyErr_Occurred()) {
+            goto failed;
+        }
+        if (index < 0 || index >= count) {
+            PyErr_SetString(PyExc_IndexError, "recall: an index beyond the lines");
+            goto failed;
+        }
+        PyObject *line = line_at[index];
+        if (!PyBytes_Check(line)) {
+            PyErr_SetString(PyExc_TypeError, "recall: lines must be bytes");
+            goto failed;
+        }
+        PyObject *shape = Py_None, *known = NULL;
+        Py_INCREF(shape);
+        if (PyBytes_GET_SIZE(line) <= longest) {
+            Py_DECREF(shape);
+            shape = make_skeleton((const unsigned char *)PyBytes_AS_STRING(line),
+                                  PyBytes_GET_SIZE(line), plan);
+            if (shape == NULL) {
+                goto failed;
+            }
+            if (shape != Py_None) {
+                known = PyDict_GetItemWithError(memory, shape); /* borrowed */
+                if (known == NULL && PyErr_Occurred()) {
+                    Py_DECREF(shape);
+                    goto failed;
+                }
+            }
+        }
+        if (known != NULL) {
+            Py_DECREF(shape);
+            Py_INCREF(known);
+            PyList_SET_ITEM(found, at, known);
+            continue;
+        }
+        PyList_SET_ITEM(found, at, shape); /* the skeleton, or None */
+        PyObject *place = PyLong_FromSsize_t(at);
+        if (place == NULL || PyList_Append(missed, place) < 0) {
+            Py_XDECREF(place);
+            goto failed;
+        }
+        Py_DECREF(place);
+    }
+    Py_DECREF(lines);
+    return Py_BuildValue("(NN)", found, missed);
+
+failed:
+    Py_DECREF(lines);
+    Py_XDECREF(found);
+    Py_XDECREF(missed);
     return NULL;
 }
 
@@ -555,6 +647,10 @@ static PyMethodDef methods[] = {
     {"skeleton", (PyCFunction)(void (*)(void))skeleton, METH_FASTCALL,
      "skeleton(text, plan) -> the text with the strings that plan names (by their member names "
      "from the root) and bounds replaced by one byte 0xFF, or None"},
+    {"recall", (PyCFunction)(void (*)(void))recall, METH_FASTCALL,
+     "recall(lines, indexes, plan, memory, longest) -> (for each index, memory's value for the "
+     "skeleton of lines[index] (with plan), else that skeleton, else None; the places of those "
+     "without a value)"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -1,7 +1,9 @@
 """The inner loop of the fast path of `wirebook validate` (_sift.c)."""
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
+
+_V = TypeVar("_V")
 
 def sift(
     decode: Callable[[bytes], Any], lines: Sequence[bytes]
@@ -25,3 +27,14 @@ def skeleton(text: bytes, plan: dict[bytes, tuple[int, int]]) -> bytes | None:
     root, joined by NUL bytes, all in objects) and whose length in code points is within its
     bounds replaced by one byte 0xFF; None if such a string is not what a JSON string holds, or
     the text is cut short or nested over 64 levels."""
+
+def recall(
+    lines: Sequence[bytes],
+    indexes: list[int],
+    plan: dict[bytes, tuple[int, int]],
+    memory: dict[bytes, _V],
+    longest: int,
+) -> tuple[list[_V | bytes | None], list[int]]:
+    """For each of ``indexes``, ``memory``'s value for the ``skeleton`` of that line with
+    ``plan``; else that skeleton (not in ``memory``); else None: the line is longer than
+    ``longest`` bytes, or has no skeleton. And the places of the lines without a value."""

@@ -27,8 +27,7 @@ import orjson
 
 from wirebook import ir, patterns
 from wirebook.problems import Miss, Problem, chosen_branch, keyword_problems, pointer, route
-from wirebook.validate import fast, sources
-from wirebook.validate._sift import skeleton
+from wirebook.validate import _sift, fast, sources
 from wirebook.validate.options import Choice
 from wirebook.validate.parse import not_json_in, parse, parse_text, too_deep
 
@@ -481,50 +480,42 @@ class Validator:
         valid, closely = self.fast_path(choice).sift(lines)
         tally.per_type.update(valid)
         recall = self._recall(choice)
-        plan, by_skeleton = recall.plan, recall.by_skeleton
         # the lines the fast path refused: invalid, or not as it takes them (see fast.py). A line
         # alike one seen before (the same but for free text, see fast.free_strings) has its
-        # verdict: their skeletons are made and looked up at once, in C loops (map)
-        raws = list(map(lines.__getitem__, closely))
-        shapes: list[bytes | None]
-        if raws and max(map(len, raws)) <= _REMEMBERED_TEXT:
-            shapes = list(map(skeleton, raws, repeat(plan)))
-        else:
-            shapes = [skeleton(raw, plan) if len(raw) <= _REMEMBERED_TEXT else None for raw in raws]
-        look: Callable[[bytes | None], _Verdict | None] = by_skeleton.get  # type: ignore[assignment]
-        found = list(map(look, shapes))
+        # verdict: their skeletons are made and looked up at once, in one C loop, which leaves
+        # the skeleton (or None) in the place of a verdict not found
+        found: list[_Verdict | bytes | None]
+        found, misses = _sift.recall(
+            lines, closely, recall.plan, recall.by_skeleton, _REMEMBERED_TEXT
+        )
         if oversized:
-            misses = [at for at, index in enumerate(closely) if index in oversized]
-            misses = sorted({*misses, *(at for at, v in enumerate(found) if v is None)})
-        else:
-            misses = [at for at, v in enumerate(found) if v is None]
+            too_long = [at for at, index in enumerate(closely) if index in oversized]
+            misses = sorted({*misses, *too_long})
         last = len(lines) - 1
         for at in misses:  # in order: a verdict found is remembered for the lines after
             index = closely[at]
             verdict: _Verdict | None
             if oversized and index in oversized:
-                too_long = _too_large(oversized[index], max_bytes)
-                verdict = _Verdict.of(None, (Rejection(None, (too_long,)),))
+                problem = _too_large(oversized[index], max_bytes)
+                verdict = _Verdict.of(None, (Rejection(None, (problem,)),))
             else:
-                shape = shapes[at]
-                verdict = look(shape) if shape is not None else None
+                shape = cast("bytes | None", found[at])
+                verdict = recall.by_skeleton.get(shape) if shape is not None else None
                 if verdict is None:
                     truncated = unterminated and index == last
-                    verdict = self._recalled(recall, raws[at], shape, choice, truncated)
+                    verdict = self._recalled(recall, lines[index], shape, choice, truncated)
             found[at] = verdict
         verdicts = cast("list[_Verdict]", found)
-        # how many lines got each verdict (by id: lines alike share one)
-        distinct = dict(zip(map(id, verdicts), verdicts, strict=True))
-        counts = Counter(map(id, verdicts))
-        for key, count in counts.items():
-            verdict = distinct[key]
+        # how many lines got each verdict (lines alike share one; a verdict hashes by identity)
+        counts = Counter(verdicts)
+        for verdict, count in counts.items():
             tally.per_type[verdict.label] += count
             if verdict.rejections:
                 tally.invalid_per_type[verdict.label] += count
                 for kind in verdict.kinds:
                     tally.per_kind[kind] += count
         numbers = map(first.__add__, closely) if first else closely
-        if all(v.rejections for v in distinct.values()):
+        if all(v.rejections for v in counts):
             # a Finding each, made by tuple.__new__ in C (as Finding._make does)
             rows = zip(numbers, map(_TYPE, verdicts), map(_REJECTIONS, verdicts), strict=True)
             tally.findings = cast("list[Finding]", list(map(_NEW, repeat(Finding), rows)))
@@ -579,10 +570,11 @@ _REMEMBERED = 4096
 _NO_REASON = (Problem("", "schema", "invalid, and jsonschema-rs gave no reason"),)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class _Verdict:
     """What the exact path said of a line: its type, why it is invalid (() if valid), and what
-    the summary counts it under."""
+    the summary counts it under. Equal to itself alone, and hashed by identity: the lines given
+    one verdict are counted at once."""
 
     type: str | None
     rejections: tuple[Rejection, ...]
