@@ -20,7 +20,7 @@ from functools import cache, partial
 from itertools import repeat
 from operator import attrgetter
 from pathlib import Path
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple, TypeVar, cast
 
 import jsonschema_rs
 import orjson
@@ -536,23 +536,24 @@ class Validator:
         known = None if truncated else recall.by_text.get(raw)  # "truncated?": the last line's
         if known is not None:
             return known
-        verdict, parsed = self._verdict(raw, choice, truncated)
-        if len(raw) > _REMEMBERED_TEXT:  # seldom alike
-            return verdict
-        if parsed and shape is not None:
-            recall.remember(recall.by_skeleton, shape, verdict)
-        elif not parsed and not truncated:
-            recall.remember(recall.by_text, raw, verdict)
-        return verdict
-
-    def _verdict(self, raw: bytes, choice: Choice, truncated: bool) -> tuple[_Verdict, bool]:
-        """The verdict on one line, and whether it parsed."""
         message, problems = parse(raw, truncated)
         if problems:
-            return _Verdict.of(None, (Rejection(None, tuple(problems)),)), False
+            # lines that fail alike (cut at the same place, say) share one verdict: the
+            # report composes its words once
+            words = tuple(problems)
+            verdict = recall.by_words.get(words)
+            if verdict is None:
+                verdict = _Verdict.of(None, (Rejection(None, words),))
+                recall.remember(recall.by_words, words, verdict)
+            if not truncated and len(raw) <= _REMEMBERED_TEXT:
+                recall.remember(recall.by_text, raw, verdict)
+            return verdict
         wire_type = message.get("type") if isinstance(message, dict) else None
         wire_type = wire_type if isinstance(wire_type, str) else None
-        return _Verdict.of(wire_type, self._check(message, choice, probe=False)), True
+        verdict = _Verdict.of(wire_type, self._check(message, choice, probe=False))
+        if shape is not None and len(raw) <= _REMEMBERED_TEXT:  # a longer one is seldom alike
+            recall.remember(recall.by_skeleton, shape, verdict)
+        return verdict
 
     def _recall(self, choice: Choice) -> _Recall:
         if choice not in self._recalls:
@@ -560,6 +561,7 @@ class Validator:
         return self._recalls[choice]
 
 
+K = TypeVar("K")
 _TYPE = attrgetter("type")
 _REJECTIONS = attrgetter("rejections")
 _NEW = tuple.__new__
@@ -593,14 +595,16 @@ class _Verdict:
 @dataclass
 class _Recall:
     """The verdicts of the exact path on lines seen before, by skeleton (``_sift.skeleton`` with
-    ``plan``), and by text for lines that did not parse (the parser's words depend on the text)."""
+    ``plan``), and by text for lines that did not parse (the parser's words depend on the text);
+    and the verdicts on lines that did not parse, by the parser's words."""
 
     plan: dict[bytes, tuple[int, int]]
     by_skeleton: dict[bytes, _Verdict] = field(default_factory=dict)
     by_text: dict[bytes, _Verdict] = field(default_factory=dict)
+    by_words: dict[tuple[Problem, ...], _Verdict] = field(default_factory=dict)
 
     @staticmethod
-    def remember(memory: dict[bytes, _Verdict], key: bytes, verdict: _Verdict) -> None:
+    def remember(memory: dict[K, _Verdict], key: K, verdict: _Verdict) -> None:
         if len(memory) >= _REMEMBERED:
             memory.clear()
         memory[key] = verdict
