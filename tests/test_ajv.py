@@ -24,12 +24,13 @@ from wire_corpus import (
     VALID,
     InvalidCase,
     ValidCase,
+    bundle_of,
     bundle_verdict,
     mutants,
+    own_path,
     published,
     schema_id,
 )
-from wirebook.emit.schemas import bundle_path, message_path
 from wirebook.reference import ReferenceDraft
 from wirebook.validate.parse import parse_text
 
@@ -77,7 +78,9 @@ class Query:
 
 
 def example_queries(case: ValidCase) -> list[Query]:
-    own, bundle = message_path(case.message), bundle_path(case.message.direction)
+    own = own_path(case.message, case.wire)
+    assert own is not None
+    bundle = bundle_of(case.message.direction, case.wire)
     return [Query(case.id, path, case.wire, True) for path in (own, bundle)]
 
 
@@ -85,23 +88,26 @@ def invalid_queries(case: InvalidCase) -> list[Query]:
     message, not_json = parse_text(case.text)
     if not_json:  # Ajv validates parsed JSON; wire text that is not JSON never reaches it
         return []
-    paths = [bundle_path(case.example.direction)]
-    if case.owner is not None:
-        paths.append(message_path(case.owner))
+    paths = [bundle_of(case.example.direction, message)]
+    if case.owner is not None and (own := own_path(case.owner, message)) is not None:
+        paths.append(own)
     return [Query(case.id, path, message, False) for path in paths]
 
 
 def mutant_queries(case: ValidCase) -> list[Query]:
-    own, bundle = message_path(case.message), bundle_path(case.message.direction)
+    """Each mutant, asked of the schemas of the version it claims (its `v`)."""
     direction = case.message.direction
-    return [
-        query
-        for m in mutants(case)
-        for query in (
-            Query(case.id, own, m.message, reference(own).is_valid(m.message), m.label),
-            Query(case.id, bundle, m.message, bundle_verdict(direction, m.message), m.label),
+    queries = []
+    for m in mutants(case):
+        bundle = bundle_of(direction, m.message)
+        queries.append(
+            Query(case.id, bundle, m.message, bundle_verdict(direction, m.message), m.label)
         )
-    ]
+        if (own := own_path(case.message, m.message)) is not None:
+            queries.append(
+                Query(case.id, own, m.message, reference(own).is_valid(m.message), m.label)
+            )
+    return queries
 
 
 EXAMPLES = {c.id: example_queries(c) for c in VALID}

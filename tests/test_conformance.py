@@ -18,12 +18,15 @@ from typing import Any
 import pytest
 from chat_protocol import models
 from chat_protocol.dispatch import (
+    DEFAULT_VERSION,
     ClientHandlers,
     IncomingMessage,
     OutgoingMessage,
     ProtocolError,
     dispatch,
     encode,
+    parse_client_message,
+    parse_server_message,
 )
 from chat_protocol.models import (
     ChatMessage,
@@ -37,8 +40,8 @@ from chat_protocol.models import (
     Unsubscribe,
 )
 from jsonschema import Draft202012Validator
-from pydantic import TypeAdapter, ValidationError
-from pydantic_core import ErrorDetails
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails, InitErrorDetails
 from wire_corpus import (
     INVALID,
     JSON,
@@ -47,12 +50,16 @@ from wire_corpus import (
     ROOT,
     SCHEMA_DIR,
     VALID,
+    VERSIONS,
     InvalidCase,
     ValidCase,
+    bundle_of,
     bundle_verdict,
     mutants,
+    own_path,
     published,
     reference_verdict,
+    version_of,
 )
 from wirebook import ir
 from wirebook.emit.python import handler_name
@@ -62,19 +69,26 @@ from wirebook.reference import ReferenceDraft
 from wirebook.validate.parse import parse_text
 from wirebook.verify import invalid_verdict
 
-ADAPTERS: dict[str, TypeAdapter[Any]] = {
-    "client": TypeAdapter(models.ClientMessage),
-    "server": TypeAdapter(models.ServerMessage),
+PARSERS = {"client": parse_client_message, "server": parse_server_message}
+CLIENT_TYPES = {
+    v: {m.type for m in schemas.protocol.direction("client")} for v, schemas in VERSIONS.items()
 }
-CLIENT_TYPES = {m.type for m in PROTOCOL.direction("client")}
 # The envelope's `ref`, as published: whether a message's ref is one the server may echo.
 _ANY_CLIENT_MESSAGE = published(message_path(PROTOCOL.direction("client")[0]))
 REF_SCHEMA = ReferenceDraft(_ANY_CLIENT_MESSAGE["properties"]["ref"])
 
 
 def parse(direction: str, text: str) -> Any:
-    """Parse wire text as the server does: only wire names count (`from`, never `from_`)."""
-    return ADAPTERS[direction].validate_json(text, by_name=False).root
+    """Parse wire text as the server does, against the message's own wire version: only wire
+    names count (`from`, never `from_`). Text that is not JSON fails as pydantic's
+    `json_invalid`."""
+    try:
+        return PARSERS[direction](text)
+    except ValidationError:
+        raise
+    except ValueError as exc:
+        error = InitErrorDetails(type="json_invalid", loc=(), input=text, ctx={"error": str(exc)})
+        raise ValidationError.from_exception_data("json", [error]) from exc
 
 
 def case_id(case: ValidCase | InvalidCase) -> str:
@@ -85,17 +99,20 @@ def case_id(case: ValidCase | InvalidCase) -> str:
 
 
 class Outbox:
-    """A connection that keeps every message the server sends on it."""
+    """A connection that keeps every message the server sends on it, and the wire version its
+    client spoke when it was sent."""
 
     def __init__(self) -> None:
-        self.sent: list[OutgoingMessage] = []
+        self.version = DEFAULT_VERSION
+        self.sent: list[tuple[OutgoingMessage, int]] = []
 
     async def send(self, message: OutgoingMessage) -> None:
-        self.sent.append(message)
+        self.sent.append((message, self.version))
 
     def wire(self) -> list[dict[str, Any]]:
-        """What went out, as the client reads it; each message is checked against the schemas."""
-        found = [json.loads(encode(m)) for m in self.sent]
+        """What went out, as the client reads it; each message is checked against the schemas
+        of the client's version."""
+        found = [json.loads(encode(m, version)) for m, version in self.sent]
         for message in found:
             assert bundle_verdict("server", message), (
                 f"the server sent an invalid message: {message}"
@@ -153,11 +170,11 @@ def run_dispatch(raw: str, failure: Exception | None = None) -> tuple[Recorder, 
 def test_example_is_valid_against_its_schema_and_its_bundle(case: ValidCase) -> None:
     message, direction = case.wire, case.message.direction
     assert message["type"] == case.message.type
-    own = ReferenceDraft(published(message_path(case.message)))
-    assert [e.message for e in own.iter_errors(message)] == []
-    assert [
-        e.message for e in ReferenceDraft(published(bundle_path(direction))).iter_errors(message)
-    ] == []
+    own = own_path(case.message, message)
+    assert own is not None, "the example's version has no such message"
+    assert [e.message for e in ReferenceDraft(published(own)).iter_errors(message)] == []
+    bundle = ReferenceDraft(published(bundle_of(direction, message)))
+    assert [e.message for e in bundle.iter_errors(message)] == []
     assert REFERENCE.validate(direction, message) == []
 
 
@@ -179,8 +196,10 @@ def test_example_is_routed_to_its_handler(case: ValidCase) -> None:
     handlers, outbox = run_dispatch(text)
     assert handlers.calls == [(handler_name(case.message), parse("client", text))]
     ref = case.wire.get("ref")
-    acks = [{"type": "ack", "payload": {"ref": ref, "status": "ok"}}] if ref is not None else []
-    assert outbox.wire() == acks
+    version = version_of(case.wire)
+    head = {} if version == DEFAULT_VERSION else {"v": version}  # answered in its version
+    ack = {**head, "type": "ack", "payload": {"ref": ref, "status": "ok"}}
+    assert outbox.wire() == ([ack] if ref is not None else [])
 
 
 @pytest.mark.parametrize(
@@ -288,7 +307,7 @@ def expected_code(message: JSON, example: ir.InvalidExample) -> str:
         return "BAD_JSON"
     if not isinstance(message.get("type"), str):
         return "MISSING_TYPE"
-    if message["type"] not in CLIENT_TYPES:
+    if message["type"] not in CLIENT_TYPES[version_of(message)]:
         return "UNKNOWN_TYPE"
     return "UNSUPPORTED_VERSION" if example.pointer == "/v" else "INVALID_MESSAGE"
 
@@ -335,7 +354,7 @@ async def dispatch_verdicts(texts: list[str]) -> list[bool]:
     for text in texts:
         handlers, outbox = Recorder(), Outbox()
         await dispatch(handlers, outbox, text)
-        errors = [m for m in outbox.sent if m.type == "error"]
+        errors = [m for m, _ in outbox.sent if m.type == "error"]
         assert len(handlers.calls) + len(errors) == 1, (text, handlers.calls, outbox.sent)
         verdicts.append(bool(handlers.calls))
     return verdicts
@@ -374,11 +393,17 @@ SCHEMA_FILES = sorted(
 )
 
 
-def test_published_schemas_are_the_bundles_and_one_per_message() -> None:
-    expected = [bundle_path(d) for d in ir.DIRECTIONS] + [
-        message_path(m) for m in PROTOCOL.messages
+def test_published_schemas_are_each_versions_bundles_and_one_per_message() -> None:
+    expected = [
+        path
+        for schemas in dict.fromkeys(VERSIONS.values())
+        for path in (
+            *(bundle_path(d, schemas.folder) for d in ir.DIRECTIONS),
+            *(message_path(m, schemas.folder) for m in schemas.protocol.messages),
+        )
     ]
     assert sorted(expected) == SCHEMA_FILES
+    assert {s.folder for s in VERSIONS.values()} == {"", "v1/"}  # v2 at the top, v1 apart
 
 
 def refs_in(node: JSON) -> Iterator[str]:

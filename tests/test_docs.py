@@ -240,7 +240,7 @@ def send(subject: Subject, message: ir.Message, outcome: str, with_id: bool) -> 
     handlers, outbox = Recorder(failure), Outbox()
     asyncio.run(module.dispatch(handlers, outbox, json.dumps(wire)))
     assert len(handlers.calls) == (outcome != "invalid"), handlers.calls
-    return [json.loads(module.encode(sent)) for sent in outbox.sent]
+    return [json.loads(module.encode(sent, version)) for sent, version in outbox.sent]
 
 
 def shows(arrow: Arrow, sent: dict[str, Any] | str) -> bool:

@@ -106,7 +106,7 @@ def generated_package(schema: Path, out: Path, package: str) -> Iterator[tuple[A
     sys.path.insert(0, str(out / "python"))
     try:
         models = importlib.import_module(f"{package}.models")
-        yield models, ReferenceValidator(from_published(out / "schemas"))
+        yield models, ReferenceValidator(from_published(out / "schemas")[0])
     finally:
         sys.path.remove(str(out / "python"))
 
@@ -337,7 +337,7 @@ def test_unknown_members_are_refused_where_an_object_says_so_against_the_protoco
 
 def test_a_deprecation_reason_reaches_the_schemas_and_the_models() -> None:
     reason = "use `chat`, which takes the same payload."
-    schema = json.loads((ROOT / "generated/schemas/client/chat_message.schema.json").read_text())
+    schema = json.loads((ROOT / "generated/schemas/v1/client/chat_message.schema.json").read_text())
     assert schema["deprecated"] is True
     assert schema["description"].endswith(f"Deprecated: {reason}")
     from chat_protocol.models import ChatMessage

@@ -221,9 +221,10 @@ def test_published_bundles_alone_give_the_same_report(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     bundles = tmp_path / "bundles"
-    bundles.mkdir()
-    for name in ("client.schema.json", "server.schema.json"):
-        shutil.copy(SCHEMA_DIR / name, bundles / name)
+    for folder in ("", "v1/"):  # the current version's, and version 1's
+        (bundles / folder).mkdir()
+        for name in ("client.schema.json", "server.schema.json"):
+            shutil.copy(SCHEMA_DIR / folder / name, bundles / folder / name)
     log = mixed_log(tmp_path)
     from_definitions = validate(capsys, log)
     assert main(["validate", "--published", str(bundles), "--jobs", "1", str(log)]) == 1
@@ -601,3 +602,42 @@ def mixed_log_lines() -> list[bytes]:
         b'{"type":"chat","payload":{"from":"u1","content":"Hi"}}',
         b'{"type":"ack","payload":{"ref":"r","status":"lost"}}',
     ]
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_each_line_is_judged_by_the_schemas_of_its_own_wire_version(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], jobs: str
+) -> None:
+    """Version 2 requires a chat's room, dropped `delivered` and `chat_message`, and added
+    `members` and `sent_at`; a line without `v` is of version 1."""
+    lines = {
+        b'{"type":"chat","payload":{"content":"Hi"}}': None,
+        b'{"v":2,"type":"chat","payload":{"content":"Hi","room_id":"general"}}': None,
+        b'{"v":2,"type":"chat","payload":{"content":"Hi"}}': "client chat: /payload/room_id: "
+        "missing required field 'room_id'",
+        b'{"type":"ack","payload":{"ref":"r","status":"delivered"}}': None,
+        b'{"v":2,"type":"ack","payload":{"ref":"r","status":"delivered"}}': "ack: /payload/status: "
+        'expected one of "ok", "error", got "delivered"',
+        b'{"type":"chat_message","payload":{"content":"Hi"}}': None,
+        b'{"v":2,"type":"chat_message","payload":{"content":"Hi"}}': "chat_message: /type: unknown "
+        "client or server message type 'chat_message'",
+        b'{"v":2,"type":"members","payload":{"room_id":"a","users":["u"]}}': None,
+        b'{"type":"members","payload":{"room_id":"a","users":["u"]}}': "members: /type: unknown "
+        "client or server message type 'members'",
+        b'{"type":"chat","payload":{"from":"u","content":"Hi","sent_at":5}}': "server chat: "
+        "/payload/sent_at: unexpected field 'sent_at'",
+        b'{"v":3,"type":"ping"}': "ping: /v: expected one of 1, got 3",
+    }
+    log = write_lines(tmp_path / "versions.jsonl", list(lines) * 3)  # and remembered verdicts
+    code = main(["validate", "--schema", SCHEMA, "--jobs", jobs, str(log)])
+    out = capsys.readouterr().out
+    assert code == 1
+    expected = [i for i, problem in enumerate(list(lines) * 3, 1) if lines[problem] is not None]
+    assert sorted(reported_lines(out, log)) == expected
+    for i, problem in enumerate(list(lines.values()) * 3, 1):
+        if problem is not None:
+            assert any(line.startswith(f"{log}:{i}: {problem}") for line in out.splitlines()), (
+                i,
+                problem,
+                out,
+            )

@@ -36,20 +36,21 @@ import msgspec
 import orjson
 import pytest
 from test_validate_conformance import NUMBERS, PATTERNS, STRINGS, compact
-from wire_corpus import REFERENCE, ROOT, SCHEMA_DIR, VALID, ValidCase, mutants
+from wire_corpus import REFERENCE, ROOT, SCHEMA_DIR, VALID, ValidCase, mutants, version_of
 from wirebook import ir
 from wirebook.emit.schemas import ANY_JSON
 from wirebook.problems import pointer
-from wirebook.reference import ReferenceValidator
+from wirebook.reference import ReferenceValidator, WireReference
 from wirebook.validate import _sift, fast
-from wirebook.validate.engine import Validator
+from wirebook.validate.engine import Validator, versions_of
 from wirebook.validate.fast import FastPath
 from wirebook.validate.options import CHOICES, Choice
-from wirebook.validate.sources import Schema, Schemas, from_published
+from wirebook.validate.sources import Schema, Schemas, Versions, from_published
 
-SCHEMAS = from_published(SCHEMA_DIR)  # the committed bundles, as `wirebook validate` reads them
-ENGINE = Validator(SCHEMAS)
-FAST = {choice: fast.build(SCHEMAS, choice) for choice in CHOICES}
+VERSIONS = from_published(SCHEMA_DIR)  # the committed bundles, as `wirebook validate` reads them
+SCHEMAS = VERSIONS[0]  # the default wire version's, which the fast path takes
+ENGINE = Validator.of(VERSIONS)
+FAST = {choice: fast.build_versions(VERSIONS, choice) for choice in CHOICES}
 MUTANTS = {case.id: [m.message for m in mutants(case)] for case in VALID}
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 MISSING = object()  # a member that a message does not have
@@ -76,7 +77,7 @@ def taken(path: FastPath, lines: Sequence[bytes]) -> set[int]:
     counts, others = path.sift(lines)
     found = set(range(len(lines))) - set(others)
     assert sorted(others) == others and sum(counts.values()) == len(found)
-    alone = {i for i, text in enumerate(lines) if not _sift.sift(path.decode, [text])[1]}
+    alone = {i for i, text in enumerate(lines) if not path.sift([text])[1]}
     assert alone == found, "a line is taken alone but not among others, or the other way round"
     return found
 
@@ -218,13 +219,20 @@ def _branches(root: Schema, node: dict[str, Any], value: Any) -> list[Any]:
 class Setup:
     """One protocol's schemas as the fast path, the engine and the reference read them."""
 
-    def __init__(self, schemas: Schemas, reference: ReferenceValidator | None = None) -> None:
-        self.schemas = schemas
-        self.engine = Validator(schemas)
-        self.reference = reference or ReferenceValidator(schemas)
+    def __init__(
+        self,
+        schemas: Schemas | Versions,
+        reference: ReferenceValidator | WireReference | None = None,
+    ) -> None:
+        """``schemas``: one protocol's, or those of each shape of its wire versions."""
+        versions = schemas if isinstance(schemas, list) else [schemas]
+        self.shapes = versions
+        self.schemas = versions[0]
+        self.engine = Validator.of(versions)
+        self.reference = reference or ReferenceValidator(self.schemas)
 
     def fast(self, choice: Choice) -> FastPath:
-        return fast.build(self.schemas, choice)
+        return fast.build_versions(self.shapes, choice)
 
     def valid(self, choice: Choice, message: Any) -> bool:
         """Valid in one direction that ``choice`` allows (and that the schemas have)."""
@@ -242,9 +250,10 @@ class Setup:
         keys open at once (or repeats a key, which the engine reports)."""
         message = json.loads(text)
         kind = message["type"]
-        roots = [
-            self.schemas[d][kind] for d in directions(choice) if kind in self.schemas.get(d, {})
-        ]
+        # the schemas of its wire version: a message without `v` is of the first shape's
+        version = message.get("v")
+        schemas = next((s for s in self.shapes[1:] if version in versions_of(s)), self.schemas)
+        roots = [schemas[d][kind] for d in directions(choice) if kind in schemas.get(d, {})]
         found = shape(text)
         return (
             found.followed
@@ -254,7 +263,7 @@ class Setup:
         )
 
 
-EXAMPLE = Setup(SCHEMAS, REFERENCE)
+EXAMPLE = Setup(VERSIONS, REFERENCE)
 
 
 def assert_exact(
@@ -566,10 +575,11 @@ def texts_not_taken(message: dict[str, Any]) -> Iterator[tuple[str, bytes]]:
         name = next(iter(payload))
         escaped = text.replace(f'"payload":{{"{name}":', f'"payload":{{"{escaped_first(name)}":')
         yield "an escape in a key of the payload", escaped.encode()
-    yield '"v":1.0', line({**message, "v": 1.0})
-    with_v = compact({**message, "v": 1})
-    yield '"v":1e0', with_v.replace('"v":1', '"v":1e0').encode()
-    yield '"v":10E-1', with_v.replace('"v":1', '"v":10E-1').encode()
+    v = version_of(message)  # its own wire version, written otherwise
+    yield f'"v":{v}.0', line({**message, "v": float(v)})
+    with_v = compact({**message, "v": v})
+    yield f'"v":{v}e0', with_v.replace(f'"v":{v}', f'"v":{v}e0').encode()
+    yield f'"v":{v}0E-1', with_v.replace(f'"v":{v}', f'"v":{v}0E-1').encode()
 
 
 @pytest.mark.parametrize("case", VALID, ids=case_id)
@@ -628,7 +638,8 @@ ROOM = '{"type":"room_update",%s"payload":{"room_id":"general","users":%s}}'
         (ROOM % ("", "-1"), "invalid"),
         (ROOM % ("", '"5"'), "invalid"),
         (ROOM % ('"v":true,', "5"), "invalid"),
-        (ROOM % ('"v":2.0,', "5"), "invalid"),
+        (ROOM % ('"v":3.0,', "5"), "invalid"),
+        (ROOM % ('"v":2.0,', "5"), "valid"),  # wire version 2, whose shape is another
         (ROOM % ('"v":-0,', "5"), "invalid"),
     ],
     ids=lambda v: v.split("room_update", 1)[-1] if v.startswith("{") else v,

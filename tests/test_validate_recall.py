@@ -24,7 +24,8 @@ from wirebook.validate.engine import Validator
 from wirebook.validate.options import CHOICES, Choice
 from wirebook.validate.sources import Schema, Schemas, from_published
 
-SCHEMAS = from_published(SCHEMA_DIR)
+VERSIONS = from_published(SCHEMA_DIR)
+SCHEMAS = VERSIONS[0]  # the default wire version's
 BLANK = b"\xff"
 PLAN = {b"text": (1, 10), b"payload\x00content": (1, 4000)}
 
@@ -204,9 +205,9 @@ def test_every_line_gets_the_findings_it_gets_alone(
     ]
     lines = [compact(m).encode("utf-8") for m in messages]
     lines += [b"", b"", b"[", b"[", b'{"type":"chat"', b'{"type":"chat"']  # not JSON, twice
-    recalled = Validator(SCHEMAS).check_lines(lines, choice)
+    recalled = Validator.of(VERSIONS).check_lines(lines, choice)
     monkeypatch.setattr(engine, "_REMEMBERED_TEXT", -1)  # no line is remembered
-    alone = Validator(SCHEMAS).check_lines(lines, choice)
+    alone = Validator.of(VERSIONS).check_lines(lines, choice)
     assert alone.per_type == recalled.per_type and alone.per_kind == recalled.per_kind
     assert [(f.line, f.type, f.rejections) for f in recalled.findings] == [
         (f.line, f.type, f.rejections) for f in alone.findings

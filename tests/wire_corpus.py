@@ -15,12 +15,33 @@ from mutants import Mutant, Mutator
 from wirebook import ir
 from wirebook.emit.schemas import bundle_path, message_path
 from wirebook.pipeline import compile_definitions
-from wirebook.reference import ReferenceDraft, ReferenceValidator
+from wirebook.problems import wire_version
+from wirebook.reference import ReferenceDraft, ReferenceValidator, WireReference
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_DIR = ROOT / "generated" / "schemas"
-PROTOCOL = compile_definitions(ROOT / "schema").protocol
+COMPILED = compile_definitions(ROOT / "schema")
+PROTOCOL = COMPILED.protocol
+VERSIONS = COMPILED.schemas.versions  # wire version → its schemas (and its view of the protocol)
 JSON = Any  # a value that json.loads could return
+
+
+def version_of(message: JSON) -> int:
+    """The wire version whose schemas judge ``message``."""
+    return wire_version(message, VERSIONS, PROTOCOL.wire_default)
+
+
+def own_path(message: ir.Message, wire: JSON) -> str | None:
+    """The published schema of ``message`` in the version of ``wire`` (None: not in it)."""
+    version = VERSIONS[version_of(wire)]
+    if version.protocol.message(message.direction, message.type) is None:
+        return None
+    return message_path(message, version.folder)
+
+
+def bundle_of(direction: ir.Direction, wire: JSON) -> str:
+    """The published bundle of ``direction`` in the version of ``wire``."""
+    return bundle_path(direction, VERSIONS[version_of(wire)].folder)
 
 
 def published(path: str) -> dict[str, Any]:
@@ -35,10 +56,23 @@ def schema_id(path: str) -> str:
 
 # The reference validator and the bundles, built from the committed files (not from the
 # generator's memory): those files are what other teams receive.
-REFERENCE = ReferenceValidator(
-    {d: {m.type: published(message_path(m)) for m in PROTOCOL.direction(d)} for d in ir.DIRECTIONS}
+REFERENCE = WireReference(
+    {
+        v: ReferenceValidator(
+            {
+                d: {m.type: published(message_path(m, schemas.folder)) for m in view.direction(d)}
+                for d in ir.DIRECTIONS
+            }
+        )
+        for v, schemas in VERSIONS.items()
+        if (view := schemas.protocol)
+    },
+    PROTOCOL.wire_default,
 )
-BUNDLES = {d: ReferenceDraft(published(bundle_path(d))) for d in ir.DIRECTIONS}
+BUNDLES = {
+    v: {d: ReferenceDraft(published(bundle_path(d, schemas.folder))) for d in ir.DIRECTIONS}
+    for v, schemas in VERSIONS.items()
+}
 
 
 @dataclass(frozen=True)
@@ -88,13 +122,21 @@ def reference_verdict(direction: ir.Direction, message: JSON) -> bool:
 
 
 def bundle_verdict(direction: ir.Direction, message: JSON) -> bool:
-    return bool(BUNDLES[direction].is_valid(message))
+    """The bundle of the message's own version."""
+    return bool(BUNDLES[version_of(message)][direction].is_valid(message))
 
 
 # --- mutants
 
 
-_MUTATOR = Mutator([PROTOCOL], [published(bundle_path(d)) for d in ir.DIRECTIONS])
+_MUTATOR = Mutator(
+    [PROTOCOL],
+    [
+        published(bundle_path(d, s.folder))
+        for s in dict.fromkeys(VERSIONS.values())
+        for d in ir.DIRECTIONS
+    ],
+)
 
 
 def mutants(case: ValidCase) -> list[Mutant]:

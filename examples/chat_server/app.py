@@ -1,6 +1,10 @@
 """The FastAPI app: one WebSocket endpoint, `/ws`, that speaks Chat protocol through the generated
 `chat_protocol` package, and `/health` for people and probes.
 
+A client says which wire version it speaks in the URL (`/ws?v=2`; version 1 without), so that
+even the first message, `connected`, is written in it; after that, the version of each message it
+sends is the one it is answered in.
+
 Each connection runs two tasks: a reader that feeds every text frame to the generated
 `dispatch`, and a writer that empties the connection's bounded send queue onto the socket.
 """
@@ -14,7 +18,14 @@ import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from chat_protocol import ClientHandlers, ErrorCode, dispatch
+from chat_protocol import (
+    DEFAULT_VERSION,
+    SUPPORTED_VERSIONS,
+    ClientHandlers,
+    ErrorCode,
+    dispatch,
+    encode,
+)
 from chat_protocol.models import (
     Connected,
     ConnectedPayload,
@@ -68,7 +79,18 @@ def create_app(
     @app.websocket("/ws")
     async def chat(websocket: WebSocket) -> None:
         await websocket.accept()
-        client = Client(f"user{next(user_numbers)}", secrets.token_urlsafe(12), settings.send_queue)
+        asked = websocket.query_params.get("v", str(DEFAULT_VERSION))
+        version = int(asked) if asked.isdigit() else None
+        if version not in SUPPORTED_VERSIONS:
+            text = (
+                f"Unsupported protocol version: {asked!r} (supported: {sorted(SUPPORTED_VERSIONS)})"
+            )
+            refusal = ErrorPayload(message=text, code=ErrorCode.UNSUPPORTED_VERSION)
+            await websocket.send_text(encode(Error(type="error", payload=refusal), DEFAULT_VERSION))
+            await websocket.close(CLOSE_POLICY_VIOLATION, "unsupported wire version")
+            return
+        user = f"user{next(user_numbers)}"
+        client = Client(user, secrets.token_urlsafe(12), settings.send_queue, version)
         await _serve(websocket, client, hub, served, settings)
 
     @app.get("/health")

@@ -1,17 +1,28 @@
 """The chat server's state: who is connected, who is in which room, who follows which topic.
 
 Every server → client message is a model from the generated `chat_protocol` package, encoded
-once with `encode()` however many clients get it. Nothing here waits: sending only queues text,
-so one slow client never holds up the code that talks to the others.
+with `encode()` once per wire version however many clients get it, and never sent to a client
+whose version does not have it. Nothing here waits: sending only queues text, so one slow client
+never holds up the code that talks to the others.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Iterable
 
-from chat_protocol import ErrorCode, OutgoingMessage, ProtocolError, encode
+from chat_protocol import (
+    DEFAULT_VERSION,
+    ErrorCode,
+    OutgoingMessage,
+    ProtocolError,
+    encode,
+    in_version,
+)
 from chat_protocol.models import (
+    Members,
+    MembersPayload,
     RoomUpdate,
     RoomUpdatePayload,
     ServerChat,
@@ -36,9 +47,12 @@ class Client:
     server disconnects it, rather than make everybody wait or drop its messages silently.
     """
 
-    def __init__(self, user_id: str, session_id: str, queue_size: int) -> None:
+    def __init__(
+        self, user_id: str, session_id: str, queue_size: int, version: int = DEFAULT_VERSION
+    ) -> None:
         self.user_id = user_id
         self.session_id = session_id
+        self.version = version  # the wire version it speaks: dispatch follows its messages' `v`
         self.rooms: dict[str, None] = {}  # an ordered set: the last one is the current room
         self.topics: set[str] = set()
         self.outbox: asyncio.Queue[str | None] = asyncio.Queue(queue_size)  # None: close now
@@ -50,7 +64,8 @@ class Client:
         return f"Client({self.user_id})"
 
     async def send(self, message: OutgoingMessage) -> None:
-        self.send_text(encode(message))
+        """A reply: the client's version must have it (`VersionError` otherwise)."""
+        self.send_text(encode(message, self.version))
 
     def send_text(self, text: str | None) -> None:
         if self.overflowed.is_set():
@@ -85,7 +100,8 @@ class Hub:
     """Rooms (a fixed list, set at start-up), topic subscriptions and the connected clients."""
 
     def __init__(self, rooms: Iterable[str]) -> None:
-        self.rooms: dict[str, set[Client]] = {room: set() for room in rooms}
+        # the members of each room, in the order they joined
+        self.rooms: dict[str, dict[Client, None]] = {room: {} for room in rooms}
         self.topics: dict[str, set[Client]] = {}
         self.clients: set[Client] = set()
 
@@ -104,7 +120,7 @@ class Hub:
         members = self._members(room_id)
         if client in members:
             raise ProtocolError(ErrorCode.ALREADY_IN_ROOM, f"You are already in room {room_id!r}")
-        members.add(client)
+        members[client] = None
         client.rooms[room_id] = None
         event = UserJoined(
             type="user_joined", payload=UserJoinedPayload(user_id=client.user_id, room_id=room_id)
@@ -116,7 +132,7 @@ class Hub:
         # A leaver hears of its own leaving (user_left and room_update are the replies to
         # leave_room); a client that is gone hears nothing more.
         told = self._presence(room_id) - {client} if gone else self._presence(room_id)
-        self.rooms[room_id].discard(client)
+        del self.rooms[room_id][client]
         del client.rooms[room_id]
         event = UserLeft(
             type="user_left", payload=UserLeftPayload(user_id=client.user_id, room_id=room_id)
@@ -126,7 +142,8 @@ class Hub:
     def say(self, client: Client, content: str, room_id: str | None) -> None:
         room_id = client.room(room_id)
         # `from` is a Python keyword: the field is `from_`, and mypy knows it only by its wire name
-        said = {"from": client.user_id, "content": content, "room_id": room_id}
+        sent_at = time.time_ns() // 1_000_000  # version 2 has it; version 1 clients do not get it
+        said = {"from": client.user_id, "content": content, "room_id": room_id, "sent_at": sent_at}
         chat = ServerChat(type="chat", payload=ServerChatPayload.model_validate(said))
         publish(self.rooms[room_id], chat)
 
@@ -151,7 +168,7 @@ class Hub:
         if not followers:
             del self.topics[topic]
 
-    def _members(self, room_id: str) -> set[Client]:
+    def _members(self, room_id: str) -> dict[Client, None]:
         try:
             return self.rooms[room_id]
         except KeyError:
@@ -161,22 +178,29 @@ class Hub:
             ) from None
 
     def _presence(self, room_id: str) -> set[Client]:
-        return self.rooms[room_id] | self.topics.get(PRESENCE_TOPIC + room_id, set())
+        return set(self.rooms[room_id]) | self.topics.get(PRESENCE_TOPIC + room_id, set())
 
     def _announce(
         self, room_id: str, event: UserJoined | UserLeft, told: set[Client] | None = None
     ) -> None:
-        """Send a membership change, then the room's new size, to everybody who follows the room."""
+        """Send a membership change, then the room's new size (and, to version 2 clients, who is
+        in it), to everybody who follows the room."""
         told = self._presence(room_id) if told is None else told
         publish(told, event)
+        members = self.rooms[room_id]
         update = RoomUpdate(
-            type="room_update",
-            payload=RoomUpdatePayload(room_id=room_id, users=len(self.rooms[room_id])),
+            type="room_update", payload=RoomUpdatePayload(room_id=room_id, users=len(members))
         )
         publish(told | self.topics.get(ROOMS_TOPIC, set()), update)
+        users = [member.user_id for member in members]
+        publish(told, Members(type="members", payload=MembersPayload(room_id=room_id, users=users)))
 
 
 def publish(clients: Iterable[Client], message: OutgoingMessage) -> None:
-    text = encode(message)
+    """Send ``message`` to each client whose wire version has it, as that version writes it."""
+    texts: dict[int, str] = {}
     for client in clients:
-        client.send_text(text)
+        if in_version(message, client.version):
+            if client.version not in texts:
+                texts[client.version] = encode(message, client.version)
+            client.send_text(texts[client.version])

@@ -133,6 +133,13 @@ INVALID_EXAMPLE_ELSEWHERE = _kind(
     "An invalid example fails where its `expect` says, by that keyword.",
 )
 INVALID_DEFAULT = _kind("WB063", "invalid-default", "A default is a valid value of its field.")
+# wire versions that differ in shape
+WIRE_SPAN = _kind(
+    "WB064",
+    "wire-span",
+    "`since`, `until` and `required_since` name wire versions in order, up to the current one, "
+    "and leave the thing in at least one supported version.",
+)
 
 
 def errors_help() -> str:

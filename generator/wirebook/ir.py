@@ -7,7 +7,7 @@ The IR keeps names as they are on the wire and in the generated code (``JoinRoom
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from wirebook.diagnostics import Position
@@ -25,6 +25,32 @@ DISPATCH_ERROR_CODES: dict[str, str] = {
     "INVALID_MESSAGE": "the envelope or payload does not match the message's schema",
     "HANDLER_ERROR": "the handler failed while processing the message",
 }
+
+
+@dataclass(frozen=True)
+class Span:
+    """The wire versions a message, a field or an enum value exists in: from ``since`` through
+    ``until`` (None: no bound)."""
+
+    since: int | None = None
+    until: int | None = None
+
+    def has(self, version: int) -> bool:
+        return (self.since is None or version >= self.since) and (
+            self.until is None or version <= self.until
+        )
+
+    def label(self) -> str:
+        """``since v2``, ``removed after v1``, both, or nothing."""
+        words = []
+        if self.since is not None:
+            words.append(f"since v{self.since}")
+        if self.until is not None:
+            words.append(f"removed after v{self.until}")
+        return ", ".join(words)
+
+
+ALWAYS = Span()
 
 
 @dataclass(frozen=True)
@@ -52,6 +78,10 @@ class BooleanType:
 @dataclass(frozen=True)
 class EnumType:
     values: tuple[str | int | float | bool, ...]
+    spans: tuple[Span, ...] = ()  # each value's, when one is not in every version
+
+    def span(self, index: int) -> Span:
+        return self.spans[index] if self.spans else ALWAYS
 
 
 @dataclass(frozen=True)
@@ -160,6 +190,8 @@ class Field:
     description: str = ""
     deprecated: bool | str = False
     position: Position | None = field(default=None, compare=False)
+    span: Span = ALWAYS
+    required_since: int | None = None  # optional before this wire version, required from it
 
 
 @dataclass(frozen=True)
@@ -229,6 +261,7 @@ class Message:
     position: Position | None = field(default=None, compare=False)
     payload_type: TypeExpr | None = None  # a payload given by a type, not by its fields
     unknown_fields: bool | None = None  # the payload's; None: as the protocol says
+    span: Span = ALWAYS
 
     @property
     def payload_required(self) -> bool:
@@ -254,6 +287,7 @@ class Protocol:
     base_uri: str
     wire_current: int
     wire_supported: tuple[int, ...]
+    wire_default: int  # the version of a message without `v`
     correlation: str | None
     allow_unknown_fields: bool
     error_codes: tuple[ErrorCode, ...]
@@ -280,3 +314,97 @@ class Protocol:
 
     def union_name(self, direction: Direction) -> str:
         return "ClientMessage" if direction == "client" else "ServerMessage"
+
+    @property
+    def versioned(self) -> bool:
+        """Whether some message, field or enum value is not in every supported wire version."""
+        return any(map(_has_spans, self.messages)) or any(_spans_in(t.type) for t in self.types)
+
+    def at_version(self, version: int) -> Protocol:
+        """The protocol as wire version ``version`` has it: the messages, fields and enum values
+        it has, each field required as it is there, no spans left."""
+        return replace(
+            self,
+            types=tuple(replace(t, type=_type_at(t.type, version)) for t in self.types),
+            messages=tuple(
+                replace(
+                    m,
+                    fields=_fields_at(m.fields, version),
+                    payload_type=m.payload_type and _type_at(m.payload_type, version),
+                    span=ALWAYS,
+                )
+                for m in self.messages
+                if m.span.has(version)
+            ),
+            wire_supported=(version,),
+        )
+
+    def shapes(self) -> list[tuple[int, ...]]:
+        """The supported versions grouped by shape (the versions of one group differ in `v`
+        only), in order of their first version; the current version's group first."""
+        groups: list[tuple[Protocol, list[int]]] = []  # by equality: defaults may be lists
+        for version in sorted(self.wire_supported):
+            view = replace(self.at_version(version), wire_supported=())
+            group = next((g for shape, g in groups if shape == view), None)
+            if group is None:
+                groups.append((view, [version]))
+            else:
+                group.append(version)
+        return sorted(
+            (tuple(versions) for _, versions in groups),
+            key=lambda versions: (self.wire_current not in versions, versions),
+        )
+
+    def exists_in(self, span: Span) -> tuple[int, ...]:
+        """The supported versions in ``span``."""
+        return tuple(v for v in self.wire_supported if span.has(v))
+
+
+def _has_spans(message: Message) -> bool:
+    return (
+        message.span != ALWAYS
+        or any(_field_has_spans(f) for f in message.fields)
+        or (message.payload_type is not None and _spans_in(message.payload_type))
+    )
+
+
+def _field_has_spans(f: Field) -> bool:
+    return f.span != ALWAYS or f.required_since is not None or _spans_in(f.type)
+
+
+def _spans_in(expr: TypeExpr) -> bool:
+    if isinstance(expr, EnumType):
+        return bool(expr.spans)
+    if isinstance(expr, ObjectType):
+        return any(_field_has_spans(f) for f in expr.fields)
+    return any(_spans_in(part) for part in parts(expr))
+
+
+def _fields_at(fields: tuple[Field, ...], version: int) -> tuple[Field, ...]:
+    return tuple(
+        replace(
+            f,
+            type=_type_at(f.type, version),
+            required=f.required or (f.required_since is not None and version >= f.required_since),
+            span=ALWAYS,
+            required_since=None,
+        )
+        for f in fields
+        if f.span.has(version)
+    )
+
+
+def _type_at(expr: TypeExpr, version: int) -> TypeExpr:
+    """``expr`` as wire version ``version`` has it."""
+    if isinstance(expr, EnumType) and expr.spans:
+        kept = [v for i, v in enumerate(expr.values) if expr.span(i).has(version)]
+        return EnumType(tuple(kept))
+    if isinstance(expr, ObjectType):
+        return replace(expr, fields=_fields_at(expr.fields, version))
+    if isinstance(expr, ArrayType):
+        return replace(expr, items=_type_at(expr.items, version))
+    if isinstance(expr, MapType):
+        return replace(expr, values=_type_at(expr.values, version))
+    if isinstance(expr, UnionType):
+        return replace(expr, branches=tuple(_type_at(b, version) for b in expr.branches))
+    return expr

@@ -7,7 +7,7 @@ extra one for `additionalProperties`), the JSON Schema keyword, and what was exp
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Container, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -146,6 +146,18 @@ _TEXTS: dict[str, Callable[[Any, Any, int], str]] = {
     "minProperties": lambda value, got, size: f"expected at least {value} entries, got {size}",
     "maxProperties": lambda value, got, size: f"expected at most {value} entries, got {size}",
 }
+
+
+def wire_version(message: Any, versions: Container[int], default: int) -> int:
+    """The wire version whose schemas judge ``message``: its `v` when that is one of
+    ``versions``, else ``default`` (a message without `v` is of that version, and its schemas say
+    what is wrong with another `v`)."""
+    if isinstance(message, dict):
+        version = message.get("v", default)
+        number = isinstance(version, int | float) and not isinstance(version, bool)
+        if number and version in versions:  # 1.0 is 1, as in JSON Schema
+            return int(version)
+    return default
 
 
 def route(

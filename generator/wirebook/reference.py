@@ -17,7 +17,15 @@ import regress
 from jsonschema.exceptions import ValidationError
 
 from wirebook import ir
-from wirebook.problems import Miss, Problem, chosen_branch, keyword_problems, pointer, route
+from wirebook.problems import (
+    Miss,
+    Problem,
+    chosen_branch,
+    keyword_problems,
+    pointer,
+    route,
+    wire_version,
+)
 
 
 @cache
@@ -87,3 +95,16 @@ class ReferenceValidator:
             return problems
         found = [p for e in validator.iter_errors(message) for p in problems_of(e)]
         return sorted(set(found), key=lambda p: (p.pointer, p.keyword, p.message))
+
+
+class WireReference:
+    """The reference validators of every wire version: a message is judged by the schemas of
+    its own `v` (``problems.wire_version``)."""
+
+    def __init__(self, by_version: Mapping[int, ReferenceValidator], default: int) -> None:
+        self.by_version = by_version
+        self.default = default
+
+    def validate(self, direction: ir.Direction, message: Any) -> list[Problem]:
+        version = wire_version(message, self.by_version, self.default)
+        return self.by_version[version].validate(direction, message)

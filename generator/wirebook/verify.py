@@ -12,18 +12,21 @@ from wirebook.errors import (
     INVALID_EXAMPLE_PASSES,
 )
 from wirebook.problems import Problem
-from wirebook.reference import ReferenceDraft, ReferenceValidator, problems_of
+from wirebook.reference import ReferenceDraft, ReferenceValidator, WireReference, problems_of
 from wirebook.validate.parse import parse_text
 
 
-def reference_validator(schemas: SchemaSet) -> ReferenceValidator:
-    protocol = schemas.protocol
-    return ReferenceValidator(
-        {d: {m.type: schemas.message(m) for m in protocol.direction(d)} for d in ir.DIRECTIONS}
+def reference_validator(schemas: SchemaSet) -> WireReference:
+    compiled = {
+        id(version): ReferenceValidator(version.messages()) for version in schemas.versions.values()
+    }
+    return WireReference(
+        {v: compiled[id(version)] for v, version in schemas.versions.items()},
+        schemas.protocol.wire_default,
     )
 
 
-def invalid_verdict(validator: ReferenceValidator, example: ir.InvalidExample) -> list[Problem]:
+def invalid_verdict(validator: WireReference, example: ir.InvalidExample) -> list[Problem]:
     if example.raw is not None:
         message, problems = parse_text(example.raw)
         if problems:
@@ -82,7 +85,11 @@ def verify_examples(schemas: SchemaSet) -> list[Diagnostic]:
 
 
 def _check_default(schemas: SchemaSet, message: ir.Message, field: ir.Field) -> list[Diagnostic]:
-    payload = schemas.message(message)
+    # the message's schema in a version that has the field
+    version = schemas.versions[
+        next(v for v in sorted(schemas.versions) if message.span.has(v) and field.span.has(v))
+    ]
+    payload = version.message(message)
     schema = {
         **payload["$defs"][message.payload_class_name]["properties"][field.name],
         "$defs": payload["$defs"],

@@ -2,7 +2,8 @@
 
 `running_server()` starts `python -m chat_server` with uvicorn on a loopback socket the harness
 binds itself (port 0, so never a clash) and always stops it. `ChatClient` is a `websockets`
-client that reads every server message through the generated `ServerMessage` model, so a
+client of one wire version that reads every server message with the generated
+`parse_server_message` (against the message's own version, which must be the client's), so a
 server message that breaks the protocol fails the test that receives it. `run_load()` is the
 bounded load test.
 """
@@ -28,16 +29,14 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import websockets
-from chat_protocol import ServerMessage
+from chat_protocol import DEFAULT_VERSION, parse_server_message
 from chat_protocol.models import Ack, AckStatus, Connected, Error, ErrorCode, Pong
-from pydantic import TypeAdapter
 from websockets.asyncio.client import ClientConnection
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 10.0  # how long to wait for a message that should come: a guard against hangs
 T = TypeVar("T")
 Received = Any  # one of the ServerMessage union's classes
-SERVER_MESSAGE: TypeAdapter[ServerMessage] = TypeAdapter(ServerMessage)
 
 
 @dataclass
@@ -110,26 +109,34 @@ def running_server(*options: str) -> Iterator[Server]:
 
 
 class ChatClient:
-    """One client connection; every message it receives is validated by the generated models."""
+    """One client connection of one wire version; every message it receives is validated by the
+    generated models, and must be of its version."""
 
-    def __init__(self, websocket: ClientConnection, connected: Connected) -> None:
+    def __init__(self, websocket: ClientConnection, connected: Connected, version: int) -> None:
         self.websocket = websocket
+        self.version = version
         self.user_id = connected.payload.user_id
         self.session_id = connected.payload.session_id
         self._refs = 0
 
     @classmethod
-    async def connect(cls, url: str, **options: Any) -> ChatClient:
+    async def connect(cls, url: str, version: int = DEFAULT_VERSION, **options: Any) -> ChatClient:
+        """Connect as a client of wire ``version`` (said in the URL, `?v=2`)."""
+        if version != DEFAULT_VERSION:
+            url += f"?v={version}"
         websocket = await websockets.connect(url, compression=None, open_timeout=30, **options)
-        connected = _parse(await asyncio.wait_for(websocket.recv(), TIMEOUT))
+        connected = _parse(await asyncio.wait_for(websocket.recv(), TIMEOUT), version)
         assert isinstance(connected, Connected), connected
-        return cls(websocket, connected)
+        return cls(websocket, connected, version)
 
     def new_ref(self) -> str:
         self._refs += 1
         return f"{self.user_id}-{self._refs}"
 
     async def send(self, message: dict[str, Any] | str | bytes) -> None:
+        """Send a frame: text as it is, a message with the client's `v` unless it has one."""
+        if isinstance(message, dict) and self.version != DEFAULT_VERSION:
+            message = {"v": self.version, **message}
         await self.websocket.send(
             message if isinstance(message, str | bytes) else json.dumps(message)
         )
@@ -160,7 +167,7 @@ class ChatClient:
         return before, message
 
     async def receive(self) -> Received:
-        return _parse(await asyncio.wait_for(self.websocket.recv(), TIMEOUT))
+        return _parse(await asyncio.wait_for(self.websocket.recv(), TIMEOUT), self.version)
 
     async def expect(self, kind: type[T]) -> T:
         message = await self.receive()
@@ -181,17 +188,23 @@ class ChatClient:
 
 
 @asynccontextmanager
-async def connected(server: Server, count: int) -> AsyncIterator[list[ChatClient]]:
-    """`count` connected clients, closed when the block ends."""
-    clients = [await ChatClient.connect(server.url) for _ in range(count)]
+async def connected(
+    server: Server, count: int, version: int = DEFAULT_VERSION
+) -> AsyncIterator[list[ChatClient]]:
+    """`count` connected clients of wire ``version``, closed when the block ends."""
+    clients = [await ChatClient.connect(server.url, version) for _ in range(count)]
     try:
         yield clients
     finally:
         await asyncio.gather(*(client.close() for client in clients))
 
 
-def _parse(text: str | bytes) -> Received:
-    return SERVER_MESSAGE.validate_json(text, by_name=False).root
+def _parse(text: str | bytes, version: int) -> Received:
+    """A server message, valid in its own wire version, which is the client's."""
+    message = parse_server_message(text)
+    sent = json.loads(text).get("v", DEFAULT_VERSION)
+    assert sent == version, f"a version {version} client got a version {sent} message: {text!r}"
+    return message
 
 
 @dataclass

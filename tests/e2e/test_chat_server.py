@@ -1,9 +1,9 @@
 """The chat demo server (examples/chat_server), tested over real sockets.
 
 A real uvicorn runs `python -m chat_server` in a subprocess on a free loopback port; real
-`websockets` clients talk to it, and every server message they receive is parsed by the
-generated `ServerMessage` model. Nothing sleeps for a set time: tests wait for messages, with a
-timeout that only guards against hangs.
+`websockets` clients of wire version 1 or 2 talk to it, and every server message they receive is
+parsed by the generated models, against its version, which must be theirs. Nothing sleeps for a
+set time: tests wait for messages, with a timeout that only guards against hangs.
 """
 
 from __future__ import annotations
@@ -13,16 +13,17 @@ import functools
 import json
 import socket
 from collections.abc import Callable, Coroutine, Iterator
-from typing import Any, ParamSpec
+from typing import Any, ParamSpec, TypeVar
 
 import pytest
 from chat_harness import ROOT, ChatClient, Server, connected, run_load, running_server
-from chat_protocol import HANDLERS, ClientHandlers
+from chat_protocol import DEFAULT_VERSION, HANDLERS, ClientHandlers
 from chat_protocol.models import (
     Ack,
     AckStatus,
     Error,
     ErrorCode,
+    Members,
     Pong,
     RoomUpdate,
     ServerChat,
@@ -33,14 +34,22 @@ from chat_protocol.models import (
 )
 from chat_server.app import Settings, create_app
 from chat_server.handlers import Handlers
+from pydantic import MISSING, BaseModel
 from websockets.exceptions import ConnectionClosed
 from wirebook import ir
 from wirebook.pipeline import compile_definitions
+from wirebook.problems import wire_version
 
 PROTOCOL = compile_definitions(ROOT / "schema").protocol
 CLIENT_MESSAGES = PROTOCOL.direction("client")
 SETTINGS = Settings()
 P = ParamSpec("P")
+T = TypeVar("T", bound=BaseModel)
+
+
+def version_of(message: Any) -> int:
+    """The wire version a message is of (its client must speak it to be answered in it)."""
+    return wire_version(message, PROTOCOL.wire_supported, PROTOCOL.wire_default)
 
 
 def e2e(test: Callable[P, Coroutine[Any, Any, None]]) -> Callable[P, None]:
@@ -140,7 +149,7 @@ EXAMPLES = [(m, e) for m in CLIENT_MESSAGES for e in m.examples]
 async def test_every_client_example_gets_its_replies_and_one_ack(
     server: Server, message: ir.Message, example: dict[str, Any]
 ) -> None:
-    async with connected(server, 1) as (client,):
+    async with connected(server, 1, version_of(example)) as (client,):
         rooms, topics = _needs(message, example)
         for room in rooms:
             await client.request("join_room", room_id=room)
@@ -265,6 +274,73 @@ async def test_topics_bring_room_events_to_clients_outside_the_room(server: Serv
         )
 
 
+# --- wire versions ----------------------------------------------------------------------------
+
+
+def as_version(message: T, version: int) -> T:
+    """``message`` as a client of wire ``version`` receives it: with its `v`."""
+    return message if version == DEFAULT_VERSION else message.model_copy(update={"v": version})
+
+
+def timed(heard: ServerChat) -> ServerChat:
+    """A chat as version 2 has it, with its `sent_at` (checked), written as version 1 has it."""
+    assert isinstance(heard.payload.sent_at, int) and heard.payload.sent_at > 0, heard
+    payload = heard.payload.model_copy(update={"sent_at": MISSING})
+    return heard.model_copy(update={"payload": payload, "v": MISSING})
+
+
+def members(room: str, *clients: ChatClient) -> Members:
+    users = [client.user_id for client in clients]
+    return Members.model_validate(
+        {"v": 2, "type": "members", "payload": {"room_id": room, "users": users}}
+    )
+
+
+@e2e
+async def test_a_version_1_and_a_version_2_client_in_one_room_each_get_only_their_version(
+    server: Server,
+) -> None:
+    """Version 2 adds `members` and a chat's `sent_at`, requires a chat's room and drops
+    `chat_message`: the server writes each message for each client in that client's version,
+    and leaves out what its version does not have."""
+    async with connected(server, 1, 1) as (old,), connected(server, 1, 2) as (new,):
+        room = "random"
+        joined = [user_joined(old, room), room_update(room, 1)]  # and no `members` in version 1
+        assert await old.request("join_room", room_id=room) == joined
+
+        joined = [user_joined(new, room), room_update(room, 2)]
+        assert await new.request("join_room", room_id=room) == [
+            *(as_version(m, 2) for m in joined),
+            members(room, old, new),
+        ]
+        assert [await old.receive(), await old.receive()] == joined
+
+        # each hears a chat in its own version: version 1 without the time it was sent
+        said = await new.request("chat", content="hello", room_id=room)
+        assert [timed(m) for m in said] == [chat(new, "hello", room)]
+        assert await old.expect(ServerChat) == chat(new, "hello", room)
+
+        # version 1 may leave the room out and use the old name; version 2 may not
+        assert await old.request("chat", content="hi") == [chat(old, "hi", room)]
+        assert timed(await new.expect(ServerChat)) == chat(old, "hi", room)
+        assert await new.refused("chat", content="hi") == ErrorCode.INVALID_MESSAGE
+        assert await old.request("chat_message", content="old", room_id=room) == [
+            chat(old, "old", room)
+        ]
+        assert timed(await new.expect(ServerChat)) == chat(old, "old", room)
+        refused = await new.refused("chat_message", content="x", room_id=room)
+        assert refused == ErrorCode.UNKNOWN_TYPE
+
+        left = [user_left(old, room), room_update(room, 1)]
+        assert await old.request("leave_room", room_id=room) == left
+        assert [await new.receive() for _ in range(3)] == [
+            *(as_version(m, 2) for m in left),
+            members(room, new),
+        ]
+        await old.quiet()
+        await new.quiet()
+
+
 # --- invalid messages -------------------------------------------------------------------------
 
 
@@ -291,7 +367,7 @@ INVALID = [
 async def test_every_invalid_example_gets_its_error_and_the_connection_goes_on(
     server: Server, example: ir.InvalidExample
 ) -> None:
-    async with connected(server, 1) as (client,):
+    async with connected(server, 1, version_of(example.message)) as (client,):
         wire = example.raw if example.raw is not None else json.dumps(example.message)
         await client.send(wire)
         error = await client.expect(Error)

@@ -4,20 +4,25 @@
 
 from chat_protocol.dispatch import (
     CURRENT_VERSION,
+    DEFAULT_VERSION,
     HANDLERS,
     SUPPORTED_VERSIONS,
     ClientHandlers,
     Connection,
     OutgoingMessage,
     ProtocolError,
+    VersionError,
     dispatch,
     encode,
+    in_version,
     parse_client_message,
+    parse_server_message,
 )
 from chat_protocol.models import ClientMessage, ErrorCode, ServerMessage
 
 __all__ = [
     "CURRENT_VERSION",
+    "DEFAULT_VERSION",
     "HANDLERS",
     "SUPPORTED_VERSIONS",
     "ClientHandlers",
@@ -27,7 +32,10 @@ __all__ = [
     "OutgoingMessage",
     "ProtocolError",
     "ServerMessage",
+    "VersionError",
     "dispatch",
     "encode",
+    "in_version",
     "parse_client_message",
+    "parse_server_message",
 ]

@@ -6,10 +6,16 @@
 `type`, with the message read as strict JSON, validated and typed. Whatever goes wrong is
 answered with a typed `error` carrying a code; every message that carries a
 `ref` gets exactly one `ack`.
+
+Each message is validated against its own wire version (its `v`; a message without one is of
+version 1), and its handler gets the one model of its type whatever the version.
+`encode(message, version)` writes a server message for a client of that version, with only what
+the version has.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Mapping
@@ -31,6 +37,7 @@ from chat_protocol.models import (
     ErrorPayload,
     JoinRoom,
     LeaveRoom,
+    Members,
     Ping,
     Pong,
     RoomUpdate,
@@ -41,18 +48,37 @@ from chat_protocol.models import (
     UserJoined,
     UserLeft,
 )
+from chat_protocol.wire import absent_members
 
 log = logging.getLogger(__name__)
 
-CURRENT_VERSION = 1
-SUPPORTED_VERSIONS = frozenset({1})
+CURRENT_VERSION = 2
+DEFAULT_VERSION = 1
+"""The version of a message without `v`."""
+SUPPORTED_VERSIONS = frozenset({1, 2})
+# The message types that not every supported wire version has → the versions that have them.
+CLIENT_TYPE_VERSIONS: Mapping[str, frozenset[int]] = {
+    "chat_message": frozenset({1}),
+}
+SERVER_TYPE_VERSIONS: Mapping[str, frozenset[int]] = {
+    "members": frozenset({2}),
+}
 MAX_ERROR_TEXT = 1000
 
 IncomingMessage = (
     Ping | JoinRoom | LeaveRoom | ClientChat | ChatMessage | ClientTyping | Subscribe | Unsubscribe
 )
 OutgoingMessage = (
-    Pong | Connected | Error | ServerChat | ServerTyping | UserJoined | UserLeft | RoomUpdate | Ack
+    Pong
+    | Connected
+    | Error
+    | ServerChat
+    | ServerTyping
+    | UserJoined
+    | UserLeft
+    | RoomUpdate
+    | Members
+    | Ack
 )
 """Any server → client message."""
 
@@ -60,8 +86,16 @@ OutgoingMessage = (
 class Connection(Protocol):
     """The server's side of one connection: where answers go."""
 
+    version: int
+    """The wire version the client speaks: `dispatch` sets it to that of each message it
+    reads (when supported), before it answers."""
+
     async def send(self, message: OutgoingMessage) -> None:
-        """Send one message; `encode(message)` gives its wire text."""
+        """Send one message; `encode(message, self.version)` gives its wire text."""
+
+
+class VersionError(ValueError):
+    """A server message that a client's wire version does not have, or has otherwise."""
 
 
 C = TypeVar("C", bound=Connection)
@@ -139,20 +173,97 @@ _INCOMING: TypeAdapter[IncomingMessage] = TypeAdapter(
 )
 # HANDLERS holds the abstract methods of ClientHandlers: their names find the subclass's own.
 _ROUTES: Mapping[str, str] = {kind: handler.__name__ for kind, handler in HANDLERS.items()}
+_OUTGOING: TypeAdapter[OutgoingMessage] = TypeAdapter(
+    Annotated[OutgoingMessage, Field(discriminator="type")]
+)
+# The unions of the versions that lack some messages: a message is validated against its own.
+_INCOMING_AT: Mapping[int | None, TypeAdapter[IncomingMessage]] = {
+    2: TypeAdapter[IncomingMessage](
+        Annotated[
+            Ping | JoinRoom | LeaveRoom | ClientChat | ClientTyping | Subscribe | Unsubscribe,
+            Field(discriminator="type"),
+        ]
+    ),
+}
+_OUTGOING_AT: Mapping[int, TypeAdapter[OutgoingMessage]] = {
+    1: TypeAdapter[OutgoingMessage](
+        Annotated[
+            Pong
+            | Connected
+            | Error
+            | ServerChat
+            | ServerTyping
+            | UserJoined
+            | UserLeft
+            | RoomUpdate
+            | Ack,
+            Field(discriminator="type"),
+        ]
+    ),
+}
+# The validation context of each version: the models check what depends on it.
+_CONTEXTS: Mapping[int | None, dict[str, int]] = {v: {"v": v} for v in SUPPORTED_VERSIONS}
 
 
-def encode(message: OutgoingMessage) -> str:
-    """The wire text of a server message (wire names, optional fields left out)."""
-    return message.model_dump_json(by_alias=True)
+def in_version(message: OutgoingMessage, version: int) -> bool:
+    """Whether wire version `version` has this message's type (a broadcast skips a client
+    whose version does not)."""
+    return version in SERVER_TYPE_VERSIONS.get(message.type, SUPPORTED_VERSIONS)
+
+
+def encode(message: OutgoingMessage, version: int | None = None) -> str:
+    """The wire text of a server message (wire names, optional fields left out).
+
+    For a client of wire `version`: only the members that version has, with its `v` unless it
+    is DEFAULT_VERSION; `VersionError` when the version lacks the message, an enum value it
+    holds, or requires a member it leaves out.
+    """
+    if version is None:
+        return message.model_dump_json(by_alias=True)
+    if version not in SUPPORTED_VERSIONS or not in_version(message, version):
+        raise VersionError(f"wire version {version} has no server message {message.type!r}")
+    data = message.model_dump(mode="json", by_alias=True, exclude=absent_members(message, version))
+    data.pop("v", None)
+    if version != DEFAULT_VERSION:
+        data = {"v": version, **data}
+    try:
+        _OUTGOING_AT.get(version, _OUTGOING).validate_python(data, context=_CONTEXTS[version])
+    except ValidationError as exc:
+        details = "; ".join(f"{_pointer(data, e['loc'][1:])}: {e['msg']}" for e in exc.errors())
+        raise VersionError(f"{message.type!r} in wire version {version}: {details}") from None
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
 def parse_client_message(raw: str | bytes) -> IncomingMessage:
-    """Parse and validate one client message.
+    """Parse and validate one client message, against its own wire version.
 
     Raises `ValueError` for text that is not strict JSON, pydantic's `ValidationError` for a
     message that does not match its definition.
     """
-    return _INCOMING.validate_python(read_json(raw))
+    data = read_json(raw)
+    version = _version(data)
+    return _INCOMING_AT.get(version, _INCOMING).validate_python(
+        data, context=_CONTEXTS.get(version)
+    )
+
+
+def parse_server_message(raw: str | bytes) -> OutgoingMessage:
+    """Parse and validate one server message, against its own wire version (for clients
+    written in Python, and tests)."""
+    data = read_json(raw)
+    version = _version(data)
+    adapter = _OUTGOING_AT.get(version, _OUTGOING) if version is not None else _OUTGOING
+    return adapter.validate_python(data, context=_CONTEXTS.get(version))
+
+
+def _version(data: Any) -> int | None:
+    """The wire version of a message, if it is a supported one."""
+    if not isinstance(data, dict):
+        return None
+    version = data.get("v", DEFAULT_VERSION)
+    if isinstance(version, bool) or not isinstance(version, int | float):
+        return None
+    return int(version) if version in SUPPORTED_VERSIONS else None  # 1.0 is 1
 
 
 def read_json(raw: str | bytes) -> Any:
@@ -170,10 +281,14 @@ async def dispatch(handlers: ClientHandlers[C], connection: C, raw: str | bytes)
     except ValueError as exc:
         await _fail(connection, None, ErrorCode.BAD_JSON, f"Invalid JSON: {exc}")
         return
+    version = _version(data)
+    if version is not None:
+        connection.version = version
     try:
-        message = _INCOMING.validate_python(data)
+        incoming = _INCOMING_AT.get(version, _INCOMING)
+        message = incoming.validate_python(data, context=_CONTEXTS.get(version))
     except ValidationError as exc:
-        code, text, ref = _diagnose(data, exc)
+        code, text, ref = _diagnose(data, exc, version)
         await _fail(connection, ref, code, text)
         return
     ref = None if message.ref is MISSING else message.ref
@@ -204,7 +319,9 @@ def _ack(ref: str, status: AckStatus, text: str | None = None) -> Ack:
     return Ack(type="ack", payload=payload)
 
 
-def _diagnose(data: Any, exc: ValidationError) -> tuple[ErrorCode, str, str | None]:
+def _diagnose(
+    data: Any, exc: ValidationError, version: int | None
+) -> tuple[ErrorCode, str, str | None]:
     """Say what is wrong with a message that failed validation, and find its ref if it has one."""
     if not isinstance(data, dict):
         return ErrorCode.BAD_JSON, "A message must be a JSON object", None
@@ -216,6 +333,14 @@ def _diagnose(data: Any, exc: ValidationError) -> tuple[ErrorCode, str, str | No
     if kind not in HANDLERS:
         known = ", ".join(sorted(HANDLERS))
         return ErrorCode.UNKNOWN_TYPE, f"Unknown message type: {kind!r} (known: {known})", ref
+    if version is not None and version not in CLIENT_TYPE_VERSIONS.get(kind, SUPPORTED_VERSIONS):
+        known = ", ".join(
+            sorted(
+                k for k in HANDLERS if version in CLIENT_TYPE_VERSIONS.get(k, SUPPORTED_VERSIONS)
+            )
+        )
+        text = f"Unknown message type in wire version {version}: {kind!r} (known: {known})"
+        return ErrorCode.UNKNOWN_TYPE, text, ref
     errors = exc.errors(include_url=False)
     if any(e["loc"][1:] == ("v",) for e in errors):
         return (

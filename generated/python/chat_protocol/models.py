@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 from typing import Literal
 
 from pydantic import MISSING, ConfigDict, Field, RootModel, StrictBool, StrictInt, StrictStr
@@ -48,6 +48,15 @@ class PingPayload(WireModel):
     )
 
 
+class V(IntEnum):
+    """
+    Wire version; a message without it is read as 1.
+    """
+
+    integer_1 = 1
+    integer_2 = 2
+
+
 class Ping(WireModel):
     """
     Keep-alive
@@ -58,10 +67,10 @@ class Ping(WireModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    v: Literal[1] | MISSING = Field(
+    v: V | MISSING = Field(
         default=MISSING,
         json_schema_extra={
-            "x-wirebook-checks": [["number", [], {"members": [1], "kinds": ["integer"]}]]
+            "x-wirebook-checks": [["number", [], {"members": [1, 2], "kinds": ["integer"]}]]
         },
     )
     """
@@ -102,10 +111,10 @@ class JoinRoom(WireModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    v: Literal[1] | MISSING = Field(
+    v: V | MISSING = Field(
         default=MISSING,
         json_schema_extra={
-            "x-wirebook-checks": [["number", [], {"members": [1], "kinds": ["integer"]}]]
+            "x-wirebook-checks": [["number", [], {"members": [1, 2], "kinds": ["integer"]}]]
         },
     )
     """
@@ -145,10 +154,10 @@ class LeaveRoom(WireModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    v: Literal[1] | MISSING = Field(
+    v: V | MISSING = Field(
         default=MISSING,
         json_schema_extra={
-            "x-wirebook-checks": [["number", [], {"members": [1], "kinds": ["integer"]}]]
+            "x-wirebook-checks": [["number", [], {"members": [1, 2], "kinds": ["integer"]}]]
         },
     )
     """
@@ -176,13 +185,16 @@ class ClientChatPayload(WireModel):
     """
     room_id: StrictStr | MISSING = Field(
         default=MISSING,
+        json_schema_extra={
+            "x-wirebook-checks": [["versions", [], {"in": [1, 2], "required": [2], "closed": True}]]
+        },
         max_length=64,
         min_length=1,
         pattern="^[0-9a-z][\\-0-9_a-z]*$",
         title="RoomId",
     )
     """
-    The room to say it in; default the last room joined.
+    The room to say it in; in version 1, by default the last room joined.
     """
 
 
@@ -197,10 +209,10 @@ class ClientChat(WireModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    v: Literal[1] | MISSING = Field(
+    v: V | MISSING = Field(
         default=MISSING,
         json_schema_extra={
-            "x-wirebook-checks": [["number", [], {"members": [1], "kinds": ["integer"]}]]
+            "x-wirebook-checks": [["number", [], {"members": [1, 2], "kinds": ["integer"]}]]
         },
     )
     """
@@ -250,10 +262,10 @@ class ChatMessage(WireModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    v: Literal[1] | MISSING = Field(
+    v: V | MISSING = Field(
         default=MISSING,
         json_schema_extra={
-            "x-wirebook-checks": [["number", [], {"members": [1], "kinds": ["integer"]}]]
+            "x-wirebook-checks": [["number", [], {"members": [1, 2], "kinds": ["integer"]}]]
         },
     )
     """
@@ -298,10 +310,10 @@ class ClientTyping(WireModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    v: Literal[1] | MISSING = Field(
+    v: V | MISSING = Field(
         default=MISSING,
         json_schema_extra={
-            "x-wirebook-checks": [["number", [], {"members": [1], "kinds": ["integer"]}]]
+            "x-wirebook-checks": [["number", [], {"members": [1, 2], "kinds": ["integer"]}]]
         },
     )
     """
@@ -341,10 +353,10 @@ class Subscribe(WireModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    v: Literal[1] | MISSING = Field(
+    v: V | MISSING = Field(
         default=MISSING,
         json_schema_extra={
-            "x-wirebook-checks": [["number", [], {"members": [1], "kinds": ["integer"]}]]
+            "x-wirebook-checks": [["number", [], {"members": [1, 2], "kinds": ["integer"]}]]
         },
     )
     """
@@ -384,10 +396,10 @@ class Unsubscribe(WireModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    v: Literal[1] | MISSING = Field(
+    v: V | MISSING = Field(
         default=MISSING,
         json_schema_extra={
-            "x-wirebook-checks": [["number", [], {"members": [1], "kinds": ["integer"]}]]
+            "x-wirebook-checks": [["number", [], {"members": [1, 2], "kinds": ["integer"]}]]
         },
     )
     """
@@ -421,10 +433,10 @@ class Pong(WireModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    v: Literal[1] | MISSING = Field(
+    v: V | MISSING = Field(
         default=MISSING,
         json_schema_extra={
-            "x-wirebook-checks": [["number", [], {"members": [1], "kinds": ["integer"]}]]
+            "x-wirebook-checks": [["number", [], {"members": [1, 2], "kinds": ["integer"]}]]
         },
     )
     """
@@ -474,10 +486,10 @@ class Connected(WireModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    v: Literal[1] | MISSING = Field(
+    v: V | MISSING = Field(
         default=MISSING,
         json_schema_extra={
-            "x-wirebook-checks": [["number", [], {"members": [1], "kinds": ["integer"]}]]
+            "x-wirebook-checks": [["number", [], {"members": [1, 2], "kinds": ["integer"]}]]
         },
     )
     """
@@ -520,10 +532,10 @@ class Error(WireModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    v: Literal[1] | MISSING = Field(
+    v: V | MISSING = Field(
         default=MISSING,
         json_schema_extra={
-            "x-wirebook-checks": [["number", [], {"members": [1], "kinds": ["integer"]}]]
+            "x-wirebook-checks": [["number", [], {"members": [1, 2], "kinds": ["integer"]}]]
         },
     )
     """
@@ -565,6 +577,19 @@ class ServerChatPayload(WireModel):
     """
     The room it was said in.
     """
+    sent_at: StrictInt | MISSING = Field(
+        default=MISSING,
+        ge=0,
+        json_schema_extra={
+            "x-wirebook-checks": [
+                ["integer", [], {"kinds": ["integer"]}],
+                ["versions", [], {"in": [2], "required": [], "closed": True}],
+            ]
+        },
+    )
+    """
+    When the server received it, in milliseconds since 1970-01-01 UTC.
+    """
 
 
 class ServerChat(WireModel):
@@ -577,10 +602,10 @@ class ServerChat(WireModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    v: Literal[1] | MISSING = Field(
+    v: V | MISSING = Field(
         default=MISSING,
         json_schema_extra={
-            "x-wirebook-checks": [["number", [], {"members": [1], "kinds": ["integer"]}]]
+            "x-wirebook-checks": [["number", [], {"members": [1, 2], "kinds": ["integer"]}]]
         },
     )
     """
@@ -630,10 +655,10 @@ class ServerTyping(WireModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    v: Literal[1] | MISSING = Field(
+    v: V | MISSING = Field(
         default=MISSING,
         json_schema_extra={
-            "x-wirebook-checks": [["number", [], {"members": [1], "kinds": ["integer"]}]]
+            "x-wirebook-checks": [["number", [], {"members": [1, 2], "kinds": ["integer"]}]]
         },
     )
     """
@@ -679,10 +704,10 @@ class UserJoined(WireModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    v: Literal[1] | MISSING = Field(
+    v: V | MISSING = Field(
         default=MISSING,
         json_schema_extra={
-            "x-wirebook-checks": [["number", [], {"members": [1], "kinds": ["integer"]}]]
+            "x-wirebook-checks": [["number", [], {"members": [1, 2], "kinds": ["integer"]}]]
         },
     )
     """
@@ -728,10 +753,10 @@ class UserLeft(WireModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    v: Literal[1] | MISSING = Field(
+    v: V | MISSING = Field(
         default=MISSING,
         json_schema_extra={
-            "x-wirebook-checks": [["number", [], {"members": [1], "kinds": ["integer"]}]]
+            "x-wirebook-checks": [["number", [], {"members": [1, 2], "kinds": ["integer"]}]]
         },
     )
     """
@@ -779,10 +804,10 @@ class RoomUpdate(WireModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    v: Literal[1] | MISSING = Field(
+    v: V | MISSING = Field(
         default=MISSING,
         json_schema_extra={
-            "x-wirebook-checks": [["number", [], {"members": [1], "kinds": ["integer"]}]]
+            "x-wirebook-checks": [["number", [], {"members": [1, 2], "kinds": ["integer"]}]]
         },
     )
     """
@@ -794,6 +819,66 @@ class RoomUpdate(WireModel):
     Client correlation id, echoed by the server's `ack`.
     """
     payload: RoomUpdatePayload
+
+
+class MembersPayload(WireModel):
+    """
+    Payload of server message `members`.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    room_id: StrictStr = Field(
+        ..., max_length=64, min_length=1, pattern="^[0-9a-z][\\-0-9_a-z]*$", title="RoomId"
+    )
+    """
+    The room.
+    """
+    users: list[StrictStr] = Field(
+        ...,
+        json_schema_extra={
+            "x-wirebook-checks": [
+                [
+                    "string",
+                    ["*"],
+                    {"minLength": 1, "maxLength": 64, "pattern": "^[\\-0-9A-Z_a-z]+$"},
+                ]
+            ]
+        },
+        max_length=1000,
+    )
+    """
+    Who is in the room, in the order they joined.
+    """
+
+
+class Members(WireModel):
+    """
+    Room members
+
+    Sent to a room's members, after its `room_update`, with who is in it now. Version 1 clients
+    get the count only.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    v: V | MISSING = Field(
+        default=MISSING,
+        json_schema_extra={
+            "x-wirebook-checks": [["number", [], {"members": [1, 2], "kinds": ["integer"]}]]
+        },
+    )
+    """
+    Wire version; a message without it is read as 1.
+    """
+    type: Literal["members"]
+    ref: StrictStr | MISSING = Field(default=MISSING, max_length=128, min_length=1)
+    """
+    Client correlation id, echoed by the server's `ack`.
+    """
+    payload: MembersPayload
 
 
 class AckPayload(WireModel):
@@ -808,7 +893,14 @@ class AckPayload(WireModel):
     """
     The `ref` of the client's message.
     """
-    status: AckStatus
+    status: AckStatus = Field(
+        ...,
+        json_schema_extra={
+            "x-wirebook-checks": [
+                ["values", [], {"1": ["ok", "delivered", "error"], "2": ["ok", "error"]}]
+            ]
+        },
+    )
     """
     What happened to the message.
     """
@@ -822,17 +914,17 @@ class Ack(WireModel):
     """
     Message acknowledged
 
-    The answer to every client message that carried a `ref`: `ok` (or `delivered`) when it was
-    handled, `error` with a `message` when it was not.
+    The answer to every client message that carried a `ref`: `ok` (or, in version 1,
+    `delivered`) when it was handled, `error` with a `message` when it was not.
     """
 
     model_config = ConfigDict(
         extra="forbid",
     )
-    v: Literal[1] | MISSING = Field(
+    v: V | MISSING = Field(
         default=MISSING,
         json_schema_extra={
-            "x-wirebook-checks": [["number", [], {"members": [1], "kinds": ["integer"]}]]
+            "x-wirebook-checks": [["number", [], {"members": [1, 2], "kinds": ["integer"]}]]
         },
     )
     """
@@ -856,6 +948,7 @@ class ServerMessage(
         | UserJoined
         | UserLeft
         | RoomUpdate
+        | Members
         | Ack
     ]
 ):
@@ -868,6 +961,7 @@ class ServerMessage(
         | UserJoined
         | UserLeft
         | RoomUpdate
+        | Members
         | Ack
     ) = Field(..., discriminator="type", title="ServerMessage")
     """

@@ -4,16 +4,20 @@
 
 import json
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from enum import Enum
 from functools import partial
 from typing import Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict
+from pydantic import MISSING, BaseModel, BeforeValidator, ConfigDict, ValidationInfo
+from pydantic.fields import FieldInfo
 from pydantic_core import PydanticCustomError, SchemaValidator, core_schema
 
 # The table of checks on a field, as models.py carries it (see wirebook's `models_schema`).
 CHECKS_KEY = "x-wirebook-checks"
+# The checks that depend on the message's wire version, read from the validation context
+# (`context={"v": 2}`, as the dispatch passes it); without one, a model takes every version.
+VERSIONED = ("versions", "values")
 
 
 class WireModel(BaseModel):
@@ -37,15 +41,29 @@ class WireModel(BaseModel):
         # a dict of every message first, which doubled the cost of a message.
         changed = False
         for field in cls.model_fields.values():
-            extra = field.json_schema_extra
-            table = extra.get(CHECKS_KEY) if isinstance(extra, dict) else None
-            if not isinstance(table, list) or any(map(_is_check, field.metadata)):
+            table = _table(field)
+            if not table or any(map(_is_check, field.metadata)):
                 continue  # no checks, or inherited already
-            checks = tuple(_compile(entry) for entry in table)
-            field.metadata.append(BeforeValidator(partial(_check, checks)))
+            checks = tuple(_compile(entry) for entry in table if entry[0] not in VERSIONED)
+            versioned = tuple(_compile_versioned(entry) for entry in table if entry[0] in VERSIONED)
+            if versioned:
+                field.metadata.append(
+                    BeforeValidator(partial(_check_at_version, checks, versioned))
+                )
+                # a member some versions require is absent: its check runs on the default
+                field.validate_default = True
+            else:
+                field.metadata.append(BeforeValidator(partial(_check, checks)))
             changed = True
         if changed:
             cls.model_rebuild(force=True)
+
+
+def _table(field: FieldInfo) -> list[Any]:
+    """The checks table a field carries (see wirebook's `models_schema`)."""
+    extra = field.json_schema_extra
+    table: Any = extra.get(CHECKS_KEY) if isinstance(extra, dict) else None
+    return table if isinstance(table, list) else []
 
 
 class NotAJSONValue:
@@ -85,8 +103,76 @@ def _check(checks: tuple[tuple[tuple[str, ...], Step], ...], value: Any) -> Any:
     return value
 
 
+VersionedStep = Callable[[int, Any], Any]
+
+
+def _compile_versioned(entry: Any) -> tuple[tuple[str, ...], VersionedStep]:
+    kind, path, argument = entry
+    if kind == "values":
+        by_version = {int(v): tuple(values) for v, values in argument.items()}
+        every = frozenset(v for values in by_version.values() for v in values)
+        return tuple(path), partial(_values, by_version, every)
+    return tuple(path), partial(
+        _member, frozenset(argument["in"]), frozenset(argument["required"]), argument["closed"]
+    )
+
+
+def _check_at_version(
+    checks: tuple[tuple[tuple[str, ...], Step], ...],
+    versioned: tuple[tuple[tuple[str, ...], VersionedStep], ...],
+    value: Any,
+    info: ValidationInfo,
+) -> Any:
+    value = _check(checks, value)
+    version = info.context.get("v") if isinstance(info.context, dict) else None
+    if version is None:
+        return value
+    for path, step in versioned:
+        value = _at(value, path, partial(step, version))
+    return value
+
+
 def _is_check(metadata: Any) -> bool:
-    return isinstance(metadata, BeforeValidator) and getattr(metadata.func, "func", None) is _check
+    function = (
+        getattr(metadata.func, "func", None) if isinstance(metadata, BeforeValidator) else None
+    )
+    return function is _check or function is _check_at_version
+
+
+def _member(
+    present: frozenset[int], required: frozenset[int], closed: bool, version: int, value: Any
+) -> Any:
+    """A member that some wire versions do not have, or do not require."""
+    if version not in present:
+        if value is MISSING:
+            return value
+        if closed:
+            raise PydanticCustomError(
+                "extra_forbidden", "Not a member in wire version {version}", {"version": version}
+            )
+        return MISSING  # an object open to unknown members ignores it
+    if value is MISSING and version in required:
+        raise PydanticCustomError(
+            "missing", "Field required in wire version {version}", {"version": version}
+        )
+    return value
+
+
+def _values(
+    by_version: dict[int, tuple[Any, ...]], every: frozenset[Any], version: int, value: Any
+) -> Any:
+    """An enum value that not every wire version has (other values: the enum's own check)."""
+    values = by_version.get(version, ())
+    given = value.value if isinstance(value, Enum) else value
+    known = isinstance(given, str | int | float) and not isinstance(given, bool) and given in every
+    if known and given not in values:
+        expected = " or ".join(json.dumps(v) for v in values)
+        raise PydanticCustomError(
+            "enum",
+            "Input should be {expected} in wire version {version}",
+            {"expected": expected, "version": version},
+        )
+    return value
 
 
 def _at(value: Any, path: tuple[str, ...], step: Step) -> Any:
@@ -254,3 +340,29 @@ def _json_key(value: Any) -> Any:
     if isinstance(value, Enum):
         return _json_key(value.value)
     return (type(value).__name__, value)
+
+
+def absent_members(model: BaseModel, version: int) -> dict[Any, Any]:
+    """The members of ``model``, at any depth, that wire version ``version`` does not have:
+    pydantic's ``exclude`` for writing the model in that version."""
+    excluded: dict[Any, Any] = {}
+    for name, field in type(model).model_fields.items():
+        rule = next((entry[2] for entry in _table(field) if entry[0] == "versions"), None)
+        if rule is not None and version not in rule["in"]:
+            excluded[name] = True
+        elif inner := _absent_below(getattr(model, name), version):
+            excluded[name] = inner
+    return excluded
+
+
+def _absent_below(value: Any, version: int) -> dict[Any, Any]:
+    if isinstance(value, BaseModel):
+        return absent_members(value, version)
+    items: Iterable[tuple[Any, Any]]
+    if isinstance(value, list | tuple):
+        items = enumerate(value)
+    elif isinstance(value, dict):
+        items = value.items()
+    else:
+        return {}
+    return {key: inner for key, item in items if (inner := _absent_below(item, version))}

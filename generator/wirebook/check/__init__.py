@@ -101,7 +101,7 @@ def _build(
     header = read_header(run, docs, gaps)
     if header is None:
         return None
-    types = Types(run, gaps, ClassNames(run), header.error_codes)
+    types = Types(run, gaps, ClassNames(run), header.error_codes, header.wire)
     named = types.declare(docs)
     messages = read_messages(run, docs, gaps, types, header)
     invalid = tuple(
@@ -117,8 +117,9 @@ def _build(
         description=spec.get("description", ""),
         version=spec["version"],
         base_uri=spec["base_uri"],
-        wire_current=header.wire_current,
-        wire_supported=header.wire_supported,
+        wire_current=header.wire.current,
+        wire_supported=header.wire.supported,
+        wire_default=header.wire.default,
         correlation=header.correlation,
         allow_unknown_fields=spec.get("envelope", {}).get("unknown_fields", "reject") == "allow",
         error_codes=header.error_codes,

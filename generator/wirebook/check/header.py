@@ -10,6 +10,7 @@ from typing import Any
 from wirebook import ir
 from wirebook.breaking.rules import BY_ID as BREAKING_RULES
 from wirebook.check.context import Gaps, Run, Where, sections
+from wirebook.check.versions import Wire
 from wirebook.diagnostics import Position, did_you_mean
 from wirebook.errors import (
     CORRELATION_NAME,
@@ -32,8 +33,7 @@ class Header:
 
     where: Where
     spec: dict[str, Any]
-    wire_current: int
-    wire_supported: tuple[int, ...]
+    wire: Wire
     correlation: str | None  # None: none, or broken and reported
     error_codes: tuple[ir.ErrorCode, ...]
     acknowledgements: tuple[ir.Acknowledgement, ...] = ()
@@ -72,6 +72,15 @@ def read_header(run: Run, docs: list[Document], gaps: Gaps) -> Header | None:
             f"the current wire version {current} is not among the supported {list(supported)}",
             f"add {current} to `supported`, or change `current`",
         )
+    default = wire.get("default", current)
+    if "default" in wire and default not in supported:
+        run.error(
+            WIRE_VERSIONS,
+            where.child("wire", "default").position,
+            f"the default wire version {default} (a message without `v`) is not among the "
+            f"supported {list(supported)}",
+            f"add {default} to `supported`, or change `default`",
+        )
     correlation = spec.get("envelope", {}).get("correlation", "ref")
     if {"", "envelope"} & gaps.protocol_keys or (
         correlation is not None
@@ -82,8 +91,7 @@ def read_header(run: Run, docs: list[Document], gaps: Gaps) -> Header | None:
     return Header(
         where,
         spec,
-        current,
-        supported,
+        Wire(current, supported, default),
         correlation,
         _error_codes(run, docs),
         acknowledgements(run, where.child("breaking", "ignore"), spec),

@@ -12,6 +12,7 @@ from wirebook.check.context import Gaps, Run, Where, child_value, items, section
 from wirebook.check.header import Header, acknowledgements, check_lint_ignore
 from wirebook.check.names import file_name_ok, pascal
 from wirebook.check.types import Types
+from wirebook.check.versions import read_span
 from wirebook.diagnostics import Position, did_you_mean
 from wirebook.errors import (
     DISPATCH_NEEDS,
@@ -85,6 +86,13 @@ def build_message(
         else types.fields(at.child("payload"), payload, class_name + "Payload")
     )
     unknown = m.get("unknown_fields")
+    span = read_span(types.run, at, m, types.wire, what)
+    # A payload written alone is sent in the default version, or the first one with the message.
+    version = (
+        None
+        if span.has(types.wire.default)
+        else next((v for v in sorted(types.wire.supported) if span.has(v)), None)
+    )
     examples = []
     for i, example in enumerate(m.get("examples", [])):
         if example is None:  # broken, and reported
@@ -101,7 +109,9 @@ def build_message(
                 "`payload:`",
             )
             continue
-        wire = example["message"] if has_message else {"type": type_, "payload": example["payload"]}
+        wire = (
+            example["message"] if has_message else _payload_form(type_, example["payload"], version)
+        )
         written = ex_at.child("message" if has_message else "payload")
         examples.append(
             ir.Example(
@@ -112,7 +122,7 @@ def build_message(
             )
         )
     invalid = tuple(
-        invalid_example(types.run, at.child("invalid", i), item, direction, type_)
+        invalid_example(types.run, at.child("invalid", i), item, direction, type_, version)
         for i, item in enumerate(m.get("invalid", []))
         if item is not None
     )
@@ -133,7 +143,14 @@ def build_message(
         position=type_position,
         payload_type=payload_type,
         unknown_fields=None if unknown is None else unknown == "allow",
+        span=span,
     )
+
+
+def _payload_form(type_: str | None, payload: Any, version: int | None) -> dict[str, Any]:
+    """The wire message of an example written as its payload."""
+    head: dict[str, Any] = {} if version is None else {"v": version}
+    return {**head, "type": type_, "payload": payload}
 
 
 def _members(at: Where, prefix: str) -> tuple[tuple[str, Position], ...]:
@@ -161,7 +178,12 @@ def _members(at: Where, prefix: str) -> tuple[tuple[str, Position], ...]:
 
 
 def invalid_example(
-    run: Run, at: Where, item: dict[str, Any], direction: ir.Direction, type_: str | None
+    run: Run,
+    at: Where,
+    item: dict[str, Any],
+    direction: ir.Direction,
+    type_: str | None,
+    version: int | None = None,
 ) -> ir.InvalidExample:
     allowed = ("message", "payload", "raw") if type_ is not None else ("message", "raw")
     forms = [k for k in allowed if k in item]
@@ -178,7 +200,7 @@ def invalid_example(
     form = forms[0] if forms else "message"
     message = item.get(form)
     if form == "payload":
-        message = {"type": type_, "payload": item["payload"]}
+        message = _payload_form(type_, item["payload"], version)
     expect = item["expect"]
     return ir.InvalidExample(
         name=item.get("name", f"invalid {at.pointer[-1]}"),

@@ -10,6 +10,7 @@ from typing import Any
 from wirebook import ir, patterns
 from wirebook.check.context import Gaps, Run, Where, sections
 from wirebook.check.names import ClassNames, pascal
+from wirebook.check.versions import Wire, read_span, required_since
 from wirebook.diagnostics import Position, did_you_mean
 from wirebook.errors import (
     DUPLICATE_TYPE,
@@ -23,6 +24,7 @@ from wirebook.errors import (
     TYPE_CYCLE,
     UNKNOWN_TYPE,
     UNSAFE_INTEGER,
+    WIRE_SPAN,
 )
 from wirebook.load import Document, Pointer
 from wirebook.problems import json_kind
@@ -68,7 +70,16 @@ NUMERIC_BOUNDS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
 # The largest whole number a double holds exactly, and so JavaScript's JSON.parse (2^53 − 1).
 MAX_SAFE_INTEGER = 2**53 - 1
 # Keys of a field that say how the field is used; an array's `items` is a type, not a field.
-FIELD_ONLY_KEYS = ("required", "default", "nullable", "deprecated", "description")
+FIELD_ONLY_KEYS = (
+    "required",
+    "default",
+    "nullable",
+    "deprecated",
+    "description",
+    "since",
+    "until",
+    "required_since",
+)
 # Type names of other languages, and what to write instead.
 TYPE_SYNONYMS = {
     **dict.fromkeys(("int", "long", "int32", "int64"), "write `integer`"),
@@ -105,9 +116,15 @@ class Types:
     """The named types of the protocol and the lowering of every type spec."""
 
     def __init__(
-        self, run: Run, gaps: Gaps, names: ClassNames, error_codes: tuple[ir.ErrorCode, ...]
+        self,
+        run: Run,
+        gaps: Gaps,
+        names: ClassNames,
+        error_codes: tuple[ir.ErrorCode, ...],
+        wire: Wire,
     ) -> None:
         self.run = run
+        self.wire = wire
         self.gaps = gaps
         self.names = names
         self.error_codes = error_codes
@@ -526,8 +543,10 @@ class Types:
 
     def _enum(self, where: Where, spec: dict[str, Any]) -> ir.TypeExpr | None:
         self._only_keys(where, spec, {"enum", "type"}, "an enum")
-        values = spec["enum"]
         at = where.child("enum")
+        values, spans = self._enum_values(where, spec["enum"])
+        if values is None:
+            return None
         kinds = {json_kind(v) for v in values}
         if "null" in kinds:
             self.run.error(
@@ -558,7 +577,43 @@ class Types:
         kind = "string" if kinds == {"string"} else "integer" if kinds == {"integer"} else "number"
         if not self._declared_type_fits(where, spec, kind, f"enum values are {kind}s"):
             return None
-        return ir.EnumType(tuple(values))
+        for version in self.wire.supported:
+            if not any(span.has(version) for span in spans):
+                self.run.error(
+                    WIRE_SPAN,
+                    at.position,
+                    f"the enum of {where.name} has no value in wire version {version}",
+                    "keep at least one value in every supported version",
+                )
+                return None
+        return ir.EnumType(tuple(values), tuple(spans) if set(spans) != {ir.ALWAYS} else ())
+
+    def _enum_values(
+        self, where: Where, written: list[Any]
+    ) -> tuple[list[Any] | None, list[ir.Span]]:
+        """The values of an enum and the wire versions of each (`{value: x, until: 1}`)."""
+        at = where.child("enum")
+        values, spans = [], []
+        for i, item in enumerate(written):
+            if not isinstance(item, dict):
+                values.append(item)
+                spans.append(ir.ALWAYS)
+                continue
+            extra = sorted(set(item) - {"value", "since", "until"})
+            if "value" not in item or extra:
+                self.run.error(
+                    INVALID_ENUM,
+                    at.child(i).position,
+                    f"{where.name}: enum value {i + 1} is a mapping with "
+                    + (f"`{extra[0]}`" if extra else "no `value`"),
+                    "a value that is not in every wire version is written "
+                    "`{value: delivered, until: 1}` (or `since:`); quote other mappings' text",
+                )
+                return None, []
+            values.append(item["value"])
+            what = f"{where.name}: enum value {json.dumps(item['value'])}"
+            spans.append(read_span(self.run, at.child(i), item, self.wire, what))
+        return values, spans
 
     def _const(self, where: Where, spec: dict[str, Any]) -> ir.TypeExpr | None:
         self._only_keys(where, spec, {"const", "type"}, "a const")
@@ -670,7 +725,9 @@ class Types:
                     "a default applies when the field is left out: "
                     "drop `required: true` or the default",
                 )
-            required = bool(options.get("required", True)) and not has_default
+            span = read_span(self.run, at, options, self.wire, at.name)
+            since = required_since(self.run, at, options, self.wire, span, at.name)
+            required = bool(options.get("required", True)) and not has_default and since is None
             result.append(
                 ir.Field(
                     name=name,
@@ -683,6 +740,8 @@ class Types:
                     description=options.get("description", ""),
                     deprecated=options.get("deprecated", False),
                     position=at.key_position,
+                    span=span,
+                    required_since=since,
                 )
             )
         return tuple(result)

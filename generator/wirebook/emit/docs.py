@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from wirebook import ir
 from wirebook.emit import generated_by, templates
+from wirebook.emit.schemas import version_folder
 from wirebook.lint import always_object
 
 
@@ -40,7 +41,11 @@ def type_text(
     if isinstance(expr, ir.AnyType):
         return "any JSON object" if expr.object_only else "any JSON value"
     if isinstance(expr, ir.EnumType):
-        return (title or "enum") + ": " + " \\| ".join(f"`{v}`" for v in expr.values)
+        values = []
+        for i, value in enumerate(expr.values):
+            span = expr.span(i).label()
+            values.append(f"`{value}`" + (f" ({span})" if span else ""))
+        return (title or "enum") + ": " + " \\| ".join(values)
     if isinstance(expr, ir.ConstType):
         return f"`{json.dumps(expr.value)}`"
     if isinstance(expr, ir.ArrayType):
@@ -159,7 +164,9 @@ def field_notes(field: ir.Field, protocol: ir.Protocol) -> str:
     if isinstance(expr, ir.RefType):  # a named type's constraints, where the reader looks
         expr = protocol.named_type(expr.name).type
         unknown_default = None  # the type's own section says it
-    notes = [constraints_text(expr, unknown_default)]
+    notes = [constraints_text(expr, unknown_default), field.span.label()]
+    if field.required_since is not None:
+        notes.append(f"required since v{field.required_since}")
     if field.nullable:
         notes.append("may be null")
     if field.has_default:
@@ -178,7 +185,7 @@ class Row:
 
     name: str
     type: str
-    required: bool
+    required: str  # yes, no, or from the wire version that made it required
     notes: str
     description: str
 
@@ -194,7 +201,7 @@ def field_rows(
         yield Row(
             prefix + f.name,
             type_text(f.type, f.title, recursive=recursive),
-            f.required,
+            "yes" if f.required else f"from v{f.required_since}" if f.required_since else "no",
             field_notes(f, protocol),
             f.description,
         )
@@ -245,6 +252,45 @@ def overrides_unknown(protocol: ir.Protocol) -> bool:
     ) or any(differs(t.type) for t in protocol.types)
 
 
+def changelog(protocol: ir.Protocol) -> dict[int, list[str]]:
+    """Each supported wire version after the first → what it changed, one line a change."""
+    changes: dict[int, list[str]] = {v: [] for v in sorted(protocol.wire_supported)[1:]}
+
+    def note(version: int | None, text: str) -> None:
+        if version in changes:
+            changes[version].append(text)
+
+    def span(what: str, found: ir.Span) -> None:
+        note(found.since, f"adds {what}")
+        note(None if found.until is None else found.until + 1, f"removes {what}")
+
+    def fields(owner: str, found: tuple[ir.Field, ...]) -> None:
+        for f in found:
+            what = f"{owner}, field `{f.name}`"
+            span(what, f.span)
+            note(f.required_since, f"makes {what} required")
+            expr = f.type
+            while isinstance(expr, ir.ArrayType | ir.MapType):
+                expr = expr.items if isinstance(expr, ir.ArrayType) else expr.values
+            kind(what, expr)
+
+    def kind(owner: str, expr: ir.TypeExpr) -> None:
+        if isinstance(expr, ir.EnumType):
+            for i, value in enumerate(expr.values):
+                span(f"`{value}` from {owner}", expr.span(i))
+        elif isinstance(expr, ir.ObjectType):
+            fields(owner, expr.fields)
+
+    for m in protocol.messages:
+        arrow = "client → server" if m.direction == "client" else "server → client"
+        what = f"[`{m.type}`](#{m.direction}-{m.type}) ({arrow})"
+        span(f"the message {what}", m.span)
+        fields(what, m.fields)
+    for t in protocol.types:
+        kind(f"[`{t.name}`](#type-{t.name})", t.type)
+    return changes
+
+
 @dataclass(frozen=True)
 class Flow:
     """How the server answers a client message, case by case, as its sequence diagram draws it."""
@@ -282,6 +328,12 @@ def cell(text: str) -> str:
     return " ".join(text.split()).replace("|", "\\|")
 
 
+def _folders(protocol: ir.Protocol) -> dict[int, str]:
+    """Each supported wire version → the folder of its published schemas (as ``SchemaSet``)."""
+    current, *others = protocol.shapes()
+    return {v: "" if v in current else version_folder(v) for v in sorted(protocol.wire_supported)}
+
+
 def render(protocol: ir.Protocol) -> str:
     env = templates()
     env.filters.update(
@@ -307,6 +359,8 @@ def render(protocol: ir.Protocol) -> str:
         named_types=named_types,
         objects=[t for t in named_types if isinstance(t.type, ir.ObjectType)],
         overrides_unknown=overrides_unknown(protocol),
+        changelog=changelog(protocol) if len(protocol.wire_supported) > 1 else {},
+        folders=_folders(protocol),
         typed_payloads=any(
             m.payload_type is not None and not always_object(m.payload_type, protocol)
             for m in protocol.messages

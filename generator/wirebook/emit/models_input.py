@@ -20,6 +20,9 @@ a `RootModel` class or a `constr(…)` call that type checkers refuse. So:
   it cannot read would switch every pattern of the model to Python's `re`);
 - any JSON value is pydantic's `JsonValue`; an object that takes unknown members says so
   (`additionalProperties: true`), as its class then must;
+- what not every wire version has (a member, an enum value) is in every model, with checks of
+  kind `versions` and `values` that apply the version the validation context names
+  (`context={"v": 1}`);
 - descriptions are wrapped: they become docstrings.
 """
 
@@ -30,6 +33,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from wirebook import patterns
+from wirebook.emit.schemas import VALUES_KEY, VERSIONS_KEY
 from wirebook.problems import json_kind
 
 CHECKS_KEY = "x-wirebook-checks"
@@ -68,8 +72,8 @@ class _Converter:
             schema = self._bare(schema)
         result: dict[str, Any] = {}
         for key, value in schema.items():
-            if key in ("format", "propertyNames"):
-                continue  # a str with its pattern; the checks hold the keys' rules
+            if key in ("format", "propertyNames", VERSIONS_KEY, VALUES_KEY):
+                continue  # a str with its pattern; the checks hold the keys' rules and versions
             if key == "description" and isinstance(value, str):
                 result[key] = _wrap(value)
             elif key == "pattern" and isinstance(value, str):
@@ -118,6 +122,8 @@ class _Converter:
     def _property(self, prop: Any) -> Any:
         converted = self.node(self._in_place(prop) if isinstance(prop, dict) else prop, False)
         checks = list(self.checks(prop, (), kept=True, kinds=None))
+        if isinstance(prop, dict) and VERSIONS_KEY in prop:
+            checks.append(("versions", [], prop[VERSIONS_KEY]))
         if checks and isinstance(converted, dict):
             converted[CHECKS_KEY] = checks
         return converted
@@ -155,6 +161,8 @@ class _Converter:
             yield ("boolean", at, {})
         elif schema.get("type") == "integer":
             yield ("integer", at, {"kinds": allowed})
+        if VALUES_KEY in schema:
+            yield ("values", at, schema[VALUES_KEY])
         if _is_any(schema) or _is_any_object(schema):
             yield ("json", at, {})  # JSON has no NaN, which a Python float may hold
         if schema.get("uniqueItems"):

@@ -145,6 +145,23 @@ def package_files(schemas: SchemaSet) -> dict[str, str]:
         "error": protocol.message("server", "error"),
         "ack": ack,
         "ack_status_class": _class_of(ack, "status") if ack else None,
+        **{
+            f"{d}_versions": {
+                m.type: protocol.exists_in(m.span)
+                for m in protocol.direction(d)
+                if m.span != ir.ALWAYS
+            }
+            for d in ir.DIRECTIONS
+        },
+        # the union of each version that lacks some messages of its direction
+        **{
+            f"{d}_unions": {
+                v: [m.class_name for m in protocol.direction(d) if m.span.has(v)]
+                for v in protocol.wire_supported
+                if not all(m.span.has(v) for m in protocol.direction(d))
+            }
+            for d in ir.DIRECTIONS
+        },
     }
     base = protocol.package
     templated = {

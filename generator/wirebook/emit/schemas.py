@@ -3,18 +3,29 @@
 Every named thing (message, payload, named type, inline enum or object) is a titled entry of
 ``$defs``, so that other-language generators name their types after the wire, never ``Payload1``.
 Each published file is self-contained: it carries exactly the ``$defs`` it reaches.
+
+Each wire version has its own schemas: those of the current version (and of every version of
+the same shape) at the top of ``schemas/``, those of a version of another shape under
+``schemas/v{N}/``. The models' input holds every version at once, and marks what is not in all
+of them (``VERSIONS_KEY``, ``VALUES_KEY``) for the models to check against the message's version.
 """
 
 from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from wirebook import ir
 from wirebook.emit import generated_by
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
+# In the models' input only: the versions a field is in and required in, and an enum's values per
+# version. (Which versions have a message, the dispatch's unions of each version say.)
+VERSIONS_KEY = "x-wirebook-versions"
+VALUES_KEY = "x-wirebook-values"
 Schema = dict[str, Any]
 # Any JSON value, spelled out kind by kind: the same as `{}` to every validator, and what
 # generators need to write the type of a JSON value (json-schema-to-typescript reads `{}` with a
@@ -80,7 +91,15 @@ class _Defs:
         if isinstance(expr, ir.EnumType):
             kinds = {type(v) for v in expr.values}
             kind = "string" if kinds == {str} else "integer" if kinds == {int} else "number"
-            return {"type": kind, "enum": list(expr.values)}
+            schema: Schema = {"type": kind, "enum": list(expr.values)}
+            if expr.spans:
+                schema[VALUES_KEY] = {
+                    str(version): [
+                        v for i, v in enumerate(expr.values) if expr.span(i).has(version)
+                    ]
+                    for version in self.protocol.wire_supported
+                }
+            return schema
         if isinstance(expr, ir.ConstType):
             return {"const": expr.value}
         if isinstance(expr, ir.ArrayType):
@@ -131,23 +150,43 @@ class _Defs:
         return self.inline(expr)
 
     def object(self, fields: tuple[ir.Field, ...], unknown_fields: bool | None = None) -> Schema:
-        schema: Schema = {"type": "object", "properties": {f.name: self.field(f) for f in fields}}
-        required = [f.name for f in fields if f.required]
+        allowed = self.protocol.allow_unknown_fields if unknown_fields is None else unknown_fields
+        properties = {f.name: self.field(f, closed=not allowed) for f in fields}
+        schema: Schema = {"type": "object", "properties": properties}
+        required = [f.name for f in fields if f.required and self._everywhere(f.span)]
         if required:
             schema["required"] = required
-        allowed = self.protocol.allow_unknown_fields if unknown_fields is None else unknown_fields
         if not allowed:
             schema["additionalProperties"] = False
         return schema
 
-    def field(self, f: ir.Field) -> Schema:
+    def field(self, f: ir.Field, closed: bool) -> Schema:
         schema = self.use(f.type, f.title)
         if f.nullable:
             schema = {"anyOf": [schema, {"type": "null"}]}
         schema.update(_annotations(f.description, f.deprecated))
         if f.has_default:
             schema["default"] = f.default
+        if f.span != ir.ALWAYS or f.required_since is not None:
+            since = f.required_since
+            required = f.required or since is not None
+            schema[VERSIONS_KEY] = self._versions(
+                f.span, closed, lambda v: required and (since is None or v >= since)
+            )
         return schema
+
+    def _everywhere(self, span: ir.Span) -> bool:
+        return all(map(span.has, self.protocol.wire_supported))
+
+    def _versions(self, span: ir.Span, closed: bool, required: Callable[[int], bool]) -> Schema:
+        """Where a member is (``in``) and must be (``required``); what an object without it in
+        a version does with it: refuses it (``closed``), or ignores it."""
+        versions = self.protocol.exists_in(span)
+        return {
+            "in": list(versions),
+            "required": [v for v in versions if required(v)],
+            "closed": closed,
+        }
 
     def _message(self, message: ir.Message) -> None:
         if message.payload_type is None:
@@ -167,7 +206,7 @@ class _Defs:
         properties: Schema = {
             "v": {
                 "description": f"Wire version; a message without it is read as "
-                f"{self.protocol.wire_current}.",
+                f"{self.protocol.wire_default}.",
                 "type": "integer",
                 "enum": list(self.protocol.wire_supported),
             },
@@ -181,11 +220,16 @@ class _Defs:
                 "maxLength": 128,
             }
         properties["payload"] = payload
-        if not message.payload_required:
+        payload_required = message.payload_type is not None or any(
+            f.required and self._everywhere(f.span) for f in message.fields
+        )
+        if not payload_required:
             properties["payload"]["default"] = {}
         envelope["type"] = "object"
         envelope["properties"] = properties
-        envelope["required"] = ["type", "payload"] if message.payload_required else ["type"]
+        envelope["required"] = ["type", "payload"] if payload_required else ["type"]
+        if self.protocol.wire_default not in self.protocol.wire_supported:
+            envelope["required"].insert(0, "v")  # a message without `v` is of another version
         if not self.protocol.allow_unknown_fields:
             envelope["additionalProperties"] = False
         self.defs[message.class_name] = envelope
@@ -270,24 +314,31 @@ def _drop_none(schema: Schema) -> Schema:
     return {k: v for k, v in schema.items() if v is not None}
 
 
-def message_path(message: ir.Message) -> str:
-    """``client/join_room.schema.json``. A `:` of the wire type (`room:join`, as Socket.IO
-    protocols name events) is written `~`, which no type holds: Windows, and Go module zips,
-    refuse `:` in file names. The checker refuses the other types a file system cannot hold:
-    Windows device names (`con`, `nul.x`) and types of one direction that differ only by case."""
-    return f"{message.direction}/{message.type.replace(':', '~')}.schema.json"
+def message_path(message: ir.Message, folder: str = "") -> str:
+    """``client/join_room.schema.json`` (in ``folder``, a version's: ``v1/``). A `:` of the wire
+    type (`room:join`, as Socket.IO protocols name events) is written `~`, which no type holds:
+    Windows, and Go module zips, refuse `:` in file names. The checker refuses the other types a
+    file system cannot hold: Windows device names (`con`, `nul.x`) and types of one direction
+    that differ only by case."""
+    return f"{folder}{message.direction}/{message.type.replace(':', '~')}.schema.json"
 
 
-def bundle_path(direction: ir.Direction) -> str:
-    return f"{direction}.schema.json"
+def bundle_path(direction: ir.Direction, folder: str = "") -> str:
+    return f"{folder}{direction}.schema.json"
 
 
-class SchemaSet:
-    """All JSON Schemas of one protocol."""
+def version_folder(version: int) -> str:
+    """Where the schemas of a wire version of another shape than the current one go."""
+    return f"v{version}/"
 
-    def __init__(self, protocol: ir.Protocol) -> None:
-        self.protocol = protocol
-        self._defs = _Defs(protocol)
+
+class VersionSchemas:
+    """The JSON Schemas of the wire versions of one shape."""
+
+    def __init__(self, protocol: ir.Protocol, versions: tuple[int, ...], folder: str) -> None:
+        self.protocol = replace(protocol.at_version(versions[0]), wire_supported=versions)
+        self.folder = folder
+        self._defs = _Defs(self.protocol)
 
     def _header(self, path: str) -> Schema:
         return {
@@ -296,40 +347,74 @@ class SchemaSet:
             "$comment": generated_comment(self.protocol),
         }
 
-    def union(self, direction: ir.Direction) -> Schema:
-        """The direction's messages, discriminated on ``type`` (Ajv's ``discriminator`` form)."""
-        messages = self.protocol.direction(direction)
-        who = "client to server" if direction == "client" else "server to client"
-        return {
-            "title": self.protocol.union_name(direction),
-            "description": f"Any message of {self.protocol.title} sent from {who}.",
-            "type": "object",
-            "discriminator": {"propertyName": "type"},
-            "oneOf": [{"$ref": f"#/$defs/{m.class_name}"} for m in messages],
-            "required": ["type"],
-        }
-
     def bundle(self, direction: ir.Direction) -> Schema:
-        union = self.union(direction)
+        union = _union(self.protocol, direction)
         roots = [m.class_name for m in self.protocol.direction(direction)]
         defs = _wrap_annotated_refs(self._defs.closure(roots))
-        return {**self._header(bundle_path(direction)), **union, "$defs": defs}
+        return {**self._header(bundle_path(direction, self.folder)), **union, "$defs": defs}
 
     def message(self, message: ir.Message) -> Schema:
         root = _wrap_annotated_refs(self._defs.defs[message.class_name])
         defs = self._defs.closure([message.class_name])
         del defs[message.class_name]
-        return {**self._header(message_path(message)), **root, "$defs": _wrap_annotated_refs(defs)}
+        path = message_path(message, self.folder)
+        return {**self._header(path), **root, "$defs": _wrap_annotated_refs(defs)}
+
+    def messages(self) -> dict[ir.Direction, dict[str, Schema]]:
+        """Direction → wire type → that message's own schema."""
+        return {
+            d: {m.type: self.message(m) for m in self.protocol.direction(d)} for d in ir.DIRECTIONS
+        }
+
+    def published(self) -> dict[str, Schema]:
+        files = {bundle_path(d, self.folder): self.bundle(d) for d in ir.DIRECTIONS}
+        for message in self.protocol.messages:
+            files[message_path(message, self.folder)] = self.message(message)
+        return files
+
+
+def _union(protocol: ir.Protocol, direction: ir.Direction) -> Schema:
+    """The direction's messages, discriminated on ``type`` (Ajv's ``discriminator`` form)."""
+    messages = protocol.direction(direction)
+    who = "client to server" if direction == "client" else "server to client"
+    return {
+        "title": protocol.union_name(direction),
+        "description": f"Any message of {protocol.title} sent from {who}.",
+        "type": "object",
+        "discriminator": {"propertyName": "type"},
+        "oneOf": [{"$ref": f"#/$defs/{m.class_name}"} for m in messages],
+        "required": ["type"],
+    }
+
+
+class SchemaSet:
+    """All JSON Schemas of one protocol: each wire version's, and the models' input."""
+
+    def __init__(self, protocol: ir.Protocol) -> None:
+        self.protocol = protocol
+        shapes = protocol.shapes()  # the current version's first
+        self.current = VersionSchemas(protocol, shapes[0], "")
+        # every supported version → its schemas; another shape's versions each have a folder
+        self.versions = dict.fromkeys(shapes[0], self.current)
+        for version in (v for versions in shapes[1:] for v in versions):
+            self.versions[version] = VersionSchemas(protocol, (version,), version_folder(version))
+
+    def bundle(self, direction: ir.Direction) -> Schema:
+        return self.current.bundle(direction)
+
+    def message(self, message: ir.Message) -> Schema:
+        return self.current.message(message)
 
     def models_input(self) -> Schema:
-        """One schema holding both unions, for datamodel-code-generator (not published)."""
-        defs = {name: _any_as_empty(schema) for name, schema in self._defs.defs.items()}
-        defs["ServerMessage"] = self.union("server")
-        return {"$schema": DIALECT, **self.union("client"), "$defs": defs}
+        """One schema holding both unions of every version's messages, for
+        datamodel-code-generator (not published)."""
+        defs = {name: _any_as_empty(schema) for name, schema in _Defs(self.protocol).defs.items()}
+        defs["ServerMessage"] = _union(self.protocol, "server")
+        return {"$schema": DIALECT, **_union(self.protocol, "client"), "$defs": defs}
 
     def published(self) -> dict[str, Schema]:
         """Path under ``schemas/`` → schema, for every published file."""
-        files = {bundle_path(d): self.bundle(d) for d in ir.DIRECTIONS}
-        for message in self.protocol.messages:
-            files[message_path(message)] = self.message(message)
+        files: dict[str, Schema] = {}
+        for schemas in dict.fromkeys(self.versions.values()):
+            files.update(schemas.published())
         return files

@@ -128,7 +128,7 @@ def run(args: argparse.Namespace) -> int:
             schemas = sources.from_published(args.published)
         else:
             schemas = sources.from_definitions(args.schema)
-        validator = Validator(schemas)
+        validator = Validator.of(schemas)
         validator.routes(args.direction)
     except sources.SourceError as exc:
         print(f"wirebook validate: error: {exc}", file=sys.stderr)

@@ -355,9 +355,17 @@ class Validator:
     problems of a message, ``[]`` when it is valid.
     """
 
-    def __init__(self, schemas: sources.Schemas) -> None:
-        """``schemas``: direction → wire type → that message's self-contained schema."""
+    def __init__(self, schemas: sources.Schemas, others: Sequence[sources.Schemas] = ()) -> None:
+        """``schemas``: direction → wire type → that message's self-contained schema, for the
+        default wire version; ``others``: the same for each version of another shape, to which a
+        message with their `v` is routed."""
         self.schemas = schemas
+        self.others = list(others)
+        self._versions: dict[float, Validator] = {}  # 1.0 finds 1
+        for shape in self.others:
+            validator = Validator(shape)
+            for version in versions_of(shape):
+                self._versions[version] = validator
         self._compiled = {
             d: {t: _compile(d, s) for t, s in by_type.items()} for d, by_type in schemas.items()
         }
@@ -365,19 +373,25 @@ class Validator:
         self._fast: dict[Choice, fast.FastPath] = {}
         self._recalls: dict[Choice, _Recall] = {}
 
-    def __reduce__(self) -> tuple[type[Validator], tuple[sources.Schemas]]:
+    def __reduce__(self) -> tuple[Any, ...]:
         """Pickled as its schemas, compiled again where it is unpickled (a worker process)."""
-        return Validator, (self.schemas,)
+        return Validator, (self.schemas, self.others)
+
+    @classmethod
+    def of(cls, versions: sources.Versions) -> Validator:
+        """For the schemas of every shape of wire version, the default version's first."""
+        return cls(versions[0], versions[1:])
 
     @classmethod
     def from_schemas(cls, folder: str | Path) -> Validator:
-        """From published bundles (``client.schema.json``, ``server.schema.json``) alone."""
-        return cls(sources.from_published(Path(folder)))
+        """From published bundles (``client.schema.json``, ``server.schema.json``, and those of
+        each version of another shape in ``v{N}/``) alone."""
+        return cls.of(sources.from_published(Path(folder)))
 
     @classmethod
     def from_definitions(cls, schema_dir: str | Path) -> Validator:
         """From the YAML definitions, compiled as ``wirebook generate`` does."""
-        return cls(sources.from_definitions(Path(schema_dir)))
+        return cls.of(sources.from_definitions(Path(schema_dir)))
 
     def routes(self, choice: Choice) -> dict[str, tuple[_Compiled, ...]]:
         """Wire type → the compiled schemas a message of that type may match."""
@@ -395,7 +409,7 @@ class Validator:
     def fast_path(self, choice: Choice) -> fast.FastPath:
         """The fast path of ``check_lines`` for ``choice``, built on first use."""
         if choice not in self._fast:
-            self._fast[choice] = fast.build(self.schemas, choice)
+            self._fast[choice] = fast.build_versions([self.schemas, *self.others], choice)
         return self._fast[choice]
 
     def prepare(self, choice: Choice) -> None:
@@ -411,6 +425,13 @@ class Validator:
         """``probe``: ask ``is_valid`` first, several times cheaper than the errors of a valid
         message; not worth it for a line that the fast path refused, which is invalid but for
         the few it leaves to the exact path (see fast.py), unless its type is untranslated."""
+        if self._versions and isinstance(message, dict):
+            version = message.get("v")
+            # a version of another shape (1.0 is 1; true is not, as in JSON Schema)
+            if isinstance(version, int | float) and not isinstance(version, bool):
+                other = self._versions.get(version)
+                if other is not None:
+                    return other._check(message, choice, probe=True)
         table = self.routes(choice)
         label = "client or server" if choice == "any" else choice
         candidates, problems = route(message, table, label)
@@ -557,7 +578,10 @@ class Validator:
 
     def _recall(self, choice: Choice) -> _Recall:
         if choice not in self._recalls:
-            self._recalls[choice] = _Recall(fast.free_strings(self.schemas, choice))
+            # a string free in one version may not be in another: free only if free in all
+            plan, *others = (fast.free_strings(s, choice) for s in (self.schemas, *self.others))
+            plan = {k: v for k, v in plan.items() if all(o.get(k) == v for o in others)}
+            self._recalls[choice] = _Recall(plan)
         return self._recalls[choice]
 
 
@@ -608,6 +632,15 @@ class _Recall:
         if len(memory) >= _REMEMBERED:
             memory.clear()
         memory[key] = verdict
+
+
+def versions_of(shape: sources.Schemas) -> list[int]:
+    """The wire versions whose messages a shape's schemas take (their `v` enum)."""
+    for by_type in shape.values():
+        for schema in by_type.values():
+            versions = schema.get("properties", {}).get("v", {}).get("enum", [])
+            return [v for v in versions if isinstance(v, int) and not isinstance(v, bool)]
+    return []
 
 
 def too_large(size: int, max_bytes: int) -> Finding:

@@ -46,7 +46,7 @@ import sys
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import product
 from typing import Annotated, Any, Literal, Optional, TypeVar, Union
 
@@ -99,16 +99,31 @@ class _Untranslatable(Exception):
 
 @dataclass(frozen=True)
 class FastPath:
-    """The tagged union's decoder, and the wire type of each of its Structs."""
+    """The tagged union's decoder, and the wire type of each of its Structs; and the fast path
+    of the next shape of wire version, for the lines this one refuses that name a `v`."""
 
     decode: Callable[[bytes], Any]
     types: Mapping[type, str]
     untranslated: tuple[str, ...]  # types that the exact path alone checks
+    then: FastPath | None = None
 
     def sift(self, lines: Sequence[bytes]) -> tuple[Counter[str], list[int]]:
         """The valid lines the fast path takes, counted per type, and the indexes of the others."""
         kinds, others = _sift.sift(self.decode, lines)
-        return Counter({self.types[kind]: n for kind, n in Counter(kinds).items()}), others
+        counts = Counter({self.types[kind]: n for kind, n in Counter(kinds).items()})
+        if self.then is None or not others:
+            return counts, others
+        # a line without a `v` member is of the default version, the first fast path's
+        named = [i for i in others if b'"v"' in lines[i]]
+        more, refused = self.then.sift([lines[i] for i in named])
+        taken = set(named) - {named[i] for i in refused}
+        return counts + more, [i for i in others if i not in taken]
+
+
+def build_versions(shapes: Sequence[Schemas], choice: Choice) -> FastPath:
+    """The fast path of each shape of wire version, tried in turn (see ``sources.Versions``)."""
+    path = build(shapes[0], choice)
+    return replace(path, then=build_versions(shapes[1:], choice)) if shapes[1:] else path
 
 
 def build(schemas: Schemas, choice: Choice) -> FastPath:

@@ -1,7 +1,8 @@
 """Where a protocol's message schemas come from: its YAML definitions, or its published bundles.
 
 Either way the result is one self-contained schema per (direction, type), so that a message is
-routed on ``type`` before any schema sees it.
+routed on ``type`` before any schema sees it; and one such set per shape of the protocol's wire
+versions (the published ``v{N}/`` folders), so that a message is routed on ``v`` before that.
 """
 
 from __future__ import annotations
@@ -22,13 +23,16 @@ from wirebook.emit.schemas import bundle_path
 
 Schema = dict[str, Any]
 Schemas = dict[ir.Direction, dict[str, Schema]]  # direction → wire type → its schema
+# The schemas of each shape of wire version, that of the default version (a message without `v`)
+# first; a protocol whose versions all have one shape has one.
+Versions = list[Schemas]
 
 
 class SourceError(Exception):
     """The protocol cannot be read; the text says why and where."""
 
 
-def from_definitions(schema_dir: Path) -> Schemas:
+def from_definitions(schema_dir: Path) -> Versions:
     """The schemas that ``wirebook generate`` would publish for these definitions.
 
     Refused when the definitions or their examples have an error (lint warnings are not shown).
@@ -44,7 +48,7 @@ def from_definitions(schema_dir: Path) -> Schemas:
     return schemas
 
 
-def _compile(schema_dir: Path) -> Schemas:
+def _compile(schema_dir: Path) -> Versions:
     # imported here: the compiler (YAML, the checks) is not needed for --published
     from wirebook.pipeline import compile_definitions
 
@@ -56,23 +60,47 @@ def _compile(schema_dir: Path) -> Schemas:
             f"{render_all(exc.diagnostics)}\n{len(errors)} error(s) in the definitions "
             f"({schema_dir}/): fix them first (`wirebook check` says the same)"
         ) from exc
-    protocol, schemas = compiled.protocol, compiled.schemas
-    return {d: {m.type: schemas.message(m) for m in protocol.direction(d)} for d in ir.DIRECTIONS}
+    versions = compiled.schemas.versions
+    default = versions[compiled.protocol.wire_default]
+    return [
+        {d: dict(shape.messages()[d]) for d in ir.DIRECTIONS}
+        for shape in dict.fromkeys([default, *versions.values()])
+    ]
 
 
-def from_published(folder: Path) -> Schemas:
-    """Routing derived from the direction bundles alone: each ``oneOf`` entry's ``type`` const."""
+def from_published(folder: Path) -> Versions:
+    """Routing derived from the direction bundles alone: each ``oneOf`` entry's ``type`` const;
+    and the bundles of each version of another shape, in ``v{N}/`` beside them."""
     if not folder.is_dir():
         raise SourceError(f"{folder}: no such folder (expected the published schemas)")
+    shapes = [_bundles(folder)]
+    if not shapes[0]:
+        names = " or ".join(bundle_path(d) for d in ir.DIRECTIONS)
+        raise SourceError(f"{folder}: no {names} (the bundles that `wirebook generate` publishes)")
+    for sub in sorted(folder.glob("v[0-9]*/")):
+        if found := _bundles(sub):
+            shapes.append(found)
+    # the default version's shape first: the one whose messages may leave `v` out
+    shapes.sort(key=lambda shape: not any(_takes_no_v(s) for s in _first(shape)))
+    return shapes
+
+
+def _bundles(folder: Path) -> Schemas:
     found: Schemas = {}
     for direction in ir.DIRECTIONS:
         path = folder / bundle_path(direction)
         if path.is_file():
             found[direction] = _routes(path, read_bundle(path))
-    if not found:
-        names = " or ".join(bundle_path(d) for d in ir.DIRECTIONS)
-        raise SourceError(f"{folder}: no {names} (the bundles that `wirebook generate` publishes)")
     return found
+
+
+def _first(shape: Schemas) -> Iterator[Schema]:
+    return (schema for by_type in shape.values() for schema in list(by_type.values())[:1])
+
+
+def _takes_no_v(schema: Schema) -> bool:
+    required = schema.get("required", [])
+    return not isinstance(required, list) or "v" not in required
 
 
 def read_bundle(path: Path) -> Schema:
@@ -160,17 +188,21 @@ class _Cache:
             return None
         return _Cache(Path(base) / "wirebook" / "validate" / f"{key}.json")
 
-    def read(self) -> Schemas | None:
+    def read(self) -> Versions | None:
         try:
             found = json.loads(self.path.read_bytes())
         except (OSError, ValueError):
             return None
-        good = isinstance(found, dict) and all(
-            d in ir.DIRECTIONS and isinstance(by_type, dict) for d, by_type in found.items()
+        good = isinstance(found, list) and all(
+            isinstance(shape, dict)
+            and all(
+                d in ir.DIRECTIONS and isinstance(by_type, dict) for d, by_type in shape.items()
+            )
+            for shape in found
         )
-        return found if good else None
+        return found if good and found else None
 
-    def write(self, schemas: Schemas) -> None:
+    def write(self, schemas: Versions) -> None:
         """Keep ``schemas``, if the cache folder takes them (a read-only home, a full disk: the
         run is the same, without)."""
         try:
