@@ -109,7 +109,12 @@ def test_recall_gives_what_memory_holds_for_each_skeleton_else_the_skeleton() ->
 
 @pytest.mark.parametrize(
     ("lines", "indexes", "error"),
-    [([b"1"], [1], IndexError), ([b"1"], [-1], IndexError), (["1"], [0], TypeError)],
+    [
+        ([b"1"], [1], IndexError),
+        ([b"1"], [-1], IndexError),
+        (["1"], [0], TypeError),
+        ([b"1"], ["0"], TypeError),
+    ],
 )
 def test_recall_refuses_an_index_that_is_not_of_a_line(
     lines: list[Any], indexes: list[int], error: type[Exception]

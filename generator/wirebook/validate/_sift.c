@@ -432,10 +432,15 @@ recall(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
     if (found == NULL || missed == NULL) {
         goto failed;
     }
-    /* nothing below runs Python code (bytes keys hash and compare in C): the lists stay as
-       they are */
+    /* the lists are read in place: nothing below calls back into Python (the indexes are
+       ints, the keys of memory bytes) */
     for (Py_ssize_t at = 0; at < n; at++) {
-        Py_ssize_t index = PyLong_AsSsize_t(PyList_GET_ITEM(indexes, at));
+        PyObject *number = PyList_GET_ITEM(indexes, at);
+        if (!PyLong_Check(number)) {
+            PyErr_SetString(PyExc_TypeError, "recall: indexes must be ints");
+            goto failed;
+        }
+        Py_ssize_t index = PyLong_AsSsize_t(number);
         if (index == -1 && PyErr_Occurred()) {
             goto failed;
         }
