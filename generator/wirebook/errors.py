@@ -60,7 +60,7 @@ INVALID_NAME = _kind(
 # the protocol header
 PROTOCOL_SECTION = _kind("WB020", "protocol-section", "Exactly one file has `protocol:`.")
 WIRE_VERSIONS = _kind(
-    "WB021", "wire-versions", "The current wire version is one of the supported ones."
+    "WB021", "wire-versions", "The current and the default wire versions are supported ones."
 )
 CORRELATION_NAME = _kind(
     "WB022", "correlation-name", "The correlation field does not clash with the envelope."

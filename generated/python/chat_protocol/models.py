@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from enum import IntEnum, StrEnum
+from enum import StrEnum
 from typing import Literal
 
 from pydantic import MISSING, ConfigDict, Field, RootModel, StrictBool, StrictInt, StrictStr
@@ -48,15 +48,6 @@ class PingPayload(WireModel):
     )
 
 
-class V(IntEnum):
-    """
-    Wire version; a message without it is read as 1.
-    """
-
-    integer_1 = 1
-    integer_2 = 2
-
-
 class Ping(WireModel):
     """
     Keep-alive
@@ -67,7 +58,7 @@ class Ping(WireModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    v: V | MISSING = Field(
+    v: Literal[1, 2] | MISSING = Field(
         default=MISSING,
         json_schema_extra={
             "x-wirebook-checks": [["number", [], {"members": [1, 2], "kinds": ["integer"]}]]
@@ -111,7 +102,7 @@ class JoinRoom(WireModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    v: V | MISSING = Field(
+    v: Literal[1, 2] | MISSING = Field(
         default=MISSING,
         json_schema_extra={
             "x-wirebook-checks": [["number", [], {"members": [1, 2], "kinds": ["integer"]}]]
@@ -154,7 +145,7 @@ class LeaveRoom(WireModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    v: V | MISSING = Field(
+    v: Literal[1, 2] | MISSING = Field(
         default=MISSING,
         json_schema_extra={
             "x-wirebook-checks": [["number", [], {"members": [1, 2], "kinds": ["integer"]}]]
@@ -209,7 +200,7 @@ class ClientChat(WireModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    v: V | MISSING = Field(
+    v: Literal[1, 2] | MISSING = Field(
         default=MISSING,
         json_schema_extra={
             "x-wirebook-checks": [["number", [], {"members": [1, 2], "kinds": ["integer"]}]]
@@ -262,7 +253,7 @@ class ChatMessage(WireModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    v: V | MISSING = Field(
+    v: Literal[1, 2] | MISSING = Field(
         default=MISSING,
         json_schema_extra={
             "x-wirebook-checks": [["number", [], {"members": [1, 2], "kinds": ["integer"]}]]
@@ -310,7 +301,7 @@ class ClientTyping(WireModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    v: V | MISSING = Field(
+    v: Literal[1, 2] | MISSING = Field(
         default=MISSING,
         json_schema_extra={
             "x-wirebook-checks": [["number", [], {"members": [1, 2], "kinds": ["integer"]}]]
@@ -353,7 +344,7 @@ class Subscribe(WireModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    v: V | MISSING = Field(
+    v: Literal[1, 2] | MISSING = Field(
         default=MISSING,
         json_schema_extra={
             "x-wirebook-checks": [["number", [], {"members": [1, 2], "kinds": ["integer"]}]]
@@ -396,7 +387,7 @@ class Unsubscribe(WireModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    v: V | MISSING = Field(
+    v: Literal[1, 2] | MISSING = Field(
         default=MISSING,
         json_schema_extra={
             "x-wirebook-checks": [["number", [], {"members": [1, 2], "kinds": ["integer"]}]]
@@ -433,7 +424,7 @@ class Pong(WireModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    v: V | MISSING = Field(
+    v: Literal[1, 2] | MISSING = Field(
         default=MISSING,
         json_schema_extra={
             "x-wirebook-checks": [["number", [], {"members": [1, 2], "kinds": ["integer"]}]]
@@ -486,7 +477,7 @@ class Connected(WireModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    v: V | MISSING = Field(
+    v: Literal[1, 2] | MISSING = Field(
         default=MISSING,
         json_schema_extra={
             "x-wirebook-checks": [["number", [], {"members": [1, 2], "kinds": ["integer"]}]]
@@ -532,7 +523,7 @@ class Error(WireModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    v: V | MISSING = Field(
+    v: Literal[1, 2] | MISSING = Field(
         default=MISSING,
         json_schema_extra={
             "x-wirebook-checks": [["number", [], {"members": [1, 2], "kinds": ["integer"]}]]
@@ -602,7 +593,7 @@ class ServerChat(WireModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    v: V | MISSING = Field(
+    v: Literal[1, 2] | MISSING = Field(
         default=MISSING,
         json_schema_extra={
             "x-wirebook-checks": [["number", [], {"members": [1, 2], "kinds": ["integer"]}]]
@@ -655,7 +646,7 @@ class ServerTyping(WireModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    v: V | MISSING = Field(
+    v: Literal[1, 2] | MISSING = Field(
         default=MISSING,
         json_schema_extra={
             "x-wirebook-checks": [["number", [], {"members": [1, 2], "kinds": ["integer"]}]]
@@ -704,7 +695,7 @@ class UserJoined(WireModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    v: V | MISSING = Field(
+    v: Literal[1, 2] | MISSING = Field(
         default=MISSING,
         json_schema_extra={
             "x-wirebook-checks": [["number", [], {"members": [1, 2], "kinds": ["integer"]}]]
@@ -753,7 +744,7 @@ class UserLeft(WireModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    v: V | MISSING = Field(
+    v: Literal[1, 2] | MISSING = Field(
         default=MISSING,
         json_schema_extra={
             "x-wirebook-checks": [["number", [], {"members": [1, 2], "kinds": ["integer"]}]]
@@ -804,7 +795,7 @@ class RoomUpdate(WireModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    v: V | MISSING = Field(
+    v: Literal[1, 2] | MISSING = Field(
         default=MISSING,
         json_schema_extra={
             "x-wirebook-checks": [["number", [], {"members": [1, 2], "kinds": ["integer"]}]]
@@ -864,7 +855,7 @@ class Members(WireModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    v: V | MISSING = Field(
+    v: Literal[1, 2] | MISSING = Field(
         default=MISSING,
         json_schema_extra={
             "x-wirebook-checks": [["number", [], {"members": [1, 2], "kinds": ["integer"]}]]
@@ -921,7 +912,7 @@ class Ack(WireModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    v: V | MISSING = Field(
+    v: Literal[1, 2] | MISSING = Field(
         default=MISSING,
         json_schema_extra={
             "x-wirebook-checks": [["number", [], {"members": [1, 2], "kinds": ["integer"]}]]

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from wirebook import ir
 from wirebook.emit import generated_by, templates
-from wirebook.emit.schemas import version_folder
+from wirebook.emit.schemas import version_folders
 from wirebook.lint import always_object
 
 
@@ -328,12 +328,6 @@ def cell(text: str) -> str:
     return " ".join(text.split()).replace("|", "\\|")
 
 
-def _folders(protocol: ir.Protocol) -> dict[int, str]:
-    """Each supported wire version → the folder of its published schemas (as ``SchemaSet``)."""
-    current, *others = protocol.shapes()
-    return {v: "" if v in current else version_folder(v) for v in sorted(protocol.wire_supported)}
-
-
 def render(protocol: ir.Protocol) -> str:
     env = templates()
     env.filters.update(
@@ -360,7 +354,7 @@ def render(protocol: ir.Protocol) -> str:
         objects=[t for t in named_types if isinstance(t.type, ir.ObjectType)],
         overrides_unknown=overrides_unknown(protocol),
         changelog=changelog(protocol) if len(protocol.wire_supported) > 1 else {},
-        folders=_folders(protocol),
+        folders=version_folders(protocol),
         typed_payloads=any(
             m.payload_type is not None and not always_object(m.payload_type, protocol)
             for m in protocol.messages

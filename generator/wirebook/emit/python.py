@@ -81,6 +81,8 @@ MODEL_OPTIONS = [
     "--use-double-quotes",
     "--enum-field-as-literal",
     "one",
+    "--enum-field-as-literal-map",  # the envelope's `v`: `Literal[1, 2]`, not a class of versions
+    '{"v": "literal"}',
     "--disable-timestamp",
     "--class-name",
     "ClientMessage",

@@ -327,9 +327,11 @@ def bundle_path(direction: ir.Direction, folder: str = "") -> str:
     return f"{folder}{direction}.schema.json"
 
 
-def version_folder(version: int) -> str:
-    """Where the schemas of a wire version of another shape than the current one go."""
-    return f"v{version}/"
+def version_folders(protocol: ir.Protocol) -> dict[int, str]:
+    """Each supported wire version → the folder of its published schemas: the top for the
+    current version and every version of its shape, ``v{N}/`` for a version of another."""
+    current = protocol.shapes()[0]
+    return {v: "" if v in current else f"v{v}/" for v in sorted(protocol.wire_supported)}
 
 
 class VersionSchemas:
@@ -392,12 +394,13 @@ class SchemaSet:
 
     def __init__(self, protocol: ir.Protocol) -> None:
         self.protocol = protocol
-        shapes = protocol.shapes()  # the current version's first
-        self.current = VersionSchemas(protocol, shapes[0], "")
         # every supported version → its schemas; another shape's versions each have a folder
-        self.versions = dict.fromkeys(shapes[0], self.current)
-        for version in (v for versions in shapes[1:] for v in versions):
-            self.versions[version] = VersionSchemas(protocol, (version,), version_folder(version))
+        folders = version_folders(protocol)
+        self.current = VersionSchemas(protocol, tuple(v for v, f in folders.items() if not f), "")
+        self.versions = {
+            v: VersionSchemas(protocol, (v,), folder) if folder else self.current
+            for v, folder in folders.items()
+        }
 
     def bundle(self, direction: ir.Direction) -> Schema:
         return self.current.bundle(direction)
