@@ -273,8 +273,11 @@ def check_dispatch_needs(
 
     def status(expr: ir.TypeExpr) -> bool:
         resolved = types.resolve(expr)
-        values = set(map(str, resolved.values)) if isinstance(resolved, ir.EnumType) else set()
-        return {"ok", "error"} <= values
+        if not isinstance(resolved, ir.EnumType):
+            return False
+        values = resolved.values
+        always = {str(v) for i, v in enumerate(values) if resolved.span(i) == ir.ALWAYS}
+        return {"ok", "error"} <= always  # the dispatch sends them in every wire version
 
     shapes = {
         "error": [
@@ -300,7 +303,8 @@ def check_dispatch_needs(
             _FieldNeed(
                 "status",
                 status,
-                "a required enum that includes ok and error",
+                "a required enum that includes ok and error"
+                + (" in every wire version" if len(types.wire.supported) > 1 else ""),
                 "status: {enum: [ok, error]}",
                 True,
             ),
@@ -330,6 +334,13 @@ def check_dispatch_needs(
                 + (" (or set `envelope: {correlation: null}`: no acks)" if type_ == "ack" else ""),
             )
             continue
+        if message.span != ir.ALWAYS:
+            run.error(
+                DISPATCH_NEEDS,
+                message.position,
+                f"server message '{type_}' is not in every wire version ({message.span.label()})",
+                "the generated dispatch sends it to clients of every version: drop `since`/`until`",
+            )
         fields = {f.name: f for f in message.fields}
         for need in needs:
             found = fields.get(need.name)
@@ -345,10 +356,19 @@ def check_dispatch_needs(
                     f"server message '{type_}' has no field '{need.name}'",
                     f"the generated dispatch fills it in: add `{need.snippet}` to its payload",
                 )
-            elif not need.fits(found.type) or need.required not in (None, found.required):
+            elif (
+                not need.fits(found.type)
+                or need.required not in (None, found.required)
+                or found.span != ir.ALWAYS
+            ):
                 run.error(
                     DISPATCH_NEEDS,
                     found.position,
-                    f"field '{need.name}' of server message '{type_}' must be {need.what}",
+                    f"field '{need.name}' of server message '{type_}' must be {need.what}"
+                    + (
+                        f" and in every wire version (it is {found.span.label()})"
+                        if found.span != ir.ALWAYS
+                        else ""
+                    ),
                     f"the generated dispatch fills it in: write `{need.snippet}`",
                 )
