@@ -161,9 +161,10 @@ def wire_version(message: Any, versions: Container[int], default: int) -> int:
 
 
 def route(
-    message: Any, types: Mapping[str, Any], direction: str
+    message: Any, types: Mapping[str, Any], direction: str, version: str = ""
 ) -> tuple[Any | None, list[Problem]]:
-    """Find the entry of ``types`` for this message's ``type``, or say why there is none."""
+    """Find the entry of ``types`` for this message's ``type``, or say why there is none;
+    ``version``: the wire versions whose types they are, when not every version has them."""
     if not isinstance(message, dict):
         return None, [
             Problem("", "type", f"a message must be a JSON object, got {json_kind(message)}")
@@ -181,7 +182,9 @@ def route(
         known = ", ".join(sorted(types))
         return None, [
             Problem(
-                "/type", "enum", f"unknown {direction} message type {kind!r}; known types: {known}"
+                "/type",
+                "enum",
+                f"unknown {direction} message type {kind!r}{version}; known types: {known}",
             )
         ]
     return types[kind], []

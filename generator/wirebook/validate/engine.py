@@ -362,8 +362,10 @@ class Validator:
         self.schemas = schemas
         self.others = list(others)
         self._versions: dict[float, Validator] = {}  # 1.0 finds 1
+        self._in_version = _in_versions(schemas) if others else ""  # for an unknown type
         for shape in self.others:
             validator = Validator(shape)
+            validator._in_version = _in_versions(shape)
             for version in versions_of(shape):
                 self._versions[version] = validator
         self._compiled = {
@@ -434,7 +436,7 @@ class Validator:
                     return other._check(message, choice, probe=True)
         table = self.routes(choice)
         label = "client or server" if choice == "any" else choice
-        candidates, problems = route(message, table, label)
+        candidates, problems = route(message, table, label, self._in_version)
         if candidates is None:
             return (Rejection(None, tuple(problems)),)
         if probe or message["type"] in self.fast_path(choice).untranslated:
@@ -641,6 +643,11 @@ def versions_of(shape: sources.Schemas) -> list[int]:
             versions = schema.get("properties", {}).get("v", {}).get("enum", [])
             return [v for v in versions if isinstance(v, int) and not isinstance(v, bool)]
     return []
+
+
+def _in_versions(shape: sources.Schemas) -> str:
+    versions = versions_of(shape)
+    return f" in wire version{'s' * (len(versions) > 1)} {', '.join(map(str, versions))}"
 
 
 def too_large(size: int, max_bytes: int) -> Finding:
