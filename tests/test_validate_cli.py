@@ -435,9 +435,9 @@ def test_text_output_escapes_control_characters_in_what_it_echoes(
     lines = out.splitlines()
     assert lines[0] == (
         f"{shown}:1: x\\nfixtures/ok.jsonl:9: all good: /type: unknown client or server message "
-        "type 'x\\nfixtures/ok.jsonl:9: all good'; known types: ack, chat, chat_message, "
-        "connected, error, join_room, leave_room, ping, pong, room_update, subscribe, typing, "
-        "unsubscribe, user_joined, user_left"
+        "type 'x\\nfixtures/ok.jsonl:9: all good' in wire version 1; known types: ack, chat, "
+        "chat_message, connected, error, join_room, leave_room, ping, pong, room_update, "
+        "subscribe, typing, unsubscribe, user_joined, user_left"
     )
     assert lines[1].startswith(f"{shown}:2: ping: /payload/\\x1b[31mred: unexpected field")
     assert lines[2].startswith(f"{shown}:3: ping: /line\\u2028break: unexpected field")

@@ -15,7 +15,7 @@ from mutants import Mutant, Mutator
 from wirebook import ir
 from wirebook.emit.schemas import bundle_path, message_path
 from wirebook.pipeline import compile_definitions
-from wirebook.problems import wire_version
+from wirebook.problems import in_wire_versions, wire_version
 from wirebook.reference import ReferenceDraft, ReferenceValidator, WireReference
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,7 +62,8 @@ REFERENCE = WireReference(
             {
                 d: {m.type: published(message_path(m, schemas.folder)) for m in view.direction(d)}
                 for d in ir.DIRECTIONS
-            }
+            },
+            in_wire_versions(view.wire_supported),  # the example's shapes differ
         )
         for v, schemas in VERSIONS.items()
         if (view := schemas.protocol)

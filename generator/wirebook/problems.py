@@ -7,7 +7,7 @@ extra one for `additionalProperties`), the JSON Schema keyword, and what was exp
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Container, Mapping
+from collections.abc import Callable, Container, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -158,6 +158,12 @@ def wire_version(message: Any, versions: Container[int], default: int) -> int:
         if number and version in versions:  # 1.0 is 1, as in JSON Schema
             return int(version)
     return default
+
+
+def in_wire_versions(versions: Iterable[int]) -> str:
+    """`` in wire version 1``: where a message type is unknown, when versions differ in shape."""
+    listed = list(versions)
+    return f" in wire version{'s' * (len(listed) > 1)} {', '.join(map(str, listed))}"
 
 
 def route(

@@ -82,15 +82,20 @@ def _union_problems(error: ValidationError) -> list[Problem]:
 class ReferenceValidator:
     """Validates wire messages of one protocol with python-jsonschema, one schema per message."""
 
-    def __init__(self, schemas: Mapping[ir.Direction, Mapping[str, Mapping[str, Any]]]) -> None:
-        """``schemas``: direction → wire type → that message's self-contained schema."""
+    def __init__(
+        self, schemas: Mapping[ir.Direction, Mapping[str, Mapping[str, Any]]], version: str = ""
+    ) -> None:
+        """``schemas``: direction → wire type → that message's self-contained schema;
+        ``version``: the wire versions they are of, to name where a type is unknown, when not
+        every version has one shape (`` in wire version 1``)."""
         self._validators = {
             direction: {t: ReferenceDraft(s) for t, s in by_type.items()}
             for direction, by_type in schemas.items()
         }
+        self.version = version
 
     def validate(self, direction: ir.Direction, message: Any) -> list[Problem]:
-        validator, problems = route(message, self._validators[direction], direction)
+        validator, problems = route(message, self._validators[direction], direction, self.version)
         if validator is None:
             return problems
         found = [p for e in validator.iter_errors(message) for p in problems_of(e)]

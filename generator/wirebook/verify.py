@@ -11,17 +11,22 @@ from wirebook.errors import (
     INVALID_EXAMPLE_ELSEWHERE,
     INVALID_EXAMPLE_PASSES,
 )
-from wirebook.problems import Problem
+from wirebook.problems import Problem, in_wire_versions
 from wirebook.reference import ReferenceDraft, ReferenceValidator, WireReference, problems_of
 from wirebook.validate.parse import parse_text
 
 
 def reference_validator(schemas: SchemaSet) -> WireReference:
+    shapes = dict.fromkeys(schemas.versions.values())
     compiled = {
-        id(version): ReferenceValidator(version.messages()) for version in schemas.versions.values()
+        id(shape): ReferenceValidator(
+            shape.messages(),
+            in_wire_versions(shape.protocol.wire_supported) if len(shapes) > 1 else "",
+        )
+        for shape in shapes
     }
     return WireReference(
-        {v: compiled[id(version)] for v, version in schemas.versions.items()},
+        {v: compiled[id(shape)] for v, shape in schemas.versions.items()},
         schemas.protocol.wire_default,
     )
 

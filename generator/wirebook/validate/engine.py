@@ -26,7 +26,15 @@ import jsonschema_rs
 import orjson
 
 from wirebook import ir, patterns
-from wirebook.problems import Miss, Problem, chosen_branch, keyword_problems, pointer, route
+from wirebook.problems import (
+    Miss,
+    Problem,
+    chosen_branch,
+    in_wire_versions,
+    keyword_problems,
+    pointer,
+    route,
+)
 from wirebook.validate import _sift, fast, sources
 from wirebook.validate.options import Choice
 from wirebook.validate.parse import not_json_in, parse, parse_text, too_deep
@@ -362,10 +370,11 @@ class Validator:
         self.schemas = schemas
         self.others = list(others)
         self._versions: dict[float, Validator] = {}  # 1.0 finds 1
-        self._in_version = _in_versions(schemas) if others else ""  # for an unknown type
+        # named where a type is unknown
+        self._in_version = in_wire_versions(versions_of(schemas)) if others else ""
         for shape in self.others:
             validator = Validator(shape)
-            validator._in_version = _in_versions(shape)
+            validator._in_version = in_wire_versions(versions_of(shape))
             for version in versions_of(shape):
                 self._versions[version] = validator
         self._compiled = {
@@ -643,11 +652,6 @@ def versions_of(shape: sources.Schemas) -> list[int]:
             versions = schema.get("properties", {}).get("v", {}).get("enum", [])
             return [v for v in versions if isinstance(v, int) and not isinstance(v, bool)]
     return []
-
-
-def _in_versions(shape: sources.Schemas) -> str:
-    versions = versions_of(shape)
-    return f" in wire version{'s' * (len(versions) > 1)} {', '.join(map(str, versions))}"
 
 
 def too_large(size: int, max_bytes: int) -> Finding:
