@@ -203,19 +203,26 @@ def floor(log: str) -> None:
 
 def anchor(log: str, published: str) -> None:
     """orjson and one jsonschema-rs validator per (direction, type) of the bundles in
-    ``published``, routed by type as wirebook routes, every error of an invalid message
-    collected: invalid line numbers."""
+    ``published`` (and of each wire version of another shape, in its ``v{N}/``), routed on `v`
+    and then by type as wirebook routes, every error of an invalid message collected: invalid
+    line numbers."""
     import jsonschema_rs
 
-    validators: dict[str, list[jsonschema_rs.Validator]] = {}
-    for direction in ("client", "server"):
-        bundle = json.loads((Path(published) / f"{direction}.schema.json").read_text())
-        defs = bundle["$defs"]
-        for branch in bundle["oneOf"]:
-            schema = defs[branch["$ref"].removeprefix("#/$defs/")]
-            validators.setdefault(schema["properties"]["type"]["const"], []).append(
-                jsonschema_rs.validator_for({**schema, "$defs": defs}, validate_formats=False)
-            )
+    by_version: dict[float, dict[str, list[jsonschema_rs.Validator]]] = {}  # 1.0 finds 1
+    default: dict[str, list[jsonschema_rs.Validator]] = {}
+    for folder in [Path(published), *sorted(Path(published).glob("v[0-9]*/"))]:
+        validators: dict[str, list[jsonschema_rs.Validator]] = {}
+        for direction in ("client", "server"):
+            bundle = json.loads((folder / f"{direction}.schema.json").read_text())
+            defs = bundle["$defs"]
+            for branch in bundle["oneOf"]:
+                schema = defs[branch["$ref"].removeprefix("#/$defs/")]
+                validators.setdefault(schema["properties"]["type"]["const"], []).append(
+                    jsonschema_rs.validator_for({**schema, "$defs": defs}, validate_formats=False)
+                )
+                by_version.update(dict.fromkeys(schema["properties"]["v"]["enum"], validators))
+                if "v" not in schema["required"]:  # the default version's shape
+                    default = validators
     loads, error = orjson.loads, orjson.JSONDecodeError
     invalid, errors = [], 0
     with open(log, "rb") as lines:
@@ -225,8 +232,13 @@ def anchor(log: str, published: str) -> None:
             except error:
                 invalid.append(number)
                 continue
+            shape = default
+            if isinstance(message, dict):  # its `v`, if a version's (1.0 is 1; true is not)
+                version = message.get("v")
+                if isinstance(version, int | float) and not isinstance(version, bool):
+                    shape = by_version.get(version, default)
             wire_type = message.get("type") if isinstance(message, dict) else None
-            routed = validators.get(wire_type) if isinstance(wire_type, str) else None
+            routed = shape.get(wire_type) if isinstance(wire_type, str) else None
             if routed is None:
                 invalid.append(number)
             elif not any(v.is_valid(message) for v in routed):
