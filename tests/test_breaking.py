@@ -112,6 +112,11 @@ def sender_receiver(direction: ir.Direction, old: Version, new: Version) -> tupl
     return (old, new) if direction == "client" else (new, old)
 
 
+def shapes_of(version: Version) -> list[dict[ir.Direction, dict[str, Any]]]:
+    """A version's schemas of each shape (its wire versions of one shape share them)."""
+    return list({id(shape): shape for shape in version.wire.values()}.values())
+
+
 def schema_values(version: Version) -> list[Any]:
     """Every enum and const value of a version's schemas."""
     found: list[Any] = []
@@ -128,10 +133,20 @@ def schema_values(version: Version) -> list[Any]:
             for item in node:
                 walk(item)
 
-    for by_type in version.schemas.values():
-        for schema in by_type.values():
-            walk(schema)
+    for shape in shapes_of(version):
+        for by_type in shape.values():
+            for schema in by_type.values():
+                walk(schema)
     return found
+
+
+def wire_version(message: Any, sender: Version) -> int | None:
+    """The wire version a message is sent in: its `v`, or the sender's default without one (a
+    `v` that names no version is refused by every version: it is judged in the default's)."""
+    v = message.get("v") if isinstance(message, dict) else None
+    if isinstance(v, int | float) and not isinstance(v, bool) and float(v).is_integer():
+        return int(v)
+    return sender.default
 
 
 def sent_messages(
@@ -177,21 +192,35 @@ def shown_breaks(case: Path, verdict: Verdict) -> dict[ir.Direction, list[Shown]
     protocols = [old.protocol, new.protocol]
     witnesses = [f.witness for f in verdict.findings if f.has_witness]
     extra = {json.dumps(v): v for v in [*witnesses, *schema_values(old), *schema_values(new)]}
-    schemas = [s for v in (old, new) for by_type in v.schemas.values() for s in by_type.values()]
+    schemas = [
+        schema
+        for version in (old, new)
+        for shape in shapes_of(version)
+        for by_type in shape.values()
+        for schema in by_type.values()
+    ]
     mutator = Mutator(protocols, schemas, extra.values(), sized=True)
     shown: dict[ir.Direction, list[Shown]] = {}
     for direction in ir.DIRECTIONS:
         sender, receiver = sender_receiver(direction, old, new)
         assert sender.protocol is not None
-        accepts = ReferenceValidator({direction: sender.schemas[direction]})
-        refuses = ReferenceValidator({direction: receiver.schemas[direction]})
+        # per wire version both support: the sender's schemas of it, and the receiver's
+        validators: dict[int, tuple[ReferenceValidator, ReferenceValidator]] = {}
+        for both in sender.wire.keys() & receiver.wire.keys():
+            validators[both] = (
+                ReferenceValidator({direction: sender.wire[both][direction]}),
+                ReferenceValidator({direction: receiver.wire[both][direction]}),
+            )
         seen: set[str] = set()
         shown[direction] = []
         for message in sent_messages(direction, sender.protocol, protocols, mutator):
             text = json.dumps(message, sort_keys=True)
-            if text in seen:
+            sent_in = wire_version(message, sender)
+            pair = None if sent_in is None else validators.get(sent_in)
+            if text in seen or pair is None:  # a version only one of them supports
                 continue
             seen.add(text)
+            accepts, refuses = pair
             if accepts.validate(direction, message):
                 continue
             if problems := refuses.validate(direction, message):
@@ -332,6 +361,7 @@ def test_json_format() -> None:
         "messages": ["join_room", "post"],
         "pointer": "/ref",
         "change": "removed",
+        "versions": [],
         "why": "Old clients may send this member; unknown members are refused.",
         "location": {"file": "after/protocol.yaml", "line": 2, "column": 1},
         "old_location": {"file": "before/protocol.yaml", "line": 2, "column": 1},
@@ -356,6 +386,16 @@ def test_github_format() -> None:
         "client message 'post' /payload/count: required now, optional before. "
         "Old clients may leave this member out; it is now required.\n"
     )
+    assert outcome.code == 1
+
+
+def test_wire_versions_in_json_and_github() -> None:
+    """A finding of protocols with several shapes names its wire versions, once for all."""
+    case = CASES / "wire_v1_v2_same_break"
+    document = json.loads(run_in_process(case, *COMMAND, "--format", "json").stdout)
+    assert [(f["rule"], f["versions"]) for f in document["findings"]] == [("WB215", [1, 2])]
+    outcome = run_in_process(case, *COMMAND, "--format", "github")
+    assert "maxLength 200 → 100 (wire versions 1, 2). A string length" in outcome.stdout
     assert outcome.code == 1
 
 

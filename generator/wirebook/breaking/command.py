@@ -22,9 +22,15 @@ something old clients refuse. The same edit can be safe one way and breaking the
 optional member is safe in a client message, and breaks a server message where unknown members
 are refused).
 
+Each wire version that both protocols support is compared on its own, in the shape each gives
+it: a version only the new one supports has no deployed clients, so what it adds or takes away
+breaks nothing; a version the old one supported and the new one does not is WB233. When either
+protocol has versions of several shapes, a finding names the wire versions it is in.
+
 OLD is a git revision (`main`, `origin/main`, a tag: the definitions folder as it was there;
 nothing is checked out), a folder of definitions, or a folder of published bundles
-(client.schema.json and server.schema.json). A folder wins over a revision of the same name."""
+(client.schema.json and server.schema.json, and v{N}/ beside them for each wire version of
+another shape). A folder wins over a revision of the same name."""
 
 EPILOG = """\
 exit codes: 0 compatible (or every break acknowledged), 1 a change breaks a side or cannot be

@@ -77,17 +77,10 @@ class Change:
 
 @dataclass(frozen=True)
 class Context:
-    """What a rule may be told besides the two schemas.
-
-    ``served_unchanged``: wire versions that the old protocol supported, that the new one still
-    supports, and whose shape has not changed. Every wire version has one shape today, so the
-    comparison is made once for all versions; when messages can be introduced or removed in a
-    wire version, the comparison runs once per version the old protocol served, and a rule such
-    as WB202 can then pass a type that only a version the old client never speaks has.
-    """
+    """What a rule may be told besides the two schemas (both of one wire version: the judge
+    pairs the versions)."""
 
     direction: ir.Direction
-    served_unchanged: frozenset[int] = frozenset()
     samples: tuple[str, ...] = ()  # strings of the examples, to probe patterns with
 
 

@@ -1,4 +1,11 @@
-"""Judge a new version of a protocol against an old one, direction by direction."""
+"""Judge a new version of a protocol against an old one, wire version by wire version and
+direction by direction.
+
+Only the wire versions both protocols support are compared: no deployed client speaks a version
+only the new one supports. Each distinct pair of shapes (old, new) is compared once, and what it
+shows is reported once, naming its versions when either protocol has more than one shape. A
+version the old protocol supported and the new one does not is a finding of its own (WB233).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +17,7 @@ from typing import Any
 from wirebook import ir
 from wirebook.breaking.compare import Change, Context, compare_messages
 from wirebook.breaking.rules import BY_ID, Rule
-from wirebook.breaking.versions import Location, Version
+from wirebook.breaking.versions import Location, Schema, Version
 
 
 @dataclass(frozen=True)
@@ -25,6 +32,8 @@ class Finding:
     witness: Any = None  # a value at ``pointer`` that shows the change, when one was found
     has_witness: bool = False
     acknowledged: str | None = None  # the reason given, when the break is deliberate
+    # the wire versions it is in; () when each protocol has one shape (every version alike)
+    versions: tuple[int, ...] = ()
 
     @property
     def where(self) -> Location | None:
@@ -56,29 +65,85 @@ def judge(old: Version, new: Version) -> Verdict:
     protocol = new.protocol
     assert protocol is not None, "the new version is read from definitions"
     samples = tuple(sorted(set(_strings(protocol))))
-    found: list[Finding] = []
-    for direction in ir.DIRECTIONS:
-        context = Context(direction, _served(old, new), samples)
-        before, after = old.schemas[direction], new.schemas[direction]
-        for type_ in sorted(before.keys() - after.keys()):
-            if direction == "client":
-                found.append(_whole(BY_ID["WB201"], direction, type_, "removed", old, new))
-        for type_ in sorted(after.keys() - before.keys()):
-            if direction == "server":
-                found.append(_whole(BY_ID["WB202"], direction, type_, "added", old, new))
-        for type_ in sorted(before.keys() & after.keys()):
-            for change in compare_messages(before[type_], after[type_], context):
-                found.append(_finding(change, direction, type_, old, new))
-    acknowledged, unused = _acknowledge(found, protocol)
+    named = len(old.shapes()) > 1 or len(new.shapes()) > 1
+    pairs: dict[tuple[int, int], list[int]] = {}  # (old shape, new shape) → its versions
+    for version in sorted(old.wire.keys() & new.wire.keys()):
+        pairs.setdefault((id(old.wire[version]), id(new.wire[version])), []).append(version)
+    found: dict[tuple[Any, ...], Finding] = {}  # one finding however many versions show it
+    for versions in pairs.values():
+        for finding in _compare_version(old, new, versions[0], samples):
+            _merge(found, finding, tuple(versions) if named else ())
+    for version in sorted(old.wire.keys() - new.wire.keys()):
+        for finding in _dropped(old, new, version):
+            _merge(found, finding, (version,))
+    acknowledged, unused = _acknowledge(list(found.values()), protocol)
     grouped = _group(acknowledged, old, new)
     return Verdict(old.label, tuple(sorted(grouped, key=_order)), unused)
 
 
-def _served(old: Version, new: Version) -> frozenset[int]:
-    """Wire versions both protocols serve (one shape each today: see Context)."""
-    if old.protocol is None or new.protocol is None:
-        return frozenset()
-    return frozenset(old.protocol.wire_supported) & frozenset(new.protocol.wire_supported)
+def _merge(
+    found: dict[tuple[Any, ...], Finding], finding: Finding, versions: tuple[int, ...]
+) -> None:
+    key = (finding.rule.id, finding.direction, finding.types, finding.pointer, finding.text)
+    seen = found.get(key)
+    if seen is None:
+        found[key] = replace(finding, versions=versions)
+    else:
+        found[key] = replace(seen, versions=tuple(sorted({*seen.versions, *versions})))
+
+
+def _compare_version(
+    old: Version, new: Version, version: int, samples: tuple[str, ...]
+) -> Iterator[Finding]:
+    """What wire version ``version`` of the new protocol breaks of the old one's."""
+    for direction in ir.DIRECTIONS:
+        context = Context(direction, samples)
+        before, after = old.wire[version][direction], new.wire[version][direction]
+        for type_ in sorted(before.keys() - after.keys()):
+            if direction == "client":
+                yield _whole(BY_ID["WB201"], direction, type_, "removed", old, new, version)
+        for type_ in sorted(after.keys() - before.keys()):
+            if direction == "server":
+                yield _whole(BY_ID["WB202"], direction, type_, "added", old, new, version)
+        for type_ in sorted(before.keys() & after.keys()):
+            old_schema = _in_version(before[type_], version, old.default)
+            new_schema = _in_version(after[type_], version, new.default)
+            for change in compare_messages(old_schema, new_schema, context):
+                yield _finding(change, direction, type_, old, new, version)
+
+
+def _in_version(schema: Schema, version: int, default: int | None) -> Schema:
+    """A message schema as it is for wire version ``version`` alone: `v`'s ``enum`` is
+    ``[version]`` (the versions of a shape share a schema: which ones they are is no change of
+    the message), and where `v` may be left out, its ``default`` is the protocol's default version,
+    so that a message without `v` now read as another version shows (WB229)."""
+    properties = schema.get("properties")
+    if not isinstance(properties, dict) or not isinstance(properties.get("v"), dict):
+        return schema
+    v = {**properties["v"], "enum": [version]}
+    required = schema.get("required")
+    if default is not None and not (isinstance(required, list) and "v" in required):
+        v["default"] = default
+    return {**schema, "properties": {**properties, "v": v}}
+
+
+def _dropped(old: Version, new: Version, version: int) -> Iterator[Finding]:
+    """A wire version the old protocol supported and the new one does not."""
+    for direction in ir.DIRECTIONS:
+        types = tuple(sorted(old.wire[version][direction]))
+        if types:
+            text = "no longer accepted" if direction == "client" else "no longer sent"
+            yield Finding(
+                BY_ID["WB233"],
+                direction,
+                types,
+                "/v",
+                text,
+                new.wire_location(direction, version),
+                old.wire_location(direction, version),
+                version,
+                True,
+            )
 
 
 def _strings(protocol: ir.Protocol) -> Iterator[str]:
@@ -98,7 +163,13 @@ def _strings(protocol: ir.Protocol) -> Iterator[str]:
 
 
 def _whole(
-    rule: Rule, direction: ir.Direction, type_: str, text: str, old: Version, new: Version
+    rule: Rule,
+    direction: ir.Direction,
+    type_: str,
+    text: str,
+    old: Version,
+    new: Version,
+    version: int,
 ) -> Finding:
     return Finding(
         rule,
@@ -106,15 +177,19 @@ def _whole(
         (type_,),
         "",
         text,
-        new.locate(direction, type_, "") if type_ in new.schemas[direction] else None,
-        old.locate(direction, type_, "") if type_ in old.schemas[direction] else None,
+        new.locate(direction, type_, "", version)
+        if type_ in new.wire[version][direction]
+        else None,
+        old.locate(direction, type_, "", version)
+        if type_ in old.wire[version][direction]
+        else None,
         type_,
         True,
     )
 
 
 def _finding(
-    change: Change, direction: ir.Direction, type_: str, old: Version, new: Version
+    change: Change, direction: ir.Direction, type_: str, old: Version, new: Version, version: int
 ) -> Finding:
     return Finding(
         change.rule,
@@ -122,8 +197,8 @@ def _finding(
         (type_,),
         change.pointer,
         change.text,
-        new.locate(direction, type_, change.new_at),
-        old.locate(direction, type_, change.old_at),
+        new.locate(direction, type_, change.new_at, version),
+        old.locate(direction, type_, change.old_at, version),
         change.witness,
         change.has_witness,
     )
@@ -180,6 +255,7 @@ def _group(found: list[Finding], old: Version, new: Version) -> list[Finding]:
                 finding.pointer,
                 finding.text,
                 finding.acknowledged,
+                finding.versions,
             )
             groups.setdefault(key, []).append(finding)
         else:
@@ -210,4 +286,5 @@ def _order(finding: Finding) -> tuple[Any, ...]:
         finding.pointer,
         finding.rule.id,
         json.dumps(finding.text),
+        finding.versions,
     )

@@ -28,13 +28,22 @@ def subject(finding: Finding) -> str:
     return f"{who} {finding.pointer}" if finding.pointer else who
 
 
+def change(finding: Finding) -> str:
+    """What changed, and in which wire versions when that is not all of them alike."""
+    if not finding.versions:
+        return finding.text
+    plural = "s" if len(finding.versions) > 1 else ""
+    shown = ", ".join(map(str, finding.versions))
+    return f"{finding.text} (wire version{plural} {shown})"
+
+
 def text(verdict: Verdict) -> tuple[list[str], str]:
     """The report's lines and its summary."""
     lines = []
     for f in verdict.findings:
         where = f"{f.where}: " if f.where else ""
         label = "acknowledged" if f.acknowledged is not None else f.rule.category
-        lines.append(f"{where}{label}[{f.rule.id} {f.rule.name}]: {subject(f)}: {f.text}")
+        lines.append(f"{where}{label}[{f.rule.id} {f.rule.name}]: {subject(f)}: {change(f)}")
         if f.acknowledged is not None:
             lines.append(f"    reason: {f.acknowledged}")
         else:
@@ -96,6 +105,7 @@ def _record(f: Finding) -> dict[str, Any]:
         "messages": list(f.types),
         "pointer": f.pointer,
         "change": f.text,
+        "versions": list(f.versions),
         "why": f.rule.reason,
         "location": _location(f.new),
         "old_location": _location(f.old),
@@ -123,7 +133,7 @@ def github(verdict: Verdict) -> list[str]:
             if where.line is not None:
                 props.append(f"line={where.line},col={where.column}")
         props.append(f"title={_property(f'{f.rule.id} {f.rule.name}')}")
-        message = f"{subject(f)}: {f.text}. {f.acknowledged or f.rule.reason}"
+        message = f"{subject(f)}: {change(f)}. {f.acknowledged or f.rule.reason}"
         lines.append(f"::{level} {','.join(props)}::{_data(message)}")
     return lines
 

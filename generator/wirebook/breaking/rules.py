@@ -105,6 +105,11 @@ RULES: tuple[Rule, ...] = (
          "yourself."),
     Rule("WB232", "keyword-changed", "uncertain", "either",
          "A schema keyword that wirebook cannot compare changed: compare it yourself."),
+    Rule("WB233", "wire-version-dropped", "breaking", "either",
+         "Old clients of this wire version are no longer served: the server refuses their `v`, "
+         "and sends nothing in it.",
+         unshown="messages are compared in the wire versions both protocols support; those of "
+         "a dropped version are refused whole, for their `v`"),
 )  # fmt: skip
 
 BY_ID = {rule.id: rule for rule in RULES}

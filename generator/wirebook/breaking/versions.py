@@ -1,28 +1,33 @@
-"""The two versions a breaking check compares, each as one JSON Schema per (direction, type).
+"""The two versions a breaking check compares, each as one JSON Schema per (wire version,
+direction, type).
 
 The new version is always a definitions folder. The old one is a git revision of the repository
 (its definitions folder as it was there, read with ``git archive``: nothing is checked out), a
 definitions folder, or a folder of published bundles (``client.schema.json``,
-``server.schema.json``). Each version also says where each part of a schema was written:
-``file:line:col`` in definitions, the bundle's file and JSON pointer otherwise.
+``server.schema.json``, and those of each wire version of another shape in ``v{N}/``). Each
+version also says where each part of a schema was written: ``file:line:col`` in definitions, the
+bundle's file and JSON pointer otherwise.
 """
 
 from __future__ import annotations
 
 import io
+import re
 import subprocess
 import tarfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from wirebook import ir
 from wirebook.diagnostics import DefinitionError, Position, render_all
 from wirebook.emit.schemas import SchemaSet, bundle_path
+from wirebook.load import load_file
 from wirebook.problems import pointer
 from wirebook.validate.sources import SourceError, bundle_messages, read_bundle
 
 Schema = dict[str, Any]
+Schemas = dict[ir.Direction, dict[str, Schema]]  # direction → wire type → message schema
 
 
 class VersionError(Exception):
@@ -49,21 +54,33 @@ class Location:
 @dataclass
 class Version:
     label: str  # how the report names it: `schema/`, `origin/main`, `published/`
-    schemas: dict[ir.Direction, dict[str, Schema]]  # direction → wire type → message schema
+    # every supported wire version → its schemas; the versions of one shape share one dict
+    wire: dict[int, Schemas]
+    default: int | None  # the version of a message without `v` (None: a bundle that hides it)
     protocol: ir.Protocol | None = None  # definitions only
     # definitions: schema pointer → position, for `$defs` (shared) and for each message's root
     _defs: dict[str, Position] = field(default_factory=dict)
     _roots: dict[tuple[ir.Direction, str], dict[str, Position]] = field(default_factory=dict)
-    # bundles: (direction, type) → the message's pointer in its bundle
-    _bundle_roots: dict[tuple[ir.Direction, str], str] = field(default_factory=dict)
+    # bundles: (folder, direction, type) → the message's pointer in its folder's bundle
+    _bundle_roots: dict[tuple[str, ir.Direction, str], str] = field(default_factory=dict)
+    _folders: dict[int, str] = field(default_factory=dict)  # bundles: wire version → folder
     _rename: tuple[str, str] | None = None  # a temporary folder's prefix → `rev:` in positions
 
-    def locate(self, direction: ir.Direction, type_: str, at: str) -> Location | None:
-        """Where the part at JSON pointer ``at`` of message ``type_``'s schema is written."""
+    def shapes(self) -> list[tuple[int, ...]]:
+        """The wire versions grouped by shape (those that share their schemas)."""
+        groups: dict[int, list[int]] = {}
+        for version in sorted(self.wire):
+            groups.setdefault(id(self.wire[version]), []).append(version)
+        return [tuple(versions) for versions in groups.values()]
+
+    def locate(self, direction: ir.Direction, type_: str, at: str, version: int) -> Location | None:
+        """Where the part at JSON pointer ``at`` of message ``type_``'s schema (in wire version
+        ``version``) is written."""
         if self._bundle_roots:
-            file = f"{self.label.rstrip('/')}/{bundle_path(direction)}"
+            folder = self._folders[version]
+            file = f"{self.label.rstrip('/')}/{bundle_path(direction, folder)}"
             if not at.startswith("/$defs/"):
-                at = self._bundle_roots[(direction, type_)] + at
+                at = self._bundle_roots[(folder, direction, type_)] + at
             return Location(file, pointer=at)
         table = self._defs if at.startswith("/$defs/") else self._roots.get((direction, type_), {})
         while True:
@@ -77,6 +94,21 @@ class Version:
         """Where the envelope is defined: the `protocol:` section (a bundle repeats it in every
         message: None)."""
         return self._location(self.protocol.position) if self.protocol else None
+
+    def wire_location(self, direction: ir.Direction, version: int) -> Location | None:
+        """Where the supported wire versions are listed: `protocol: {wire: {supported}}`, or the
+        `v` of the first message of ``version``'s bundle."""
+        if self._bundle_roots:
+            first = next(iter(self.wire[version][direction]), None)
+            return self.locate(direction, first, "/properties/v", version) if first else None
+        position = self.protocol.position if self.protocol else None
+        if position is None:
+            return None
+        # read again: the IR keeps the position of the section, not of its keys
+        document, _ = load_file(Path(position.file), position.file)
+        if document is not None:
+            position = document.at(("protocol", "wire", "supported"))
+        return self._location(position)
 
     def _location(self, position: Position | None) -> Location | None:
         if position is None:
@@ -99,11 +131,18 @@ def from_definitions(schema_dir: Path, label: str | None = None) -> Version:
             f"{render_all(exc.diagnostics)}\n{errors} error(s) in the definitions "
             f"({label or schema_dir.as_posix() + '/'}): cannot compare them"
         ) from exc
-    schemas = SchemaSet(protocol)
+    wire: dict[int, Schemas] = {}
+    shapes: list[tuple[ir.Protocol, Schemas]] = []  # a shape (no `v`), its versions' schemas
+    for wire_version, schemas in SchemaSet(protocol).versions.items():
+        # each version of another shape than the current one has schemas of its own
+        shape = replace(schemas.protocol, wire_supported=())
+        found = next((messages for seen, messages in shapes if seen == shape), None)
+        if found is None:
+            found = schemas.messages()
+            shapes.append((shape, found))
+        wire[wire_version] = found
     version = Version(
-        label or f"{schema_dir.as_posix().rstrip('/')}/",
-        {d: {m.type: schemas.message(m) for m in protocol.direction(d)} for d in ir.DIRECTIONS},
-        protocol,
+        label or f"{schema_dir.as_posix().rstrip('/')}/", wire, protocol.wire_default, protocol
     )
     _index(version, protocol)
     return version
@@ -157,20 +196,50 @@ def _index(version: Version, protocol: ir.Protocol) -> None:
 
 
 def from_published(folder: Path) -> Version:
-    """A folder of published bundles: each ``oneOf`` entry of a direction is one message."""
-    version = Version(f"{folder.as_posix().rstrip('/')}/", {})
-    for direction in ir.DIRECTIONS:
-        path = folder / bundle_path(direction)
-        if not path.is_file():
-            raise VersionError(f"{path}: no such file (the bundles `wirebook generate` publishes)")
-        version.schemas[direction] = {}
-        try:
-            for name, type_, schema in bundle_messages(path, read_bundle(path)):
-                version.schemas[direction][type_] = schema
-                version._bundle_roots[(direction, type_)] = pointer(("$defs", name))
-        except SourceError as exc:
-            raise VersionError(str(exc)) from exc
+    """A folder of published bundles: each ``oneOf`` entry of a direction is one message; the
+    bundles of each wire version of another shape are in ``v{N}/`` beside them."""
+    version = Version(f"{folder.as_posix().rstrip('/')}/", {}, None)
+    for sub in ["", *sorted(f"{p.name}/" for p in folder.glob("v[0-9]*/") if p.is_dir())]:
+        if sub and not any((folder / bundle_path(d, sub)).is_file() for d in ir.DIRECTIONS):
+            continue
+        shape: Schemas = {}
+        for direction in ir.DIRECTIONS:
+            path = folder / bundle_path(direction, sub)
+            if not path.is_file():
+                raise VersionError(
+                    f"{path}: no such file (the bundles `wirebook generate` publishes)"
+                )
+            shape[direction] = {}
+            try:
+                for name, type_, schema in bundle_messages(path, read_bundle(path)):
+                    shape[direction][type_] = schema
+                    version._bundle_roots[(sub, direction, type_)] = pointer(("$defs", name))
+            except SourceError as exc:
+                raise VersionError(str(exc)) from exc
+        versions, default = _envelope_of(shape)
+        for wire_version in versions:  # the top folder's first: it is read first
+            version.wire.setdefault(wire_version, shape)
+            version._folders.setdefault(wire_version, sub)
+        if default in versions:
+            version.default = default
     return version
+
+
+_READ_AS = re.compile(r"a message without it is read as (\d+)\b")
+
+
+def _envelope_of(shape: Schemas) -> tuple[list[int], int | None]:
+    """The wire versions a shape's messages take (their `v` enum), and the version of a message
+    without `v` when they may leave it out (its description names it)."""
+    for by_type in shape.values():
+        for schema in by_type.values():
+            v = schema.get("properties", {}).get("v", {})
+            versions = [n for n in v.get("enum", []) if type(n) is int]
+            if "v" in schema.get("required", []):
+                return versions, None
+            found = _READ_AS.search(str(v.get("description", "")))
+            return versions, int(found.group(1)) if found else None
+    return [], None
 
 
 def from_revision(revision: str, schema_dir: Path, scratch: Path) -> Version:
