@@ -293,7 +293,9 @@ def commit_schema(repo: Path, source: Path, tag: str | None = None) -> None:
         git(repo, "tag", tag)
 
 
-@pytest.mark.parametrize("name", ["client_member_made_required", "server_message_added"])
+@pytest.mark.parametrize(
+    "name", ["client_member_made_required", "server_message_added", "wire_v1_dropped"]
+)
 def test_against_a_git_revision(repo: Path, name: str) -> None:
     case = CASES / name
     commit_schema(repo, case / "before", tag="v1")

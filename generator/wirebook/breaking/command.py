@@ -74,11 +74,11 @@ def run(args: argparse.Namespace) -> int:
         with tempfile.TemporaryDirectory(prefix="wirebook-breaking-") as scratch:
             new = from_definitions(args.schema)
             old = read_old(args.against, args.schema, Path(scratch))
+            verdict = judge(old, new)  # a revision's files may be read again, for a location
     except VersionError as exc:
         message = str(exc)
         _write(sys.stderr, message if "\n" in message else f"wirebook breaking: error: {message}")
         return EXIT_USAGE
-    verdict = judge(old, new)
     if args.format == "text":
         lines, summary = report.text(verdict)
         out, err = [*lines, summary], []
