@@ -32,7 +32,8 @@ class Finding:
     witness: Any = None  # a value at ``pointer`` that shows the change, when one was found
     has_witness: bool = False
     acknowledged: str | None = None  # the reason given, when the break is deliberate
-    # the wire versions it is in; () when each protocol has one shape (every version alike)
+    # the wire versions it is in; () when each protocol has one shape (every version alike),
+    # but for WB233, which is about one version
     versions: tuple[int, ...] = ()
 
     @property
