@@ -13,7 +13,7 @@ into a temporary folder. Then, whole processes, in one run:
 - on the 2% log, python-jsonschema routed by type (`wirebook.reference`, the reference
   validator), on the first lines of the log, extrapolated to the whole log;
 - on the 2% log, check-jsonschema on one-message files cut from the first lines (it reads no
-  JSON Lines), with one schema that is either direction's bundle.
+  JSON Lines), with one schema that is any bundle (either direction, any wire version).
 
 The verdicts of every engine are compared, message by message, and must agree.
 Run alone: `python tests/bench/run.py validate_bench`.
@@ -45,6 +45,7 @@ BIN = Path(sys.executable).parent
 MESSAGES = 1_000_000
 SHARES = (0.02, 0.20)  # of invalid messages, one log each
 CHAT = ROOT / "schema"
+PUBLISHED = ROOT / "generated" / "schemas"  # CHAT's
 SHAPES = ROOT / "tests" / "shapes" / "schema"
 SHAPES_SHARE = 0.02
 EMPTY_LINES = 4_000_000  # the log whose peak memory is measured: every line invalid
@@ -333,8 +334,9 @@ def _check_jsonschema(folder: Path, files: list[Path], out: Path) -> tuple[float
         json.dumps(
             {
                 "$schema": "https://json-schema.org/draft/2020-12/schema",
-                "anyOf": [
-                    {"$ref": f"{ROOT}/generated/schemas/{d}.schema.json"}
+                "anyOf": [  # either direction, of every wire version's shape
+                    {"$ref": f"{folder}/{d}.schema.json"}
+                    for folder in [PUBLISHED, *sorted(PUBLISHED.glob("v[0-9]*/"))]
                     for d in ("client", "server")
                 ],
             }
@@ -431,9 +433,8 @@ def _generated(schema_dir: Path, out: Path) -> Path:
 def _run(folder: Path) -> str:
     me = [sys.executable, str(Path(__file__).resolve())]
     wirebook = [str(BIN / "wirebook"), "validate"]
-    chat = ROOT / "generated" / "schemas"
     logs = [
-        *(Log(f"{s:.0%}", s, folder / f"traffic-{s:.0%}.jsonl", CHAT, chat) for s in SHARES),
+        *(Log(f"{s:.0%}", s, folder / f"traffic-{s:.0%}.jsonl", CHAT, PUBLISHED) for s in SHARES),
         Log(
             "shapes",
             SHAPES_SHARE,
