@@ -35,19 +35,19 @@ import subprocess
 import sys
 import tempfile
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Protocol
+from typing import Annotated, Any, Protocol, Union
 
 import jsonschema_rs
-from pydantic import TypeAdapter, ValidationError
+from pydantic import Field, TypeAdapter, ValidationError
 from wirebook import ir
-from wirebook.emit.schemas import bundle_path, message_path
+from wirebook.emit.schemas import VersionSchemas, bundle_path, message_path
 from wirebook.pipeline import compile_definitions
-from wirebook.problems import Problem, json_kind, pointer
-from wirebook.reference import ReferenceValidator
+from wirebook.problems import Problem, json_kind, pointer, wire_version
+from wirebook.reference import ReferenceValidator, WireReference
 from wirebook.validate.engine import Validator
 from wirebook.validate.parse import MAX_DEPTH
 
@@ -73,6 +73,10 @@ class Generated:
     out: Path  # holds schemas/, python/, docs/
     models: ModuleType
     dispatch: ModuleType
+    versions: Mapping[int, VersionSchemas]  # every supported wire version → its shape's schemas
+    _references: dict[VersionSchemas, ReferenceValidator] = field(
+        default_factory=dict, compare=False
+    )
 
     @property
     def schemas(self) -> Path:
@@ -82,12 +86,39 @@ class Generated:
         schema: dict[str, Any] = json.loads((self.schemas / path).read_text(encoding="utf-8"))
         return schema
 
-    def message_schemas(self) -> dict[ir.Direction, dict[str, dict[str, Any]]]:
-        """Direction → wire type → the published per-message schema."""
+    def shapes(self) -> list[VersionSchemas]:
+        """The published schemas of each shape: the current version's (at the top of
+        schemas/) first, then each version of another shape (in schemas/v{N}/)."""
+        return list(dict.fromkeys(self.versions.values()))
+
+    def version_of(self, message: JSON) -> int:
+        """The wire version whose schemas judge ``message``: its `v`, or the default."""
+        return wire_version(message, self.versions, self.protocol.wire_default)
+
+    def message_schemas(
+        self, shape: VersionSchemas
+    ) -> dict[ir.Direction, dict[str, dict[str, Any]]]:
+        """Direction → wire type → the published per-message schema, of one shape."""
         return {
-            d: {m.type: self.published(message_path(m)) for m in self.protocol.direction(d)}
+            d: {
+                m.type: self.published(message_path(m, shape.folder))
+                for m in shape.protocol.direction(d)
+            }
             for d in ir.DIRECTIONS
         }
+
+    def reference(self, shape: VersionSchemas) -> ReferenceValidator:
+        """The reference validator of one shape's published schemas."""
+        if shape not in self._references:
+            self._references[shape] = ReferenceValidator(self.message_schemas(shape))
+        return self._references[shape]
+
+    def wire_reference(self) -> WireReference:
+        """The reference validator that judges a message by the schemas of its own `v`."""
+        return WireReference(
+            {v: self.reference(shape) for v, shape in self.versions.items()},
+            self.protocol.wire_default,
+        )
 
     def unload(self) -> None:
         """Forget the imported package and its folder on ``sys.path``."""
@@ -97,10 +128,14 @@ class Generated:
             del sys.modules[name]
 
     def schema_path(self, direction: ir.Direction, message: JSON) -> str:
-        """The message's own published schema if it has a known type, else its direction's."""
+        """The message's own published schema in its wire version if that version has its
+        type, else the version's bundle of its direction."""
+        shape = self.versions[self.version_of(message)]
         kind = message.get("type") if isinstance(message, dict) else None
-        found = self.protocol.message(direction, kind) if isinstance(kind, str) else None
-        return message_path(found) if found else bundle_path(direction)
+        found = shape.protocol.message(direction, kind) if isinstance(kind, str) else None
+        if found is None:
+            return bundle_path(direction, shape.folder)
+        return message_path(found, shape.folder)
 
 
 def generate(schema_dir: Path, out: Path) -> Generated:
@@ -114,11 +149,12 @@ def generate(schema_dir: Path, out: Path) -> Generated:
     )
     if done.returncode != 0:
         raise RuntimeError(f"wirebook generate --schema {schema_dir} failed:\n{done.stderr}")
-    protocol = compile_definitions(schema_dir).protocol
+    compiled = compile_definitions(schema_dir)
+    protocol = compiled.protocol
     sys.path.insert(0, str(out / "python"))
     models = importlib.import_module(f"{protocol.package}.models")
     dispatch = importlib.import_module(f"{protocol.package}.dispatch")
-    return Generated(protocol, out, models, dispatch)
+    return Generated(protocol, out, models, dispatch, compiled.schemas.versions)
 
 
 # --- the corpus ---------------------------------------------------------------------------------
@@ -790,10 +826,117 @@ def _forms(schema: _Schema, seed: JSON) -> Iterator[tuple[str, str, bool, _Form]
                 )
 
 
-def corpus(generated: Generated, seed: int = 8, combined: int = 20) -> list[Case]:
+def _in_shape(generated: Generated, shape: VersionSchemas, value: JSON) -> JSON:
+    """``value`` with the `v` of ``shape``: none if it holds the default version, else its
+    first version."""
+    if not isinstance(value, dict):
+        return value
+    rest = {k: v for k, v in value.items() if k != "v"}
+    versions = shape.protocol.wire_supported
+    if generated.protocol.wire_default in versions:
+        return rest
+    return {"v": versions[0], **rest}
+
+
+def seeds_of(
+    generated: Generated, shape: VersionSchemas, message: ir.Message
+) -> list[tuple[str, JSON]]:
+    """(name, value): the examples of ``message`` in a version of ``shape``, then those of the
+    other versions given the `v` of ``shape``, where its schemas take them as they are."""
+    versions = shape.protocol.wire_supported
+    own, moved = [], []
+    for example in message.examples:
+        if generated.version_of(example.message) in versions:
+            own.append((example.name, example.message))
+            continue
+        value = _in_shape(generated, shape, example.message)
+        if not generated.reference(shape).validate(message.direction, value):
+            moved.append((f"{example.name}, as v{versions[0]}", value))
+    return own + moved
+
+
+@dataclass(frozen=True)
+class _Elsewhere:
+    """The same message in another shape of wire version: its schema, and what its seeds put
+    in each place."""
+
+    versions: tuple[int, ...]
+    schema: _Schema
+    pools: dict[str, list[JSON]]
+
+
+Seeded = dict[tuple[VersionSchemas, ir.Direction, str], list[tuple[str, JSON]]]
+
+
+def _elsewhere(
+    generated: Generated, shape: VersionSchemas, message: ir.Message, seeded: Seeded
+) -> list[_Elsewhere]:
+    """``message`` in each shape of wire version but ``shape`` that has it."""
+    found = []
+    for there in generated.shapes():
+        theirs = there.protocol.message(message.direction, message.type)
+        if there is not shape and theirs is not None:
+            schema = _Schema(generated.published(message_path(theirs, there.folder)))
+            seeds = [value for _, value in seeded[(there, *message.key)]]
+            found.append(_Elsewhere(there.protocol.wire_supported, schema, _pools(schema, seeds)))
+    return found
+
+
+def _crossings(
+    schema: _Schema, seed: JSON, elsewhere: list[_Elsewhere]
+) -> Iterator[tuple[str, str, _Edit]]:
+    """(family, label, edit): ``seed`` given what another shape of its message has and its own
+    shape has not: a member (added where the seed has none), an enum value."""
+    here = {
+        path: node
+        for path, _, node, _ in _members(schema, schema.resolve(schema.root, seed), seed)
+        if node is not None
+    }
+    for other in elsewhere:
+        version = f"v{other.versions[0]}"
+        root = other.schema.resolve(other.schema.root, seed)
+        for path, shape, node, value in _members(other.schema, root, seed):
+            mine = here.get(path)
+            if node is None or mine is None:
+                continue
+            at = pointer(path) or "/"
+            for gone in node.get("enum", []):
+                if all(compact(gone) != compact(v) for v in mine.get("enum", [gone])):
+                    label = f"{at} = {_short(gone)} (a value of {version})"
+                    yield "version: value", label, _Edit(path, gone)
+            if not isinstance(value, dict):
+                continue
+            known = mine.get("properties") or {}
+            for name, member in (node.get("properties") or {}).items():
+                if name in known or name in value:
+                    continue
+                added = (*path, name)
+                pool = other.pools.get(pointer((*shape, name)), [])[:3]
+                resolved = other.schema.resolve(member)
+                fits = [v for v in _ANY_KIND if json_kind(v) in _kinds(resolved)][:1]
+                for candidate in pool or fits or _ANY_KIND[:1]:
+                    label = f"add {pointer(added)} = {_short(candidate)} (a member of {version})"
+                    yield "version: member", label, _Edit(added, candidate)
+
+
+def _with_version(value: JSON, version: int) -> JSON:
+    if not isinstance(value, dict):
+        return value
+    return {"v": version, **{k: v for k, v in value.items() if k != "v"}}
+
+
+def corpus(
+    generated: Generated, seed: int = 8, combined: int = 20, crossed: int = 12
+) -> list[Case]:
     """Every example of every message, its changes and its text forms, and the invalid
     examples; ``combined`` random pairs of changes per example (seeded), so that messages with
-    two problems are asked too."""
+    two problems are asked too.
+
+    The corpus is drawn from the published schemas of each shape of wire version: a shape's
+    seeds are the examples of its versions, and those of the other versions that its schemas
+    take once given its `v`. Each seed is also asked with the `v` of every other supported
+    version, with what other shapes have and its own has not (members, enum values), and
+    ``crossed`` of its changes with the `v` of another version (seeded)."""
     rng = random.Random(seed)
     protocol = generated.protocol
     cases: dict[tuple[str, str], Case] = {}
@@ -802,44 +945,75 @@ def corpus(generated: Generated, seed: int = 8, combined: int = 20) -> list[Case
         cases.setdefault((case.direction, case.text), case)
 
     all_types = sorted({m.type for m in protocol.messages})
-    for message in protocol.messages:
-        direction = message.direction
-        other: ir.Direction = "server" if direction == "client" else "client"
-        schema = _Schema(generated.published(message_path(message)))
-        seeds = [e.message for e in message.examples]
-        pools = _pools(schema, seeds)
-        types = [t for t in all_types if t != message.type] + ["", message.type.upper()]
-        for example, value in zip(message.examples, seeds, strict=True):
-            name = f"{direction} {message.type} ({example.name})"
-            add(_value_case(direction, f"{name}: the example", "example", value))
-            add(_value_case(other, f"{name}: asked as a {other} message", "routing", value))
-            singles = list(_edits(schema, value, pools, types))
-            for kind, label, edit in singles:
-                add(_value_case(direction, f"{name}: {label}", kind, _apply(value, [edit])))
-            # changes inside the message; no item dropped, which would move the next ones
-            inner = [
-                s
-                for s in singles
-                if len(s[2].path) > 1 and not (s[2].drop and isinstance(s[2].path[-1], int))
-            ]
-            for _ in range(combined if len(inner) > 1 else 0):
-                (_, label1, edit1), (_, label2, edit2) = rng.sample(inner, 2)
-                if edit1.path[: len(edit2.path)] != edit2.path[: len(edit1.path)]:  # apart
-                    both = _apply(value, [edit1, edit2])
-                    add(_value_case(direction, f"{name}: {label1}, {label2}", "two edits", both))
-            for kind, label, strict, form in _forms(schema, value):
-                text = form.write(compact)
-                add(
-                    Case(
-                        direction,
-                        f"{name}: {label}",
-                        kind,
-                        text,
-                        form.write(spaced),
-                        json.loads(text),
-                        strict,
+    shapes = generated.shapes()
+    supported = sorted(protocol.wire_supported)
+    seeded: Seeded = {}
+    for shape in shapes:
+        for message in shape.protocol.messages:
+            seeded[(shape, *message.key)] = seeds_of(generated, shape, message)
+    for shape in shapes:
+        versions = shape.protocol.wire_supported
+        for message in shape.protocol.messages:
+            direction = message.direction
+            other: ir.Direction = "server" if direction == "client" else "client"
+            schema = _Schema(generated.published(message_path(message, shape.folder)))
+            seeds = seeded[(shape, *message.key)]
+            pools = _pools(schema, [value for _, value in seeds])
+            elsewhere = _elsewhere(generated, shape, message, seeded)
+            types = [t for t in all_types if t != message.type] + ["", message.type.upper()]
+            in_versions = f" v{'/'.join(map(str, versions))}" if len(shapes) > 1 else ""
+            for example_name, value in seeds:
+                name = f"{direction} {message.type}{in_versions} ({example_name})"
+                add(_value_case(direction, f"{name}: the example", "example", value))
+                add(_value_case(other, f"{name}: asked as a {other} message", "routing", value))
+                singles = list(_edits(schema, value, pools, types))
+                for kind, label, edit in singles:
+                    add(_value_case(direction, f"{name}: {label}", kind, _apply(value, [edit])))
+                # changes inside the message; no item dropped, which would move the next ones
+                inner = [
+                    s
+                    for s in singles
+                    if len(s[2].path) > 1 and not (s[2].drop and isinstance(s[2].path[-1], int))
+                ]
+                for _ in range(combined if len(inner) > 1 else 0):
+                    (_, label1, edit1), (_, label2, edit2) = rng.sample(inner, 2)
+                    if edit1.path[: len(edit2.path)] != edit2.path[: len(edit1.path)]:  # apart
+                        both = _apply(value, [edit1, edit2])
+                        add(
+                            _value_case(direction, f"{name}: {label1}, {label2}", "two edits", both)
+                        )
+                for kind, label, strict, form in _forms(schema, value):
+                    text = form.write(compact)
+                    add(
+                        Case(
+                            direction,
+                            f"{name}: {label}",
+                            kind,
+                            text,
+                            form.write(spaced),
+                            json.loads(text),
+                            strict,
+                        )
                     )
-                )
+                own = generated.version_of(value)
+                other_versions = [v for v in supported if v != own]
+                if not other_versions:
+                    continue
+                for version in other_versions:
+                    label = f"{name}: /v = {version}"
+                    add(_value_case(direction, label, "version", _with_version(value, version)))
+                for kind, label, edit in _crossings(schema, value, elsewhere):
+                    add(_value_case(direction, f"{name}: {label}", kind, _apply(value, [edit])))
+                for _, label, edit in rng.sample(singles, min(crossed, len(singles))):
+                    if edit.path[:1] == ("v",):
+                        continue
+                    version = rng.choice(other_versions)
+                    changed = _with_version(_apply(value, [edit]), version)
+                    add(
+                        _value_case(
+                            direction, f"{name}: {label}, /v = {version}", "version: edit", changed
+                        )
+                    )
     for invalid in (*protocol.invalid, *(i for m in protocol.messages for i in m.invalid)):
         label = f"{invalid.direction} invalid example {invalid.name!r}"
         if invalid.raw is None:
@@ -855,6 +1029,7 @@ def corpus(generated: Generated, seed: int = 8, combined: int = 20) -> list[Case
 # readers, and others) or a value (json.loads's reading of the text).
 OUR_TEXT_READERS = (
     "dispatch",
+    "parse_message",  # the generated parse_client_message / parse_server_message
     "Validator.validate_json",
     *(f"validate {form} --jobs {jobs}" for form in ("compact", "spaced") for jobs in (1, 2)),
 )
@@ -912,9 +1087,10 @@ def not_json(value: JSON, at: Path_ = ()) -> Problem | None:
 
 
 def run_reference(generated: Generated, cases: list[Case]) -> Results:
-    """python-jsonschema on json.loads's reading of each text; what json.loads makes of NaN,
+    """python-jsonschema on json.loads's reading of each text, with the published schemas of
+    the message's own wire version (its `v`, else the default); what json.loads makes of NaN,
     1e400 and lone surrogates is no JSON value, and so no message."""
-    reference = ReferenceValidator(generated.message_schemas())
+    reference = generated.wire_reference()
     problems = []
     for case in cases:
         outside = not_json(case.value)
@@ -945,12 +1121,32 @@ def run_jsonschema_rs(generated: Generated, results: Results) -> None:
     _ask_each(results, "jsonschema-rs", ask)
 
 
+def _unions(generated: Generated) -> dict[tuple[int, ir.Direction], TypeAdapter[Any]]:
+    """(wire version, direction) → the union of the models of the messages that version has:
+    the published `ClientMessage` / `ServerMessage` where it has them all."""
+    models = generated.models
+    unions: dict[tuple[int, ir.Direction], TypeAdapter[Any]] = {}
+    for direction in ir.DIRECTIONS:
+        whole = TypeAdapter(getattr(models, generated.protocol.union_name(direction)))
+        every = [m.type for m in generated.protocol.direction(direction)]
+        for version, shape in generated.versions.items():
+            messages = shape.protocol.direction(direction)
+            if [m.type for m in messages] == every:
+                unions[(version, direction)] = whole
+                continue
+            classes = tuple(getattr(models, m.class_name) for m in messages)
+            union: Any = classes[0] if len(classes) == 1 else Union[classes]  # noqa: UP007
+            unions[(version, direction)] = TypeAdapter(
+                Annotated[union, Field(discriminator="type")]
+            )
+    return unions
+
+
 def run_pydantic(generated: Generated, results: Results) -> None:
-    """The unions of the models, by wire names only, from text and from values."""
-    adapters = {
-        d: TypeAdapter(getattr(generated.models, generated.protocol.union_name(d)))
-        for d in ir.DIRECTIONS
-    }
+    """The unions of the models of each message's own wire version (its `v`, else the default)
+    with that version in the validation context, by wire names only, from text and from values;
+    and the generated package's `parse_client_message` / `parse_server_message`."""
+    unions = _unions(generated)
 
     def valid(read: Callable[[], object]) -> bool:
         try:
@@ -959,14 +1155,35 @@ def run_pydantic(generated: Generated, results: Results) -> None:
             return False
         return True
 
+    def adapter(case: Case) -> tuple[TypeAdapter[Any], dict[str, int]]:
+        version = generated.version_of(case.value)
+        return unions[(version, case.direction)], {"v": version}
+
     def from_text(case: Case) -> bool:
-        return valid(lambda: adapters[case.direction].validate_json(case.text, by_name=False))
+        union, context = adapter(case)
+        return valid(lambda: union.validate_json(case.text, by_name=False, context=context))
 
     def from_value(case: Case) -> bool:
-        return valid(lambda: adapters[case.direction].validate_python(case.value, by_name=False))
+        union, context = adapter(case)
+        return valid(lambda: union.validate_python(case.value, by_name=False, context=context))
+
+    parsers = {
+        "client": generated.dispatch.parse_client_message,
+        "server": generated.dispatch.parse_server_message,
+    }
+
+    def parse(case: Case) -> bool:
+        try:
+            parsers[case.direction](case.text)
+        except ValidationError:
+            return False
+        except ValueError:  # not strict JSON text
+            return False
+        return True
 
     _ask_each(results, "pydantic validate_json", from_text)
     _ask_each(results, "pydantic validate_python", from_value)
+    _ask_each(results, "parse_message", parse)
 
 
 def run_validator(generated: Generated, results: Results) -> None:
@@ -1144,6 +1361,88 @@ def run_all(generated: Generated, cases: list[Case]) -> Results:
                 process.wait()
         shutil.rmtree(background.folder, ignore_errors=True)
     return results
+
+
+# --- encode ---------------------------------------------------------------------------------
+
+
+def encode_round_trips(generated: Generated, results: Results) -> tuple[int, list[str]]:
+    """Each valid server message (strict JSON), parsed by the generated package and written
+    back by `encode(message, v)` in its own wire version `v`: the text must be a message of that
+    version that the reference takes, and the input but for defaults filled in, the order of
+    members and a `v` of the default version. Returns how many were asked, and what failed."""
+    reference = generated.wire_reference()
+    parse, encode = generated.dispatch.parse_server_message, generated.dispatch.encode
+    asked, failed = 0, []
+    for index, case in enumerate(results.cases):
+        if case.direction != "server" or not results.reference[index] or not case.strict:
+            continue
+        asked += 1
+        version = generated.version_of(case.value)
+        where = f"{display(case.label)} (v{version}): {display(case.text[:160])}"
+        try:
+            text = encode(parse(case.text), version)
+        except Exception as exc:  # a crash is a failure to report
+            failed.append(f"{where}\n    encode raised {type(exc).__name__}: {exc}")
+            continue
+        written = json.loads(text)
+        problems = reference.validate("server", written)
+        if generated.version_of(written) != version or problems:
+            why = "; ".join(map(str, problems)) or f"not of version {version}"
+            failed.append(f"{where}\n    wrote {display(text[:160])}\n    ({why})")
+            continue
+        schema = _Schema(generated.published(generated.schema_path("server", case.value)))
+        node = schema.resolve(schema.root, case.value)
+        default = generated.protocol.wire_default
+        if "v" in case.value and case.value["v"] == default and "v" not in written:
+            written = {"v": case.value["v"], **written}
+        if differences := _differences(schema, node, case.value, written):
+            failed.append(f"{where}\n    wrote {display(text[:160])}\n    ({differences[0]})")
+    return asked, failed
+
+
+def _json_equal(a: JSON, b: JSON) -> bool:
+    """Equal as JSON values: 1 and 1.0 are, true and 1 are not."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_json_equal(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(map(_json_equal, a, b))
+    return type(a) is type(b) or (_is_number(a) and _is_number(b)) if a == b else False
+
+
+def _is_number(value: JSON) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _differences(
+    schema: _Schema, node: dict[str, Any] | None, given: JSON, written: JSON, path: Path_ = ()
+) -> list[str]:
+    """How ``written`` differs from ``given`` otherwise than by a member left out that the
+    schema ``node`` gives a default, written with it."""
+    at = pointer(path) or "/"
+    if isinstance(given, dict) and isinstance(written, dict):
+        known = (node or {}).get("properties", {})
+        found = []
+        for key in given.keys() | written.keys():
+            child = node and schema.child(node, key, given.get(key, written.get(key)))
+            if key in given and key in written:
+                found += _differences(schema, child, given[key], written[key], (*path, key))
+            elif key in given:
+                found.append(f"{pointer((*path, key))} left out")
+            elif key not in known or not _json_equal(written[key], (child or {}).get("default")):
+                found.append(f"{pointer((*path, key))} added: {_short(written[key])}")
+        return found
+    if isinstance(given, list) and isinstance(written, list) and len(given) == len(written):
+        return [
+            d
+            for i, (g, w) in enumerate(zip(given, written, strict=True))
+            for d in _differences(schema, node and schema.child(node, i, g), g, w, (*path, i))
+        ]
+    return (
+        [] if _json_equal(given, written) else [f"{at}: {_short(given)} became {_short(written)}"]
+    )
 
 
 # --- agreement ----------------------------------------------------------------------------------

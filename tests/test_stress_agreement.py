@@ -1,14 +1,20 @@
-"""Every validator accepts exactly the messages the reference accepts, on two protocols: one
+"""Every validator accepts exactly the messages the reference accepts, on three protocols: one
 that uses every keyword and corner of the definition format (tests/stress/schema), one every
 shape (tests/shapes/schema: unions by kind and by tag, maps, any JSON, recursion, unknown members
-per object, payloads given by a type).
+per object, payloads given by a type), and one whose wire versions differ in shape everywhere
+the format allows (tests/versions/schema: messages, fields and enum values with `since` and
+`until`, fields with `required_since`, a default version that is not the current one).
 
 Each protocol is generated into a temporary folder once per session; its package is imported and
-each of these is asked about every message of a corpus drawn from its published schemas
-(tests/agreement.py): python-jsonschema with ECMA-262 patterns (the reference), jsonschema-rs on
-each published per-message schema, Ajv (one Node process), the Pydantic unions (from text and
-from values), the generated dispatch, `Validator.validate` and `validate_json`, and the
-`wirebook validate` command on compact and spaced JSON Lines with one and two jobs.
+each of these is asked about every message of a corpus drawn from the published schemas of each
+shape of its wire versions (tests/agreement.py), each judging a message by its own wire version
+(its `v`, else the default): python-jsonschema with ECMA-262 patterns (the reference, on the
+version's published schemas), jsonschema-rs on each published per-message schema of the version,
+Ajv (one Node process) likewise, the Pydantic unions of the version's messages with the version
+in the validation context (from text and from values), the generated `parse_client_message` /
+`parse_server_message`, the generated dispatch, `Validator.validate` and `validate_json`, and the
+`wirebook validate` command on compact and spaced JSON Lines with one and two jobs. Every valid
+server message is also written back by the generated `encode(message, v)`.
 """
 
 from __future__ import annotations
@@ -37,11 +43,13 @@ from agreement import (
     corpus,
     depth,
     disagreements,
+    encode_round_trips,
     generate,
     not_json,
     pointer_mismatches,
     report,
     run_all,
+    seeds_of,
     write_disagreements,
 )
 from wirebook.emit.schemas import message_path
@@ -51,8 +59,9 @@ ROOT = Path(__file__).resolve().parent.parent
 PROTOCOLS = {
     "stress": ROOT / "tests" / "stress" / "schema",
     "shapes": ROOT / "tests" / "shapes" / "schema",
+    "versions": ROOT / "tests" / "versions" / "schema",
 }
-MIN_MESSAGES = {"stress": 10_000, "shapes": 5_000}
+MIN_MESSAGES = {"stress": 10_000, "shapes": 5_000, "versions": 20_000}
 
 
 def _leaves(value: JSON) -> Iterator[JSON]:
@@ -187,16 +196,50 @@ def test_the_definitions_pass_every_check_and_lint_rule(run: Run) -> None:
 
 
 def test_the_corpus_is_large_and_holds_valid_and_invalid_messages_of_every_type(run: Run) -> None:
-    results = run.results
-    assert len(results.cases) >= MIN_MESSAGES[run.generated.protocol.name]
-    assert [c.text for c in corpus(run.generated)] == [c.text for c in results.cases]  # seeded
-    seen: Counter[tuple[str, str, bool]] = Counter()
+    """...in every wire version: each message that a version has is asked valid and invalid in
+    it, with and without `v` in the default version."""
+    results, generated = run.results, run.generated
+    assert len(results.cases) >= MIN_MESSAGES[generated.protocol.name]
+    assert [c.text for c in corpus(generated)] == [c.text for c in results.cases]  # seeded
+    seen: Counter[tuple[int, str, str, bool]] = Counter()
+    without_v: Counter[tuple[str, str]] = Counter()
     for case, valid in zip(results.cases, results.reference, strict=True):
         kind = case.value.get("type") if isinstance(case.value, dict) else None
-        seen[(case.direction, str(kind), valid)] += 1
-    for message in run.generated.protocol.messages:
-        for valid in (True, False):
-            assert seen[(message.direction, message.type, valid)] > 0, (message.key, valid)
+        seen[(generated.version_of(case.value), case.direction, str(kind), valid)] += 1
+        if valid and "v" not in case.value:
+            without_v[(case.direction, str(kind))] += 1
+    for version, shape in generated.versions.items():
+        for message in shape.protocol.messages:
+            for valid in (True, False):
+                assert seen[(version, message.direction, message.type, valid)] > 0, (
+                    version,
+                    message.key,
+                    valid,
+                )
+    default = generated.versions[generated.protocol.wire_default].protocol
+    for message in default.messages:
+        assert without_v[message.key] > 0, message.key
+
+
+def test_every_message_of_every_shape_has_seeds_to_draw_from(run: Run) -> None:
+    """Each shape's corpus starts from examples that its schemas take."""
+    generated = run.generated
+    for shape in generated.shapes():
+        for message in shape.protocol.messages:
+            assert seeds_of(generated, shape, message), (shape.folder, message.key)
+
+
+def test_the_corpus_crosses_wire_versions(run: Run) -> None:
+    """A message asked in another version than its seed's: members and enum values of another
+    version's shape, the whole message (or one of its changes) with another `v`."""
+    if len(run.generated.shapes()) == 1:
+        pytest.skip("one shape of wire version")
+    verdicts: dict[str, set[bool]] = defaultdict(set)
+    for case, valid in zip(run.results.cases, run.results.reference, strict=True):
+        verdicts[case.kind].add(valid)
+    for family in ("version", "version: member", "version: edit"):
+        assert verdicts[family] == {True, False}, family
+    assert verdicts["version: value"] == {False}  # no version has the values of another
 
 
 # The families of change (tests/agreement.py) that the shapes of a protocol call for, and the
@@ -224,19 +267,24 @@ def test_the_corpus_asks_about_the_corners_of_every_shape(run: Run) -> None:
 
 
 def test_every_keyword_of_every_message_is_what_some_message_fails_on(run: Run) -> None:
-    failed: dict[tuple[str, str], set[str]] = defaultdict(set)
+    """...in each shape of wire version, by the published schema of that shape."""
+    generated = run.generated
+    failed: dict[tuple[str, str, str], set[str]] = defaultdict(set)
     for case, problems in zip(run.results.cases, run.results.problems, strict=True):
         kind = case.value.get("type") if isinstance(case.value, dict) else None
-        failed[(case.direction, str(kind))] |= {p.keyword for p in problems}
-    for message in run.generated.protocol.messages:
-        schema = run.generated.published(message_path(message))
-        # the envelope's `type` routes a message: without it, or another, it is no longer this one
-        del schema["properties"]["type"]
-        required = [name for name in schema.pop("required") if name != "type"]
-        if required:
-            schema["required"] = required
-        missing = checked_keywords(schema) - failed[message.key]
-        assert not missing, (message.key, missing)
+        folder = generated.versions[generated.version_of(case.value)].folder
+        failed[(folder, case.direction, str(kind))] |= {p.keyword for p in problems}
+    for shape in generated.shapes():
+        for message in shape.protocol.messages:
+            schema = generated.published(message_path(message, shape.folder))
+            # the envelope's `type` routes a message: without it, or another, it is no longer
+            # this one
+            del schema["properties"]["type"]
+            required = [name for name in schema.pop("required") if name != "type"]
+            if required:
+                schema["required"] = required
+            missing = checked_keywords(schema) - failed[(shape.folder, *message.key)]
+            assert not missing, (shape.folder, message.key, missing)
 
 
 def test_every_validator_agrees_with_the_reference(run: Run, tmp_path: Path) -> None:
@@ -268,6 +316,12 @@ def test_every_validator_was_asked_about_every_message_of_its_direction(run: Run
             assert asked == [c.direction == "client" for c in results.cases]
         else:
             assert all(asked), name
+
+
+def test_encode_writes_each_valid_server_message_back_in_its_version(run: Run) -> None:
+    asked, failed = encode_round_trips(run.generated, run.results)
+    assert asked >= 500
+    assert not failed, f"{len(failed)} of {asked} messages:\n" + "\n".join(failed[:20])
 
 
 @pytest.mark.parametrize(
