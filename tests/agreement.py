@@ -1051,6 +1051,9 @@ class Results:
     # the members `wirebook validate` (and Validator.validate) names for each invalid case
     pointers: dict[str, dict[int, set[str]]] = field(default_factory=dict)
     ajv_warnings: list[str] = field(default_factory=list)  # strict mode's, while compiling
+    # the dispatch's answers to client messages, and those not valid in the client's version
+    answers: int = 0
+    bad_answers: list[str] = field(default_factory=list)
 
     @property
     def reference(self) -> list[bool]:
@@ -1223,11 +1226,32 @@ def run_dispatch(generated: Generated, results: Results) -> None:
     )
 
     class Outbox:
+        """A connection: what is sent on it, in the version its client spoke then."""
+
         def __init__(self) -> None:
+            self.version: int = module.DEFAULT_VERSION
             self.sent: list[Any] = []
 
         async def send(self, message: object) -> None:
-            self.sent.append(message)
+            self.sent.append((message, self.version))
+
+    reference = generated.wire_reference()
+
+    def check_answers(case: Case, outbox: Outbox) -> None:
+        """Each answer must be a message of its client's version that the reference takes."""
+        for message, version in outbox.sent:
+            results.answers += 1
+            try:
+                written = json.loads(module.encode(message, version))
+            except Exception as exc:  # a crash is a failure to report
+                why = f"encode raised {type(exc).__name__}: {exc}"
+            else:
+                problems = reference.validate("server", written)
+                if not problems and generated.version_of(written) == version:
+                    continue
+                why = "; ".join(map(str, problems)) or f"not of version {version}"
+            label = f"{display(case.label)}: {getattr(message, 'type', message)} in v{version}"
+            results.bad_answers.append(f"{label} ({why[:200]})")
 
     async def ask(index: int, case: Case) -> Verdict:
         handlers, outbox = recorder(), Outbox()
@@ -1235,6 +1259,8 @@ def run_dispatch(generated: Generated, results: Results) -> None:
             await module.dispatch(handlers, outbox, case.text)
         except Exception as exc:  # a crash is an answer to report
             return results.raised("dispatch", index, exc)
+        check_answers(case, outbox)
+        outbox.sent = [m for m, _ in outbox.sent]
         errors = sum(getattr(m, "type", None) == "error" for m in outbox.sent)
         if handlers.calls + errors != 1:
             results.notes[("dispatch", index)] = (
@@ -1374,8 +1400,9 @@ def encode_round_trips(generated: Generated, results: Results) -> tuple[int, lis
     reference = generated.wire_reference()
     parse, encode = generated.dispatch.parse_server_message, generated.dispatch.encode
     asked, failed = 0, []
-    for index, case in enumerate(results.cases):
-        if case.direction != "server" or not results.reference[index] or not case.strict:
+    schemas: dict[str, _Schema] = {}
+    for case, valid in zip(results.cases, results.reference, strict=True):
+        if case.direction != "server" or not valid or not case.strict:
             continue
         asked += 1
         version = generated.version_of(case.value)
@@ -1391,7 +1418,10 @@ def encode_round_trips(generated: Generated, results: Results) -> tuple[int, lis
             why = "; ".join(map(str, problems)) or f"not of version {version}"
             failed.append(f"{where}\n    wrote {display(text[:160])}\n    ({why})")
             continue
-        schema = _Schema(generated.published(generated.schema_path("server", case.value)))
+        path = generated.schema_path("server", case.value)
+        if path not in schemas:
+            schemas[path] = _Schema(generated.published(path))
+        schema = schemas[path]
         node = schema.resolve(schema.root, case.value)
         default = generated.protocol.wire_default
         if "v" in case.value and case.value["v"] == default and "v" not in written:

@@ -20,9 +20,11 @@ server message is also written back by the generated `encode(message, v)`.
 from __future__ import annotations
 
 import datetime
+import json
 import re
 import subprocess
 import sys
+import warnings
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -62,6 +64,8 @@ PROTOCOLS = {
     "versions": ROOT / "tests" / "versions" / "schema",
 }
 MIN_MESSAGES = {"stress": 10_000, "shapes": 5_000, "versions": 20_000}
+# Fields with a default that not every wire version has (see test_a_field_with_a_default_...).
+DEFAULTS = ROOT / "tests" / "versions" / "defaults" / "schema"
 
 
 def _leaves(value: JSON) -> Iterator[JSON]:
@@ -324,6 +328,67 @@ def test_encode_writes_each_valid_server_message_back_in_its_version(run: Run) -
     assert not failed, f"{len(failed)} of {asked} messages:\n" + "\n".join(failed[:20])
 
 
+def test_encode_writes_a_valid_message_in_every_version_or_refuses(run: Run) -> None:
+    """Each valid server message, written in every supported version: either a message that
+    version's reference takes, or VersionError (a member it requires is missing, a value or
+    the message itself it does not have)."""
+    generated, results = run.generated, run.results
+    dispatch, reference = generated.dispatch, generated.wire_reference()
+    written = refused = 0
+    failed = []
+    for case, valid in zip(results.cases, results.reference, strict=True):
+        if case.direction != "server" or not valid or not case.strict:
+            continue
+        message = dispatch.parse_server_message(case.text)
+        for version in sorted(generated.protocol.wire_supported):
+            try:
+                text = dispatch.encode(message, version)
+            except dispatch.VersionError:
+                refused += 1
+                continue
+            value = json.loads(text)
+            problems = reference.validate("server", value)
+            if problems or generated.version_of(value) != version:
+                failed.append(f"{case.text[:160]} in v{version}: {text[:160]} ({problems})")
+            written += 1
+    assert not failed, f"{len(failed)} of {written}:\n" + "\n".join(failed[:20])
+    assert written > 0
+
+
+# The protocols with a deprecated field, which encode() reads (see the test below).
+_READS_DEPRECATED = frozenset({"stress"})
+
+
+def test_encode_warns_of_nothing(run: Run, request: pytest.FixtureRequest) -> None:
+    """Writing a message is no use of its deprecated fields: encode(message, v) emits no
+    DeprecationWarning (a server that runs with warnings as errors, as tests do, would fail)."""
+    if run.generated.protocol.name in _READS_DEPRECATED:
+        request.applymarker(
+            pytest.mark.xfail(
+                strict=True,
+                reason="generator bug: wire.py `absent_members` reads every field with "
+                "getattr(model, name), and pydantic warns on each read of a deprecated field",
+            )
+        )
+    generated, results = run.generated, run.results
+    dispatch = generated.dispatch
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for case, valid in zip(results.cases, results.reference, strict=True):
+            if case.direction == "server" and valid and case.strict:
+                message = dispatch.parse_server_message(case.text)
+                dispatch.encode(message, generated.version_of(case.value))
+
+
+def test_the_dispatch_answers_in_the_clients_version(run: Run) -> None:
+    """Every error and ack the dispatch sent, written in its client's version, is valid there."""
+    results = run.results
+    assert results.answers > 0
+    assert not results.bad_answers, f"{len(results.bad_answers)} of {results.answers}:\n" + (
+        "\n".join(results.bad_answers[:20])
+    )
+
+
 @pytest.mark.parametrize(
     "command",
     [["mypy", "--strict", "--no-incremental"], ["ruff", "check"], ["ruff", "format", "--check"]],
@@ -340,3 +405,33 @@ def test_the_generated_python_is_clean(run: Run, command: list[str]) -> None:
         check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="generator bug: a field with `since`/`until` and a `default` gets `validate_default`, "
+    "so in a version that lacks it the models' `_member` check (wire.py) sees the default, not "
+    "MISSING, and refuses it (`Not a member in wire version 1`); in an open object it turns it "
+    "into MISSING, which the field's type (no `| MISSING`: it has a default) refuses",
+)
+def test_a_field_with_a_default_is_no_member_of_the_versions_that_lack_it(
+    tmp_path: Path,
+) -> None:
+    """Every example of tests/versions/defaults, valid in its version's published schemas, is
+    taken by the generated parse_client_message and the dispatch."""
+    generated = generate(DEFAULTS, tmp_path)
+    try:
+        reference = generated.wire_reference()
+        examples = [e.message for m in generated.protocol.direction("client") for e in m.examples]
+        examples.append({"type": "hello", "payload": {"name": "a", "extra": {"mode": "x"}}})
+        refused = []
+        for message in examples:
+            assert reference.validate("client", message) == [], message
+            text = json.dumps(message)
+            try:
+                generated.dispatch.parse_client_message(text)
+            except ValueError as exc:  # pydantic's ValidationError
+                refused.append(f"{text}: {exc}")
+        assert not refused, "\n".join(refused)
+    finally:
+        generated.unload()
