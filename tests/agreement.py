@@ -74,6 +74,7 @@ class Generated:
     models: ModuleType
     dispatch: ModuleType
     versions: Mapping[int, VersionSchemas]  # every supported wire version → its shape's schemas
+    definitions: Path  # the folder of its YAML definitions
     _references: dict[VersionSchemas, ReferenceValidator] = field(
         default_factory=dict, compare=False
     )
@@ -154,7 +155,7 @@ def generate(schema_dir: Path, out: Path) -> Generated:
     sys.path.insert(0, str(out / "python"))
     models = importlib.import_module(f"{protocol.package}.models")
     dispatch = importlib.import_module(f"{protocol.package}.dispatch")
-    return Generated(protocol, out, models, dispatch, compiled.schemas.versions)
+    return Generated(protocol, out, models, dispatch, compiled.schemas.versions, schema_dir)
 
 
 # --- the corpus ---------------------------------------------------------------------------------
@@ -1034,7 +1035,12 @@ OUR_TEXT_READERS = (
     *(f"validate {form} --jobs {jobs}" for form in ("compact", "spaced") for jobs in (1, 2)),
 )
 TEXT_READERS = ("ajv", "pydantic validate_json", *OUR_TEXT_READERS)
-VALUE_READERS = ("jsonschema-rs", "pydantic validate_python", "Validator.validate")
+VALUE_READERS = (
+    "jsonschema-rs",
+    "pydantic validate_python",
+    "Validator.validate",
+    "Validator.from_definitions",
+)
 VALIDATORS = (*TEXT_READERS, *VALUE_READERS)
 
 
@@ -1068,7 +1074,7 @@ class Results:
         """Note what was raised: no verdict, but for a library given a value that is not JSON
         (a lone surrogate that jsonschema-rs cannot encode), a refusal."""
         self.notes[(name, index)] = f"raised {type(exc).__name__}: {str(exc)[:160]}"
-        library = name in VALUE_READERS and name != "Validator.validate"  # which never raises
+        library = name in VALUE_READERS and not name.startswith("Validator")  # never raises
         return False if library and not_json(self.cases[index].value) else None
 
 
@@ -1190,24 +1196,32 @@ def run_pydantic(generated: Generated, results: Results) -> None:
 
 
 def run_validator(generated: Generated, results: Results) -> None:
+    """wirebook's Validator from the published schemas (every shape's: schemas/v{N}/ too), on
+    values and on text; and from the definitions, on values."""
     validator = Validator.from_schemas(generated.schemas)
-    named = results.pointers.setdefault("Validator.validate", {})
-    verdicts: list[Verdict] = []
-    for index, case in enumerate(results.cases):
-        try:
-            problems = validator.validate(case.value, case.direction)
-        except Exception as exc:  # a crash is an answer to report
-            verdicts.append(results.raised("Validator.validate", index, exc))
-            continue
-        if problems:
-            named[index] = {p.pointer for p in problems}
-        verdicts.append(not problems)
-    results.add("Validator.validate", verdicts)
+    _ask_validate(results, "Validator.validate", validator)
     _ask_each(
         results,
         "Validator.validate_json",
         lambda c: not validator.validate_json(c.text, c.direction),
     )
+    definitions = Validator.from_definitions(generated.definitions)
+    _ask_validate(results, "Validator.from_definitions", definitions)
+
+
+def _ask_validate(results: Results, name: str, validator: Validator) -> None:
+    named = results.pointers.setdefault(name, {})
+    verdicts: list[Verdict] = []
+    for index, case in enumerate(results.cases):
+        try:
+            problems = validator.validate(case.value, case.direction)
+        except Exception as exc:  # a crash is an answer to report
+            verdicts.append(results.raised(name, index, exc))
+            continue
+        if problems:
+            named[index] = {p.pointer for p in problems}
+        verdicts.append(not problems)
+    results.add(name, verdicts)
 
 
 def run_dispatch(generated: Generated, results: Results) -> None:
