@@ -355,21 +355,9 @@ def test_encode_writes_a_valid_message_in_every_version_or_refuses(run: Run) -> 
     assert written > 0
 
 
-# The protocols with a deprecated field, which encode() reads (see the test below).
-_READS_DEPRECATED = frozenset({"stress"})
-
-
-def test_encode_warns_of_nothing(run: Run, request: pytest.FixtureRequest) -> None:
+def test_encode_warns_of_nothing(run: Run) -> None:
     """Writing a message is no use of its deprecated fields: encode(message, v) emits no
     DeprecationWarning (a server that runs with warnings as errors, as tests do, would fail)."""
-    if run.generated.protocol.name in _READS_DEPRECATED:
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="generator bug: wire.py `absent_members` reads every field with "
-                "getattr(model, name), and pydantic warns on each read of a deprecated field",
-            )
-        )
     generated, results = run.generated, run.results
     dispatch = generated.dispatch
     with warnings.catch_warnings():
@@ -407,13 +395,6 @@ def test_the_generated_python_is_clean(run: Run, command: list[str]) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="generator bug: a field with `since`/`until` and a `default` gets `validate_default`, "
-    "so in a version that lacks it the models' `_member` check (wire.py) sees the default, not "
-    "MISSING, and refuses it (`Not a member in wire version 1`); in an open object it turns it "
-    "into MISSING, which the field's type (no `| MISSING`: it has a default) refuses",
-)
 def test_a_field_with_a_default_is_no_member_of_the_versions_that_lack_it(
     tmp_path: Path,
 ) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import MISSING, BaseModel, BeforeValidator, ConfigDict, ValidationInfo
 from pydantic.fields import FieldInfo
-from pydantic_core import PydanticCustomError, SchemaValidator, core_schema
+from pydantic_core import PydanticCustomError, PydanticUndefined, SchemaValidator, core_schema
 
 # The table of checks on a field, as models.py carries it (see wirebook's `models_schema`).
 CHECKS_KEY = "x-wirebook-checks"
@@ -45,13 +45,17 @@ class WireModel(BaseModel):
             if not table or any(map(_is_check, field.metadata)):
                 continue  # no checks, or inherited already
             checks = tuple(_compile(entry) for entry in table if entry[0] not in VERSIONED)
-            versioned = tuple(_compile_versioned(entry) for entry in table if entry[0] in VERSIONED)
+            versioned = tuple(
+                _compile_versioned(entry, field) for entry in table if entry[0] in VERSIONED
+            )
             if versioned:
                 field.metadata.append(
                     BeforeValidator(partial(_check_at_version, checks, versioned))
                 )
-                # a member some versions require is absent: its check runs on the default
-                field.validate_default = True
+                # that a member some versions require is absent, its check sees on the default
+                # (MISSING: such a member has no other)
+                if any(entry[0] == "versions" and entry[2]["required"] for entry in table):
+                    field.validate_default = True
             else:
                 field.metadata.append(BeforeValidator(partial(_check, checks)))
             changed = True
@@ -106,14 +110,21 @@ def _check(checks: tuple[tuple[tuple[str, ...], Step], ...], value: Any) -> Any:
 VersionedStep = Callable[[int, Any], Any]
 
 
-def _compile_versioned(entry: Any) -> tuple[tuple[str, ...], VersionedStep]:
+def _compile_versioned(entry: Any, field: FieldInfo) -> tuple[tuple[str, ...], VersionedStep]:
     kind, path, argument = entry
     if kind == "values":
         by_version = {int(v): tuple(values) for v, values in argument.items()}
         every = frozenset(v for values in by_version.values() for v in values)
         return tuple(path), partial(_values, by_version, every)
+    # what an object open to unknown members keeps of a member its version lacks: nothing, or
+    # the member's default, which its type takes
+    ignored = MISSING if field.default is PydanticUndefined else field.default
     return tuple(path), partial(
-        _member, frozenset(argument["in"]), frozenset(argument["required"]), argument["closed"]
+        _member,
+        frozenset(argument["in"]),
+        frozenset(argument["required"]),
+        argument["closed"],
+        ignored,
     )
 
 
@@ -140,9 +151,15 @@ def _is_check(metadata: Any) -> bool:
 
 
 def _member(
-    present: frozenset[int], required: frozenset[int], closed: bool, version: int, value: Any
+    present: frozenset[int],
+    required: frozenset[int],
+    closed: bool,
+    ignored: Any,
+    version: int,
+    value: Any,
 ) -> Any:
-    """A member that some wire versions do not have, or do not require."""
+    """A member that some wire versions do not have, or do not require. ``ignored``: what an
+    object open to unknown members keeps of it."""
     if version not in present:
         if value is MISSING:
             return value
@@ -150,7 +167,7 @@ def _member(
             raise PydanticCustomError(
                 "extra_forbidden", "Not a member in wire version {version}", {"version": version}
             )
-        return MISSING  # an object open to unknown members ignores it
+        return ignored  # an object open to unknown members takes it as one, unread
     if value is MISSING and version in required:
         raise PydanticCustomError(
             "missing", "Field required in wire version {version}", {"version": version}
@@ -350,7 +367,8 @@ def absent_members(model: BaseModel, version: int) -> dict[Any, Any]:
         rule = next((entry[2] for entry in _table(field) if entry[0] == "versions"), None)
         if rule is not None and version not in rule["in"]:
             excluded[name] = True
-        elif inner := _absent_below(getattr(model, name), version):
+        # read from the instance's dict: an attribute read warns of a deprecated field
+        elif inner := _absent_below(vars(model).get(name), version):
             excluded[name] = inner
     return excluded
 
