@@ -42,10 +42,10 @@ from wirebook.emit.schemas import ANY_JSON
 from wirebook.problems import pointer
 from wirebook.reference import ReferenceValidator, WireReference
 from wirebook.validate import _sift, fast
-from wirebook.validate.engine import Validator, versions_of
+from wirebook.validate.engine import Validator
 from wirebook.validate.fast import FastPath
 from wirebook.validate.options import CHOICES, Choice
-from wirebook.validate.sources import Schema, Schemas, Versions, from_published
+from wirebook.validate.sources import Schema, Schemas, Versions, from_published, versions_of
 
 VERSIONS = from_published(SCHEMA_DIR)  # the committed bundles, as `wirebook validate` reads them
 SCHEMAS = VERSIONS[0]  # the default wire version's, which the fast path takes
@@ -306,8 +306,8 @@ def assert_exact(
 @pytest.mark.parametrize("choice", CHOICES)
 def test_every_type_of_the_example_protocol_is_translated(choice: Choice) -> None:
     assert FAST[choice].untranslated == ()
-    expected = {t for d in directions(choice) for t in SCHEMAS[d]}
-    assert set(FAST[choice].types.values()) == expected
+    expected = {t for shape in VERSIONS for d in directions(choice) for t in shape.get(d, {})}
+    assert set(FAST[choice].types.values()) == expected  # of every wire version
 
 
 @pytest.mark.parametrize("case", VALID, ids=case_id)
@@ -1448,12 +1448,51 @@ def test_sift_refuses_what_is_not_a_sequence_of_bytes(lines: Any) -> None:
         _sift.sift(json.loads, lines)
 
 
-def test_sift_takes_two_arguments() -> None:
+def test_sift_takes_two_or_three_arguments_and_routes_of_versions_and_decoders() -> None:
     sift: Any = _sift.sift
     with pytest.raises(TypeError):
         sift(json.loads)
     with pytest.raises(TypeError):
-        sift(json.loads, [], [])
+        sift(json.loads, [], [], [])
+    for routes in ([1], [(b"v", json.loads)], [(1, 2)], [(-1, json.loads)], [(10**20, json.loads)]):
+        with pytest.raises(TypeError, match="routes are"):
+            sift(json.loads, [], routes)
+
+
+class Version2(dict[str, Any]):
+    """A value that the decoder of wire version 2 gave."""
+
+
+def version_2(raw: bytes) -> Version2:
+    value = json.loads(raw)
+    if value.get("v") != 2:
+        raise ValueError("not version 2")
+    return Version2(value)
+
+
+@pytest.mark.parametrize(
+    ("line", "taken_by"),
+    [
+        (b'{"v":2}', Version2),
+        (b'{"v" :\t2 ,"x":1}', Version2),  # written with blanks: found all the same
+        (b'{"x":{"v":2},"v":1}', dict),  # a nested `v` names 2: tried first, refused, then default
+        (b'{"v":20}', dict),  # 20 is not 2
+        (b'{"v":2.5}', None),  # names 2, refused by both
+        (b'{"x":"\\"v\\":2"}', dict),  # escaped text names no version
+        (b'{"v":1}', dict),
+    ],
+)
+def test_sift_gives_a_line_that_names_a_version_to_its_decoder_first(
+    line: bytes, taken_by: type | None
+) -> None:
+    def default(raw: bytes) -> dict[str, Any]:
+        value: dict[str, Any] = json.loads(raw)
+        if isinstance(value.get("v"), float):
+            raise ValueError("not an integer")
+        return value
+
+    counts, refused = _sift.sift(default, [line], [(2, version_2)])
+    assert (counts, refused) == (({taken_by: 1}, []) if taken_by else ({}, [0]))
 
 
 # --- found in review: each was a line the fast path took and the reference refused --------------

@@ -1,8 +1,13 @@
 /* The inner loop of the fast path of `wirebook validate` (see fast.py), in C.
 
-   sift(decode, lines) calls decode(line) for each line; it returns the types of the values of
-   the lines that decode and are not suspect, and the indexes of the other lines. decode raising
-   ValueError or RecursionError refuses a line; any other exception propagates.
+   sift(decode, lines, routes) calls decode(line) for each line; it returns the types of the
+   values of the lines that decode and are not suspect, and the indexes of the other lines.
+   decode raising ValueError or RecursionError refuses a line; any other exception propagates.
+   routes, (version, decode) pairs, are the decoders of the protocol's other wire versions: a
+   line that names a version (`"v":2`, `"v" : 2`, anywhere in it) is given to that decoder
+   first, then to those of the other versions it names, then to the default one; a line is taken
+   by the first that decodes it (decoders of different versions never take the same line: each
+   reads `v`).
 
    suspect(text) says whether a JSON text may be read otherwise by msgspec or orjson than by
    JSON Schema's reader. Above all: an object that repeats a key, which both let pass (the last
@@ -13,6 +18,7 @@
    track of, and a number of 19 digits or more (orjson reads an integer beyond 64 bits as a
    float). A suspect line goes to the exact path, which reads it with Python's own parser. */
 
+#define _GNU_SOURCE /* memmem */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <string.h>
@@ -532,17 +538,121 @@ fold(Kinds *kinds, PyObject *counts)
     return failed ? -1 : 0;
 }
 
+static int
+blank(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* Whether some member `"v"` of the text has the value ``version`` (a member of a nested object,
+   or a string's escaped text, may say so too: the decoder then refuses the line, which costs a
+   try, never a verdict). */
+static int
+names_version(const char *text, Py_ssize_t size, long version)
+{
+    const char *end = text + size, *at = text;
+    while ((at = memmem(at, (size_t)(end - at), "\"v\"", 3)) != NULL) {
+        const char *p = at + 3;
+        at = p;
+        while (p < end && blank(*p)) {
+            p++;
+        }
+        if (p == end || *p != ':') {
+            continue;
+        }
+        p++;
+        while (p < end && blank(*p)) {
+            p++;
+        }
+        long value = 0;
+        int digits = 0;
+        while (p < end && *p >= '0' && *p <= '9' && digits < 18) {
+            value = value * 10 + (*p - '0');
+            p++;
+            digits++;
+        }
+        if (digits > 0 && value == version && (p == end || *p < '0' || *p > '9')) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The value of ``line`` as the first decoder that takes it gives it, or NULL with no error set
+   when none does (NULL with an error set: an error to propagate). The routes whose version the
+   line names are tried first, then ``decode``. */
+static PyObject *
+decoded(PyObject *decode, PyObject *routes, PyObject *line)
+{
+    const char *text = PyBytes_AS_STRING(line);
+    Py_ssize_t size = PyBytes_GET_SIZE(line);
+    Py_ssize_t n = PyTuple_GET_SIZE(routes);
+    for (Py_ssize_t r = 0; r <= n; r++) {
+        PyObject *decoder = decode;
+        if (r < n) {
+            PyObject *route = PyTuple_GET_ITEM(routes, r);
+            long version = PyLong_AsLong(PyTuple_GET_ITEM(route, 0)); /* checked: fits */
+            if (!names_version(text, size, version)) {
+                continue;
+            }
+            decoder = PyTuple_GET_ITEM(route, 1);
+        }
+        PyObject *value = PyObject_CallOneArg(decoder, line);
+        if (value != NULL) {
+            return value;
+        }
+        if (!PyErr_ExceptionMatches(PyExc_ValueError)
+            && !PyErr_ExceptionMatches(PyExc_RecursionError)) {
+            return NULL;
+        }
+        PyErr_Clear();
+    }
+    return NULL;
+}
+
+/* ``routes`` as a tuple of its own of (version, callable) pairs, each version an int of at
+   most 18 digits; NULL with an error otherwise. */
+static PyObject *
+checked_routes(PyObject *given)
+{
+    PyObject *routes = PySequence_Tuple(given);
+    if (routes == NULL) {
+        return NULL;
+    }
+    for (Py_ssize_t r = 0; r < PyTuple_GET_SIZE(routes); r++) {
+        PyObject *route = PyTuple_GET_ITEM(routes, r);
+        long version = -1;
+        if (PyTuple_Check(route) && PyTuple_GET_SIZE(route) == 2
+            && PyLong_CheckExact(PyTuple_GET_ITEM(route, 0))) {
+            version = PyLong_AsLong(PyTuple_GET_ITEM(route, 0));
+            PyErr_Clear(); /* too large: refused below */
+        }
+        if (version < 0 || version > 999999999999999999L
+            || !PyCallable_Check(PyTuple_GET_ITEM(route, 1))) {
+            PyErr_SetString(PyExc_TypeError, "sift: routes are (version, decode) pairs");
+            Py_DECREF(routes);
+            return NULL;
+        }
+    }
+    return routes;
+}
+
 static PyObject *
 sift(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 2) {
-        PyErr_SetString(PyExc_TypeError, "sift(decode, lines) takes 2 arguments");
+    if (nargs != 2 && nargs != 3) {
+        PyErr_SetString(PyExc_TypeError, "sift(decode, lines, routes=()) takes 2 or 3 arguments");
         return NULL;
     }
     PyObject *decode = args[0];
-    /* a tuple of its own: decode may run Python code, which must not change what is looped over */
+    /* tuples of its own: decode may run Python code, which must not change what is looped over */
+    PyObject *routes = nargs == 3 ? checked_routes(args[2]) : PyTuple_New(0);
+    if (routes == NULL) {
+        return NULL;
+    }
     PyObject *lines = PySequence_Tuple(args[1]);
     if (lines == NULL) {
+        Py_DECREF(routes);
         return NULL;
     }
     /* the types of the values taken, counted here: a log has a few, a list of one per line
@@ -560,13 +670,11 @@ sift(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
             PyErr_SetString(PyExc_TypeError, "lines must be a sequence of bytes");
             goto failed;
         }
-        PyObject *value = PyObject_CallOneArg(decode, line);
+        PyObject *value = decoded(decode, routes, line);
         if (value == NULL) {
-            if (!PyErr_ExceptionMatches(PyExc_ValueError)
-                && !PyErr_ExceptionMatches(PyExc_RecursionError)) {
+            if (PyErr_Occurred()) {
                 goto failed;
             }
-            PyErr_Clear();
         }
         else if (!suspect(PyBytes_AS_STRING(line), PyBytes_GET_SIZE(line))) {
             /* only the value's type is counted: freed now, the value's memory is used again
@@ -603,6 +711,7 @@ sift(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
         Py_DECREF(number);
     }
     Py_DECREF(lines);
+    Py_DECREF(routes);
     if (fold(&kinds, counts) < 0) {
         Py_DECREF(counts);
         Py_DECREF(refused);
@@ -612,6 +721,7 @@ sift(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
 
 failed:
     Py_DECREF(lines);
+    Py_DECREF(routes);
     fold(&kinds, NULL);
     Py_XDECREF(counts);
     Py_XDECREF(refused);
@@ -640,8 +750,9 @@ nesting_text(PyObject *Py_UNUSED(module), PyObject *text)
 
 static PyMethodDef methods[] = {
     {"sift", (PyCFunction)(void (*)(void))sift, METH_FASTCALL,
-     "sift(decode, lines) -> ({type of the values taken: how many}, indexes of the lines "
-     "refused)"},
+     "sift(decode, lines, routes=()) -> ({type of the values taken: how many}, indexes of the "
+     "lines refused); routes: (version, decode) pairs, tried first on the lines naming the "
+     "version (`\"v\":2`)"},
     {"suspect", suspect_text, METH_O,
      "suspect(text) -> whether some object of the JSON text repeats a key, or the text has what "
      "is not looked at closely: a key with an escape, nesting over 64 levels, over 256 keys open "

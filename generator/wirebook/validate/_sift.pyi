@@ -6,11 +6,14 @@ from typing import Any, TypeVar
 _V = TypeVar("_V")
 
 def sift(
-    decode: Callable[[bytes], Any], lines: Sequence[bytes]
+    decode: Callable[[bytes], Any],
+    lines: Sequence[bytes],
+    routes: Sequence[tuple[int, Callable[[bytes], Any]]] = (),
 ) -> tuple[dict[type, int], list[int]]:
     """Decode each line; how many values of each type the lines that decode and are not
     ``suspect`` gave, and the indexes of the others (decode raised ValueError or RecursionError,
-    or the line is suspect)."""
+    or the line is suspect). ``routes``: (version, decode) pairs, tried first, in turn, on the
+    lines that name the version (`"v":2`, anywhere): the decoders of other wire versions."""
 
 def suspect(text: bytes) -> bool:
     """Whether some object of JSON ``text`` repeats a key, or the text has what is not looked at

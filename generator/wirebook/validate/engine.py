@@ -371,11 +371,11 @@ class Validator:
         self.others = list(others)
         self._versions: dict[float, Validator] = {}  # 1.0 finds 1
         # named where a type is unknown
-        self._in_version = in_wire_versions(versions_of(schemas)) if others else ""
+        self._in_version = in_wire_versions(sources.versions_of(schemas)) if others else ""
         for shape in self.others:
             validator = Validator(shape)
-            validator._in_version = in_wire_versions(versions_of(shape))
-            for version in versions_of(shape):
+            validator._in_version = in_wire_versions(sources.versions_of(shape))
+            for version in sources.versions_of(shape):
                 self._versions[version] = validator
         self._compiled = {
             d: {t: _compile(d, s) for t, s in by_type.items()} for d, by_type in schemas.items()
@@ -643,15 +643,6 @@ class _Recall:
         if len(memory) >= _REMEMBERED:
             memory.clear()
         memory[key] = verdict
-
-
-def versions_of(shape: sources.Schemas) -> list[int]:
-    """The wire versions whose messages a shape's schemas take (their `v` enum)."""
-    for by_type in shape.values():
-        for schema in by_type.values():
-            versions = schema.get("properties", {}).get("v", {}).get("enum", [])
-            return [v for v in versions if isinstance(v, int) and not isinstance(v, bool)]
-    return []
 
 
 def too_large(size: int, max_bytes: int) -> Finding:

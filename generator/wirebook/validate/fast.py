@@ -55,7 +55,7 @@ import msgspec
 from wirebook import ir, patterns
 from wirebook.validate import _sift
 from wirebook.validate.options import Choice
-from wirebook.validate.sources import Schema, Schemas
+from wirebook.validate.sources import Schema, Schemas, versions_of
 
 # keywords that assert nothing; `format` is an annotation in 2020-12, for the reference too
 _ANNOTATIONS = frozenset(
@@ -99,31 +99,36 @@ class _Untranslatable(Exception):
 
 @dataclass(frozen=True)
 class FastPath:
-    """The tagged union's decoder, and the wire type of each of its Structs; and the fast path
-    of the next shape of wire version, for the lines this one refuses that name a `v`."""
+    """The tagged union's decoder, and the wire type of each of its Structs; and the decoders of
+    the other shapes of wire version, each tried first on the lines that name its `v`."""
 
     decode: Callable[[bytes], Any]
     types: Mapping[type, str]
     untranslated: tuple[str, ...]  # types that the exact path alone checks
-    then: FastPath | None = None
+    routes: tuple[tuple[int, Callable[[bytes], Any]], ...] = ()
 
     def sift(self, lines: Sequence[bytes]) -> tuple[Counter[str], list[int]]:
         """The valid lines the fast path takes, counted per type, and the indexes of the others."""
-        kinds, others = _sift.sift(self.decode, lines)
-        counts = Counter({self.types[kind]: n for kind, n in Counter(kinds).items()})
-        if self.then is None or not others:
-            return counts, others
-        # a line without a `v` member is of the default version, the first fast path's
-        named = [i for i in others if b'"v"' in lines[i]]
-        more, refused = self.then.sift([lines[i] for i in named])
-        taken = set(named) - {named[i] for i in refused}
-        return counts + more, [i for i in others if i not in taken]
+        kinds, others = _sift.sift(self.decode, lines, self.routes)
+        counts: Counter[str] = Counter()
+        for kind, n in kinds.items():  # the Structs of one type in several wire versions add up
+            counts[self.types[kind]] += n
+        return counts, others
 
 
 def build_versions(shapes: Sequence[Schemas], choice: Choice) -> FastPath:
-    """The fast path of each shape of wire version, tried in turn (see ``sources.Versions``)."""
-    path = build(shapes[0], choice)
-    return replace(path, then=build_versions(shapes[1:], choice)) if shapes[1:] else path
+    """The fast path of each shape of wire version (see ``sources.Versions``): the default
+    version's decoder takes a line, unless it names another version's `v`, whose decoder is
+    tried first (in C, without reading the line twice)."""
+    path, *others = (build(shape, choice) for shape in shapes)
+    routes = tuple(
+        (version, other.decode)
+        for shape, other in zip(shapes[1:], others, strict=True)
+        for version in versions_of(shape)
+    )
+    types = {kind: wire_type for p in (path, *others) for kind, wire_type in p.types.items()}
+    untranslated = tuple(dict.fromkeys(t for p in (path, *others) for t in p.untranslated))
+    return replace(path, types=types, untranslated=untranslated, routes=routes)
 
 
 def build(schemas: Schemas, choice: Choice) -> FastPath:

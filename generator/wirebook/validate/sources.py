@@ -85,6 +85,15 @@ def from_published(folder: Path) -> Versions:
     return shapes
 
 
+def versions_of(shape: Schemas) -> list[int]:
+    """The wire versions whose messages a shape's schemas take (their `v` enum)."""
+    for by_type in shape.values():
+        for schema in by_type.values():
+            versions = schema.get("properties", {}).get("v", {}).get("enum", [])
+            return [v for v in versions if isinstance(v, int) and not isinstance(v, bool)]
+    return []
+
+
 def _bundles(folder: Path) -> Schemas:
     found: Schemas = {}
     for direction in ir.DIRECTIONS:
