@@ -247,7 +247,8 @@ class Setup:
         """Whether the fast path promises to take ``text``, a valid line: yes, unless (a) a key
         is written with an escape, (b) an integer is written with a fraction or an exponent,
         (c) its type is untranslated, (d) it nests deeper than 64 levels or has more than 256
-        keys open at once (or repeats a key, which the engine reports)."""
+        keys open at once (or repeats a key, which the engine reports), (e) it names another
+        wire version than its own (in a nested member `v`)."""
         message = json.loads(text)
         kind = message["type"]
         # the schemas of its wire version: a message without `v` is of the first shape's
@@ -255,8 +256,11 @@ class Setup:
         schemas = next((s for s in self.shapes[1:] if version in versions_of(s)), self.schemas)
         roots = [schemas[d][kind] for d in directions(choice) if kind in schemas.get(d, {})]
         found = shape(text)
+        others = {v for s in self.shapes if s is not schemas for v in versions_of(s)}
+        named = {int(n) for n in re.findall(rb'"v"[ \t\r\n]*:[ \t\r\n]*([0-9]+)', text)}
         return (
-            found.followed
+            not named & others
+            and found.followed
             and not found.repeated
             and not any(integer_as_float(root, root, message) for root in roots)
             and kind not in path.untranslated
@@ -1475,9 +1479,9 @@ def version_2(raw: bytes) -> Version2:
     [
         (b'{"v":2}', Version2),
         (b'{"v" :\t2 ,"x":1}', Version2),  # written with blanks: found all the same
-        (b'{"x":{"v":2},"v":1}', dict),  # a nested `v` names 2: tried first, refused, then default
+        (b'{"x":{"v":2},"v":1}', None),  # a nested `v` names 2: refused, left to the exact path
         (b'{"v":20}', dict),  # 20 is not 2
-        (b'{"v":2.5}', None),  # names 2, refused by both
+        (b'{"v":2.5}', None),  # names 2, which refuses it
         (b'{"x":"\\"v\\":2"}', dict),  # escaped text names no version
         (b'{"v":1}', dict),
     ],

@@ -4,10 +4,11 @@
    values of the lines that decode and are not suspect, and the indexes of the other lines.
    decode raising ValueError or RecursionError refuses a line; any other exception propagates.
    routes, (version, decode) pairs, are the decoders of the protocol's other wire versions: a
-   line that names a version (`"v":2`, `"v" : 2`, anywhere in it) is given to that decoder
-   first, then to those of the other versions it names, then to the default one; a line is taken
+   line that names a version (`"v":2`, `"v" : 2`, anywhere in it) is given to that decoder, and
+   to those of the other versions it names; any other line to the default one. A line is taken
    by the first that decodes it (decoders of different versions never take the same line: each
-   reads `v`).
+   reads `v`). A line of the default version that names another (in a nested `v`) is refused:
+   the exact path judges it, as any line the fast path refuses.
 
    suspect(text) says whether a JSON text may be read otherwise by msgspec or orjson than by
    JSON Schema's reader. Above all: an object that repeats a key, which both let pass (the last
@@ -580,13 +581,15 @@ names_version(const char *text, Py_ssize_t size, long version)
 
 /* The value of ``line`` as the first decoder that takes it gives it, or NULL with no error set
    when none does (NULL with an error set: an error to propagate). The routes whose version the
-   line names are tried first, then ``decode``. */
+   line names are tried; ``decode`` when it names none (an invalid line of another version
+   fails once, not twice). */
 static PyObject *
 decoded(PyObject *decode, PyObject *routes, PyObject *line)
 {
     const char *text = PyBytes_AS_STRING(line);
     Py_ssize_t size = PyBytes_GET_SIZE(line);
     Py_ssize_t n = PyTuple_GET_SIZE(routes);
+    int named = 0;
     for (Py_ssize_t r = 0; r <= n; r++) {
         PyObject *decoder = decode;
         if (r < n) {
@@ -595,7 +598,11 @@ decoded(PyObject *decode, PyObject *routes, PyObject *line)
             if (!names_version(text, size, version)) {
                 continue;
             }
+            named = 1;
             decoder = PyTuple_GET_ITEM(route, 1);
+        }
+        else if (named) {
+            break;
         }
         PyObject *value = PyObject_CallOneArg(decoder, line);
         if (value != NULL) {
