@@ -202,7 +202,14 @@ _OUTGOING_AT: Mapping[int, TypeAdapter[OutgoingMessage]] = {
     ),
 }
 # The validation context of each version: the models check what depends on it.
-_CONTEXTS: Mapping[int | None, dict[str, int]] = {v: {"v": v} for v in SUPPORTED_VERSIONS}
+_CONTEXTS: Mapping[int | None, dict[str, int] | None] = {v: {"v": v} for v in SUPPORTED_VERSIONS}
+# How a client message of each version is read: its version, union and context (found by a `v`
+# of 1 or 1.0, not true); another `v` is read by the whole union, which refuses it.
+_READ: Mapping[object, tuple[int | None, TypeAdapter[IncomingMessage], dict[str, int] | None]] = {
+    v: (v, _INCOMING_AT.get(v, _INCOMING), _CONTEXTS[v]) for v in SUPPORTED_VERSIONS
+}
+_UNSUPPORTED = (None, _INCOMING, None)
+_NUMBERS = (int, float)
 
 
 def in_version(message: OutgoingMessage, version: int) -> bool:
@@ -227,7 +234,7 @@ def encode(message: OutgoingMessage, version: int | None = None) -> str:
     if version != DEFAULT_VERSION:
         data = {"v": version, **data}
     try:
-        _OUTGOING_AT.get(version, _OUTGOING).validate_python(data, context=_CONTEXTS[version])
+        _OUTGOING_AT.get(version, _OUTGOING).validate_python(data, context={"v": version})
     except ValidationError as exc:
         details = "; ".join(f"{_pointer(data, e['loc'][1:])}: {e['msg']}" for e in exc.errors())
         raise VersionError(f"{message.type!r} in wire version {version}: {details}") from None
@@ -241,29 +248,23 @@ def parse_client_message(raw: str | bytes) -> IncomingMessage:
     message that does not match its definition.
     """
     data = read_json(raw)
-    version = _version(data)
-    return _INCOMING_AT.get(version, _INCOMING).validate_python(
-        data, context=_CONTEXTS.get(version)
-    )
+    _, incoming, context = _read(data)
+    return incoming.validate_python(data, context=context)
 
 
 def parse_server_message(raw: str | bytes) -> OutgoingMessage:
     """Parse and validate one server message, against its own wire version (for clients
     written in Python, and tests)."""
     data = read_json(raw)
-    version = _version(data)
+    version = _read(data)[0]  # its version: the same for a server message
     adapter = _OUTGOING_AT.get(version, _OUTGOING) if version is not None else _OUTGOING
     return adapter.validate_python(data, context=_CONTEXTS.get(version))
 
 
-def _version(data: Any) -> int | None:
-    """The wire version of a message, if it is a supported one."""
-    if not isinstance(data, dict):
-        return None
-    version = data.get("v", DEFAULT_VERSION)
-    if isinstance(version, bool) or not isinstance(version, int | float):
-        return None
-    return int(version) if version in SUPPORTED_VERSIONS else None  # 1.0 is 1
+def _read(data: Any) -> tuple[int | None, TypeAdapter[IncomingMessage], dict[str, int] | None]:
+    """How to read a client message: by the union and context of its version, if supported."""
+    version = data.get("v", DEFAULT_VERSION) if type(data) is dict else None
+    return _READ.get(version, _UNSUPPORTED) if type(version) in _NUMBERS else _UNSUPPORTED
 
 
 def read_json(raw: str | bytes) -> Any:
@@ -281,12 +282,11 @@ async def dispatch(handlers: ClientHandlers[C], connection: C, raw: str | bytes)
     except ValueError as exc:
         await _fail(connection, None, ErrorCode.BAD_JSON, f"Invalid JSON: {exc}")
         return
-    version = _version(data)
+    version, incoming, context = _read(data)
     if version is not None:
         connection.version = version
     try:
-        incoming = _INCOMING_AT.get(version, _INCOMING)
-        message = incoming.validate_python(data, context=_CONTEXTS.get(version))
+        message = incoming.validate_python(data, context=context)
     except ValidationError as exc:
         code, text, ref = _diagnose(data, exc, version)
         await _fail(connection, ref, code, text)

@@ -48,16 +48,22 @@ class WireModel(BaseModel):
             versioned = tuple(
                 _compile_versioned(entry, field) for entry in table if entry[0] in VERSIONED
             )
-            if versioned:
-                field.metadata.append(
-                    BeforeValidator(partial(_check_at_version, checks, versioned))
-                )
-                # that a member some versions require is absent, its check sees on the default
-                # (MISSING: such a member has no other)
-                if any(entry[0] == "versions" and entry[2]["required"] for entry in table):
-                    field.validate_default = True
+            # one Python call per value where it can be: a check costs more than pydantic's own
+            function: Callable[..., Any]
+            if len(versioned) == 1 and not checks and isinstance(versioned[0][1], _Member):
+                function = partial(_member_only, versioned[0][1])
+            elif versioned:
+                function = partial(_check_at_version, checks, versioned)
+            elif len(checks) == 1 and not checks[0][0]:
+                function = partial(checks[0][1])  # a partial of its own, to be marked
             else:
-                field.metadata.append(BeforeValidator(partial(_check, checks)))
+                function = partial(_check, checks)
+            function.wirebook_check = True  # type: ignore[attr-defined]
+            field.metadata.append(BeforeValidator(function))
+            # that a member some versions require is absent, its check sees on the default
+            # (MISSING: such a member has no other)
+            if any(entry[0] == "versions" and entry[2]["required"] for entry in table):
+                field.validate_default = True
             changed = True
         if changed:
             cls.model_rebuild(force=True)
@@ -89,7 +95,7 @@ def _compile(entry: Any) -> tuple[tuple[str, ...], Step]:
     kind, path, argument = entry
     steps: dict[str, Callable[[dict[str, Any]], Step]] = {
         "integer": lambda a: partial(_integer, frozenset(a["kinds"])),
-        "number": lambda a: partial(_number, tuple(a["members"]), frozenset(a["kinds"])),
+        "number": lambda a: partial(_number, {m: m for m in a["members"]}, frozenset(a["kinds"])),
         "boolean": lambda a: _boolean,
         "unique": lambda a: _unique,
         "json": lambda a: _finite,
@@ -119,13 +125,8 @@ def _compile_versioned(entry: Any, field: FieldInfo) -> tuple[tuple[str, ...], V
     # what an object open to unknown members keeps of a member its version lacks: nothing, or
     # the member's default, which its type takes
     ignored = MISSING if field.default is PydanticUndefined else field.default
-    return tuple(path), partial(
-        _member,
-        frozenset(argument["in"]),
-        frozenset(argument["required"]),
-        argument["closed"],
-        ignored,
-    )
+    member = _Member(argument["in"], argument["required"], argument["closed"], ignored)
+    return tuple(path), member
 
 
 def _check_at_version(
@@ -134,44 +135,54 @@ def _check_at_version(
     value: Any,
     info: ValidationInfo,
 ) -> Any:
-    value = _check(checks, value)
-    version = info.context.get("v") if isinstance(info.context, dict) else None
-    if version is None:
-        return value
-    for path, step in versioned:
-        value = _at(value, path, partial(step, version))
+    if checks:
+        value = _check(checks, value)
+    context = info.context
+    if type(context) is dict and (version := context.get("v")) is not None:
+        for path, step in versioned:
+            value = step(version, value) if not path else _at(value, path, partial(step, version))
     return value
 
 
 def _is_check(metadata: Any) -> bool:
-    function = (
-        getattr(metadata.func, "func", None) if isinstance(metadata, BeforeValidator) else None
-    )
-    return function is _check or function is _check_at_version
+    """A field's checks, put there by a class it inherits from."""
+    return isinstance(metadata, BeforeValidator) and getattr(metadata.func, "wirebook_check", False)
 
 
-def _member(
-    present: frozenset[int],
-    required: frozenset[int],
-    closed: bool,
-    ignored: Any,
-    version: int,
-    value: Any,
-) -> Any:
+class _Member:
     """A member that some wire versions do not have, or do not require. ``ignored``: what an
     object open to unknown members keeps of it."""
-    if version not in present:
-        if value is MISSING:
-            return value
-        if closed:
+
+    __slots__ = ("closed", "ignored", "present", "required")
+
+    def __init__(self, present: list[int], required: list[int], closed: bool, ignored: Any) -> None:
+        self.present = frozenset(present)
+        self.required = frozenset(required)
+        self.closed = closed
+        self.ignored = ignored
+
+    def __call__(self, version: int, value: Any) -> Any:
+        if version not in self.present:
+            if value is MISSING:
+                return value
+            if self.closed:
+                raise PydanticCustomError(
+                    "extra_forbidden",
+                    "Not a member in wire version {version}",
+                    {"version": version},
+                )
+            return self.ignored  # an object open to unknown members takes it as one, unread
+        if value is MISSING and version in self.required:
             raise PydanticCustomError(
-                "extra_forbidden", "Not a member in wire version {version}", {"version": version}
+                "missing", "Field required in wire version {version}", {"version": version}
             )
-        return ignored  # an object open to unknown members takes it as one, unread
-    if value is MISSING and version in required:
-        raise PydanticCustomError(
-            "missing", "Field required in wire version {version}", {"version": version}
-        )
+        return value
+
+
+def _member_only(member: _Member, value: Any, info: ValidationInfo) -> Any:
+    context = info.context
+    if type(context) is dict and (version := context.get("v")) is not None:
+        return member(version, value)
     return value
 
 
@@ -221,15 +232,17 @@ def _integer(kinds: frozenset[str], value: Any) -> Any:
     return value
 
 
-def _number(members: tuple[int | float, ...], kinds: frozenset[str], value: Any) -> Any:
+def _number(members: dict[int | float, int | float], kinds: frozenset[str], value: Any) -> Any:
     """A number equal to a member is that member (1.0 is 1, 10**20 is 1e20); any other number
     fails here, as a const of a float has no `Literal` to fail it (Python has none)."""
-    if _foreign(value, kinds):
-        return NotAJSONValue(value)
-    if not _is_number(value):
-        return value  # null, or another branch of a union: the field's type decides
-    member = next((m for m in members if m == value), None)
-    if member is None:
+    if type(value) is not int and type(value) is not float:
+        if _foreign(value, kinds):
+            return NotAJSONValue(value)
+        if not _is_number(value):
+            return value  # null, or another branch of a union: the field's type decides
+    # equal numbers hash alike: 1.0 finds 1, 10**20 finds 1e20 (true is refused above)
+    member = members.get(value, NotAJSONValue)
+    if member is NotAJSONValue:
         expected = " or ".join(json.dumps(m) for m in members)
         raise PydanticCustomError("enum", "Input should be {expected}", {"expected": expected})
     return member
