@@ -442,7 +442,7 @@ class Validator:
             if isinstance(version, int | float) and not isinstance(version, bool):
                 other = self._versions.get(version)
                 if other is not None:
-                    return other._check(message, choice, probe=True)
+                    return other._check(message, choice, probe)
         table = self.routes(choice)
         label = "client or server" if choice == "any" else choice
         candidates, problems = route(message, table, label, self._in_version)
