@@ -248,7 +248,7 @@ class Setup:
         is written with an escape, (b) an integer is written with a fraction or an exponent,
         (c) its type is untranslated, (d) it nests deeper than 64 levels or has more than 256
         keys open at once (or repeats a key, which the engine reports), (e) it names another
-        wire version than its own (in a nested member `v`)."""
+        wire version than its own in its first bytes (in a nested member `v`)."""
         message = json.loads(text)
         kind = message["type"]
         # the schemas of its wire version: a message without `v` is of the first shape's
@@ -257,7 +257,11 @@ class Setup:
         roots = [schemas[d][kind] for d in directions(choice) if kind in schemas.get(d, {})]
         found = shape(text)
         others = {v for s in self.shapes if s is not schemas for v in versions_of(s)}
-        named = {int(n) for n in re.findall(rb'"v"[ \t\r\n]*:[ \t\r\n]*([0-9]+)', text)}
+        named = {  # the versions named by a `v` that starts in the line's first bytes
+            int(n.group(1))
+            for n in re.finditer(rb'"v"[ \t\r\n]*:[ \t\r\n]*([0-9]+)', text)
+            if n.start() + 3 <= _sift.HEAD
+        }
         return (
             not named & others
             and found.followed
@@ -1480,7 +1484,9 @@ def version_2(raw: bytes) -> Version2:
         (b'{"v":2}', Version2),
         (b'{"v" :\t2 ,"x":1}', Version2),  # written with blanks: found all the same
         (b'{"x":{"v":2},"v":1}', None),  # a nested `v` names 2: refused, left to the exact path
-        (b'{"v":20}', dict),  # 20 is not 2
+        (b'{"x":"' + b"a" * 40 + b'","v":2}', Version2),  # named further on: tried after default
+        (b'{"x":"' + b"a" * 40 + b'","y":{"v":2},"v":1}', dict),  # the default takes it first
+        (b'{"v":20}', None),  # 20 is not 2, nor 1
         (b'{"v":2.5}', None),  # names 2, which refuses it
         (b'{"x":"\\"v\\":2"}', dict),  # escaped text names no version
         (b'{"v":1}', dict),
@@ -1489,10 +1495,10 @@ def version_2(raw: bytes) -> Version2:
 def test_sift_gives_a_line_that_names_a_version_to_its_decoder_first(
     line: bytes, taken_by: type | None
 ) -> None:
-    def default(raw: bytes) -> dict[str, Any]:
+    def default(raw: bytes) -> dict[str, Any]:  # version 1's, which takes no other `v`
         value: dict[str, Any] = json.loads(raw)
-        if isinstance(value.get("v"), float):
-            raise ValueError("not an integer")
+        if value.get("v", 1) != 1 or isinstance(value.get("v"), float):
+            raise ValueError("not version 1")
         return value
 
     counts, refused = _sift.sift(default, [line], [(2, version_2)])

@@ -4,11 +4,12 @@
    values of the lines that decode and are not suspect, and the indexes of the other lines.
    decode raising ValueError or RecursionError refuses a line; any other exception propagates.
    routes, (version, decode) pairs, are the decoders of the protocol's other wire versions: a
-   line that names a version (`"v":2`, `"v" : 2`, anywhere in it) is given to that decoder, and
-   to those of the other versions it names; any other line to the default one. A line is taken
-   by the first that decodes it (decoders of different versions never take the same line: each
-   reads `v`). A line of the default version that names another (in a nested `v`) is refused:
-   the exact path judges it, as any line the fast path refuses.
+   line that names a version (`"v":2`, `"v" : 2`) in its first 32 bytes is given to that
+   decoder, and to those of the other versions it names there; any other line to the default
+   one, then to the decoders of the versions it names further on. A line is taken by the first
+   that decodes it (decoders of different versions never take the same line: each reads `v`). A
+   line of the default version that names another in its first bytes (in a nested `v`) is
+   refused: the exact path judges it, as any line the fast path refuses.
 
    suspect(text) says whether a JSON text may be read otherwise by msgspec or orjson than by
    JSON Schema's reader. Above all: an object that repeats a key, which both let pass (the last
@@ -545,14 +546,15 @@ blank(char c)
     return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-/* Whether some member `"v"` of the text has the value ``version`` (a member of a nested object,
-   or a string's escaped text, may say so too: the decoder then refuses the line, which costs a
-   try, never a verdict). */
+/* Whether some member `"v"` that starts in the first ``limit`` bytes of the text has the value
+   ``version`` (a member of a nested object may say so too: the decoder then refuses the line,
+   which costs a try, never a verdict). */
 static int
-names_version(const char *text, Py_ssize_t size, long version)
+names_version(const char *text, Py_ssize_t limit, Py_ssize_t size, long version)
 {
     const char *end = text + size, *at = text;
-    while ((at = memmem(at, (size_t)(end - at), "\"v\"", 3)) != NULL) {
+    while (at < text + limit
+           && (at = memmem(at, (size_t)(text + limit - at), "\"v\"", 3)) != NULL) {
         const char *p = at + 3;
         at = p;
         while (p < end && blank(*p)) {
@@ -579,42 +581,65 @@ names_version(const char *text, Py_ssize_t size, long version)
     return 0;
 }
 
-/* The value of ``line`` as the first decoder that takes it gives it, or NULL with no error set
-   when none does (NULL with an error set: an error to propagate). The routes whose version the
-   line names are tried; ``decode`` when it names none (an invalid line of another version
-   fails once, not twice). */
+/* ``decoder``'s value of ``line``; NULL with no error set when it refuses the line (ValueError,
+   RecursionError), NULL with an error set for an error to propagate. */
 static PyObject *
-decoded(PyObject *decode, PyObject *routes, PyObject *line)
+try_decode(PyObject *decoder, PyObject *line)
+{
+    PyObject *value = PyObject_CallOneArg(decoder, line);
+    if (value == NULL && (PyErr_ExceptionMatches(PyExc_ValueError)
+                          || PyErr_ExceptionMatches(PyExc_RecursionError))) {
+        PyErr_Clear();
+    }
+    return value;
+}
+
+/* The value of the first route whose version the line names in its first ``limit`` bytes that
+   takes it (``*named``: whether one was named), as try_decode says. */
+static PyObject *
+routed(PyObject *routes, PyObject *line, Py_ssize_t limit, int *named)
 {
     const char *text = PyBytes_AS_STRING(line);
     Py_ssize_t size = PyBytes_GET_SIZE(line);
-    Py_ssize_t n = PyTuple_GET_SIZE(routes);
-    int named = 0;
-    for (Py_ssize_t r = 0; r <= n; r++) {
-        PyObject *decoder = decode;
-        if (r < n) {
-            PyObject *route = PyTuple_GET_ITEM(routes, r);
-            long version = PyLong_AsLong(PyTuple_GET_ITEM(route, 0)); /* checked: fits */
-            if (!names_version(text, size, version)) {
-                continue;
+    for (Py_ssize_t r = 0; r < PyTuple_GET_SIZE(routes); r++) {
+        PyObject *route = PyTuple_GET_ITEM(routes, r);
+        long version = PyLong_AsLong(PyTuple_GET_ITEM(route, 0)); /* checked: fits */
+        if (names_version(text, limit, size, version)) {
+            *named = 1;
+            PyObject *value = try_decode(PyTuple_GET_ITEM(route, 1), line);
+            if (value != NULL || PyErr_Occurred()) {
+                return value;
             }
-            named = 1;
-            decoder = PyTuple_GET_ITEM(route, 1);
         }
-        else if (named) {
-            break;
-        }
-        PyObject *value = PyObject_CallOneArg(decoder, line);
-        if (value != NULL) {
-            return value;
-        }
-        if (!PyErr_ExceptionMatches(PyExc_ValueError)
-            && !PyErr_ExceptionMatches(PyExc_RecursionError)) {
-            return NULL;
-        }
-        PyErr_Clear();
     }
     return NULL;
+}
+
+#define HEAD 32 /* the bytes where a message's `v` is looked for first: an encoder writes it first */
+
+/* The value of ``line`` as the first decoder that takes it gives it, or NULL with no error set
+   when none does (NULL with an error set: an error to propagate). A line that names a version
+   in its first bytes is given to that version's decoder alone (an invalid line of another
+   version fails once, not twice); any other line to ``decode``, and, when it refuses it, to the
+   decoders of the versions it names further on. Most lines, of the default version without `v`,
+   are not searched whole. */
+static PyObject *
+decoded(PyObject *decode, PyObject *routes, PyObject *line)
+{
+    if (PyTuple_GET_SIZE(routes) == 0) {
+        return try_decode(decode, line);
+    }
+    Py_ssize_t size = PyBytes_GET_SIZE(line);
+    int named = 0;
+    PyObject *value = routed(routes, line, size < HEAD ? size : HEAD, &named);
+    if (value != NULL || PyErr_Occurred() || named) {
+        return value;
+    }
+    value = try_decode(decode, line);
+    if (value != NULL || PyErr_Occurred() || size <= HEAD) {
+        return value;
+    }
+    return routed(routes, line, size, &named);
 }
 
 /* ``routes`` as a tuple of its own of (version, callable) pairs, each version an int of at
@@ -788,5 +813,10 @@ static struct PyModuleDef module = {
 PyMODINIT_FUNC
 PyInit__sift(void)
 {
-    return PyModule_Create(&module);
+    PyObject *created = PyModule_Create(&module);
+    if (created != NULL && PyModule_AddIntConstant(created, "HEAD", HEAD) < 0) {
+        Py_DECREF(created);
+        return NULL;
+    }
+    return created;
 }

@@ -5,6 +5,9 @@ from typing import Any, TypeVar
 
 _V = TypeVar("_V")
 
+HEAD: int
+"""The first bytes of a line where ``sift`` looks for the `v` of a route first."""
+
 def sift(
     decode: Callable[[bytes], Any],
     lines: Sequence[bytes],
@@ -12,8 +15,9 @@ def sift(
 ) -> tuple[dict[type, int], list[int]]:
     """Decode each line; how many values of each type the lines that decode and are not
     ``suspect`` gave, and the indexes of the others (decode raised ValueError or RecursionError,
-    or the line is suspect). ``routes``: (version, decode) pairs, tried first, in turn, on the
-    lines that name the version (`"v":2`, anywhere): the decoders of other wire versions."""
+    or the line is suspect). ``routes``: (version, decode) pairs, the decoders of other wire
+    versions: a line naming one (`"v":2`) in its first HEAD bytes is given to it alone; another
+    to ``decode``, then to those it names further on."""
 
 def suspect(text: bytes) -> bool:
     """Whether some object of JSON ``text`` repeats a key, or the text has what is not looked at
