@@ -1616,3 +1616,30 @@ def test_long_matching_values_are_not_remembered() -> None:
     assert all(matches("a" * n) for n in (1, 256, 257, 100_000))
     assert not matches("b")
     assert {len(v) for v in matches.matched} == {1, 256}  # a log's ids, not its long texts
+
+
+def test_text_lines_writes_each_finding_s_lines_after_its_place() -> None:
+    """The text report's hot loop (_sift.text_lines): the remembered words of a finding's
+    rejections when they are its own (the same rejections object and type), else compose's."""
+    known, other = ("r1",), ("r2",)
+    by_id: dict[int, tuple[Any, str | None, Any]] = {
+        id(known): (known, "chat", ([], ["", "a\n", "b\n"])),
+        id(other): (other, "ping", ([], ["", "never\n"])),  # another type: not its words
+    }
+    composed: list[Any] = []
+
+    def compose(finding: Any) -> list[str]:
+        composed.append(finding)
+        return ["", f"composed {finding[1]}\n"]
+
+    findings = [(0, "chat", known), (4, "chat", other), (9, None, ("r3",))]
+    text = _sift.text_lines("f.jsonl", 10, findings, by_id, compose)
+    assert text == (
+        "f.jsonl:11: a\nf.jsonl:11: b\nf.jsonl:15: composed chat\nf.jsonl:20: composed None\n"
+    )
+    assert composed == findings[1:]
+    assert _sift.text_lines("x", 0, [], by_id, compose) == ""
+    with pytest.raises(TypeError):
+        _sift.text_lines("x", 0, [(1, "chat")], by_id, compose)  # type: ignore[list-item]
+    with pytest.raises(ZeroDivisionError):  # compose's error propagates
+        _sift.text_lines("x", 0, [(1, "t", ("new",))], {}, lambda f: 1 / 0)  # type: ignore[arg-type, return-value]

@@ -780,11 +780,120 @@ nesting_text(PyObject *Py_UNUSED(module), PyObject *text)
     return PyLong_FromSsize_t(nesting(PyBytes_AS_STRING(text), PyBytes_GET_SIZE(text)));
 }
 
+/* text_lines(place, base, findings, by_id, compose): the text report's lines of ``findings``
+   ((line, type, rejections) tuples), each "place:number: " joined into its words: the words of
+   by_id[id(rejections)] (a (rejections, type, (pairs, joined)) tuple) when it is that finding's,
+   else compose(finding)'s, which remembers them there. The hot loop of an invalid log's report. */
+static PyObject *
+text_lines(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 5) {
+        PyErr_SetString(PyExc_TypeError, "text_lines(place, base, findings, by_id, compose)");
+        return NULL;
+    }
+    PyObject *place = args[0], *by_id = args[3], *compose = args[4];
+    Py_ssize_t base = PyLong_AsSsize_t(args[1]);
+    if (base == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    if (!PyUnicode_Check(place) || !PyDict_Check(by_id)) {
+        PyErr_SetString(PyExc_TypeError, "text_lines: place is a str, by_id a dict");
+        return NULL;
+    }
+    /* a list of its own: compose runs Python code, which must not change what is looped over */
+    PyObject *findings = PySequence_List(args[2]);
+    if (findings == NULL) {
+        return NULL;
+    }
+    /* the text's pieces, joined once at the end: "place:", "number: ", a line of words, ... */
+    PyObject *pieces = PyList_New(0);
+    PyObject *head = PyUnicode_FromFormat("%U:", place);
+    if (pieces == NULL || head == NULL) {
+        goto failed;
+    }
+    Py_ssize_t n = PyList_GET_SIZE(findings);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *finding = PyList_GET_ITEM(findings, i);
+        if (!PyTuple_Check(finding) || PyTuple_GET_SIZE(finding) != 3) {
+            PyErr_SetString(PyExc_TypeError, "text_lines: a finding is (line, type, rejections)");
+            goto failed;
+        }
+        Py_ssize_t line = PyLong_AsSsize_t(PyTuple_GET_ITEM(finding, 0));
+        if (line == -1 && PyErr_Occurred()) {
+            goto failed;
+        }
+        PyObject *type = PyTuple_GET_ITEM(finding, 1), *rejections = PyTuple_GET_ITEM(finding, 2);
+        PyObject *joined = NULL; /* a new reference */
+        PyObject *key = PyLong_FromVoidPtr(rejections);
+        if (key == NULL) {
+            goto failed;
+        }
+        PyObject *entry = PyDict_GetItemWithError(by_id, key); /* borrowed */
+        Py_DECREF(key);
+        if (entry == NULL && PyErr_Occurred()) {
+            goto failed;
+        }
+        if (entry != NULL && PyTuple_Check(entry) && PyTuple_GET_SIZE(entry) == 3
+            && PyTuple_GET_ITEM(entry, 0) == rejections) {
+            int same = PyObject_RichCompareBool(PyTuple_GET_ITEM(entry, 1), type, Py_EQ);
+            if (same < 0) {
+                goto failed;
+            }
+            PyObject *words = PyTuple_GET_ITEM(entry, 2);
+            if (same && PyTuple_Check(words) && PyTuple_GET_SIZE(words) == 2) {
+                joined = PyTuple_GET_ITEM(words, 1);
+                Py_INCREF(joined);
+            }
+        }
+        if (joined == NULL) {
+            joined = PyObject_CallOneArg(compose, finding);
+            if (joined == NULL) {
+                goto failed;
+            }
+        }
+        if (!PyList_Check(joined)) {
+            Py_DECREF(joined);
+            PyErr_SetString(PyExc_TypeError, "text_lines: words are a list");
+            goto failed;
+        }
+        char digits[32];
+        int size = snprintf(digits, sizeof digits, "%zd: ", base + line + 1);
+        PyObject *number = PyUnicode_FromStringAndSize(digits, size);
+        int failed = number == NULL;
+        /* joined is "" and then the finding's lines: each follows "place:number: " */
+        for (Py_ssize_t w = 1; w < PyList_GET_SIZE(joined) && !failed; w++) {
+            failed = PyList_Append(pieces, head) < 0 || PyList_Append(pieces, number) < 0
+                     || PyList_Append(pieces, PyList_GET_ITEM(joined, w)) < 0;
+        }
+        Py_XDECREF(number);
+        Py_DECREF(joined);
+        if (failed) {
+            goto failed;
+        }
+    }
+    Py_DECREF(findings);
+    Py_DECREF(head);
+    PyObject *empty = PyUnicode_FromString("");
+    PyObject *text = empty == NULL ? NULL : PyUnicode_Join(empty, pieces);
+    Py_XDECREF(empty);
+    Py_DECREF(pieces);
+    return text;
+
+failed:
+    Py_DECREF(findings);
+    Py_XDECREF(pieces);
+    Py_XDECREF(head);
+    return NULL;
+}
+
 static PyMethodDef methods[] = {
     {"sift", (PyCFunction)(void (*)(void))sift, METH_FASTCALL,
      "sift(decode, lines, routes=()) -> ({type of the values taken: how many}, indexes of the "
      "lines refused); routes: (version, decode) pairs, tried first on the lines naming the "
      "version (`\"v\":2`)"},
+    {"text_lines", (PyCFunction)(void (*)(void))text_lines, METH_FASTCALL,
+     "text_lines(place, base, findings, by_id, compose) -> the text report's lines of the "
+     "findings, each `place:number: ` joined into its words (by_id's, else compose(finding)'s)"},
     {"suspect", suspect_text, METH_O,
      "suspect(text) -> whether some object of the JSON text repeats a key, or the text has what "
      "is not looked at closely: a key with an escape, nesting over 64 levels, over 256 keys open "

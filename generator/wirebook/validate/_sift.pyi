@@ -1,6 +1,6 @@
 """The inner loop of the fast path of `wirebook validate` (_sift.c)."""
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 _V = TypeVar("_V")
@@ -45,3 +45,14 @@ def recall(
     """For each of ``indexes``, ``memory``'s value for the ``skeleton`` of that line with
     ``plan``; else that skeleton (not in ``memory``); else None: the line is longer than
     ``longest`` bytes, or has no skeleton. And the places of the lines without a value."""
+
+def text_lines(
+    place: str,
+    base: int,
+    findings: Iterable[tuple[int, str | None, Any]],
+    by_id: Mapping[int, tuple[Any, str | None, Any]],
+    compose: Callable[[Any], list[str]],
+) -> str:
+    """The text report's lines of ``findings``: each ``place:number: `` joined into its words,
+    those of ``by_id[id(rejections)]`` when it is the finding's (its rejections and type), else
+    ``compose(finding)``'s."""

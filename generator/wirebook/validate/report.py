@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import NamedTuple, TextIO, TypeVar
 
+from wirebook.validate import _sift
 from wirebook.validate.engine import NO_TYPE, Finding, Rejection, Tally
 from wirebook.validate.options import Format
 from wirebook.validate.reader import STDIN
@@ -98,16 +99,8 @@ class Report:
             start = '{"file": ' + json.dumps(name, ensure_ascii=False) + ', "line": '
             for finding in findings:
                 yield f"{start}{base + finding.line + 1}{self._words_of(finding).pairs[0][1]}"
-        elif self.form == "text":
-            shown = printable(name)
-            by_id = self._by_id
-            for line, wire_type, rejections in findings:  # the hot loop of an invalid log
-                known = by_id.get(id(rejections))
-                if known is None or known[0] is not rejections or known[1] != wire_type:
-                    joined = self._words_of(Finding(line, wire_type, rejections)).joined
-                else:
-                    joined = known[2].joined
-                yield f"{shown}:{base + line + 1}: ".join(joined)
+        elif self.form == "text":  # the hot loop of an invalid log, in C
+            yield _sift.text_lines(printable(name), base, findings, self._by_id, self._joined)
         else:
             where = "" if stdin else f"file={_escape(name, True)},line="
             shown = _escape(name)
@@ -116,6 +109,9 @@ class Report:
                 at = f"{where}{line}," if where else ""
                 for title, words in self._words_of(finding).pairs:
                     yield f"::error {at}{title}::{shown}:{line}: {words}"
+
+    def _joined(self, finding: Finding) -> list[str]:
+        return self._words_of(finding).joined
 
     def _words_of(self, finding: Finding) -> _Words:
         known = self._by_id.get(id(finding.rejections))
