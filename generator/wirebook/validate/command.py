@@ -23,11 +23,12 @@ DEFAULT_MAX_BYTES = 1 << 20
 DESCRIPTION = """\
 Check real messages (fixtures, recorded sessions, captured traffic) against the protocol.
 
-Each message is routed on its `type` to that message's own schema, so an error names the
-field: `path:line: <type>: <JSON pointer>: <what is wrong, expected vs got>`. An unknown type
-lists the types that exist. Input that is not a message (not JSON or not UTF-8, a byte-order
-mark, NaN, a repeated key, nesting over 200 levels, a line over --max-bytes, an empty line)
-is reported like any invalid message, and reading goes on.
+Each message is routed on its `v` to the schemas of its wire version (a message without `v` is
+of the protocol's default version), then on its `type` to that message's own schema, so an
+error names the field: `path:line: <type>: <JSON pointer>: <what is wrong, expected vs got>`.
+An unknown type lists the types that exist in its version. Input that is not a message (not
+JSON or not UTF-8, a byte-order mark, NaN, a repeated key, nesting over 200 levels, a line
+over --max-bytes, an empty line) is reported like any invalid message, and reading goes on.
 
 PATH is a .json file (one message), a .jsonl or .ndjson file (one message a line; so is any
 other file named here), a folder (searched recursively for both kinds; hidden folders are
@@ -83,8 +84,9 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--published",
         type=Path,
         metavar="DIR",
-        help="use the published bundles in DIR (client.schema.json, server.schema.json) "
-        "instead of the definitions, e.g. generated/schemas",
+        help="use the published bundles in DIR (client.schema.json, server.schema.json, and "
+        "v{N}/ for a wire version of another shape) instead of the definitions, e.g. "
+        "generated/schemas",
     )
     parser.add_argument(
         "--format",
