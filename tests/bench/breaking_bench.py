@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 from compile_bench import BIN, RUNS, synthetic_protocol, wall
 from wirebook.check import load_protocol
-from wirebook.emit.schemas import SchemaSet, bundle_path
+from wirebook.emit.schemas import SchemaSet
 from wirebook.pipeline import json_text
 
 
@@ -56,10 +56,10 @@ def run() -> str:
         git(repo, "commit", "-q", "-m", "old")
         edit(new)
         published = scratch / "published"
-        published.mkdir()
         schemas = SchemaSet(load_protocol(old))
-        for direction in ("client", "server"):
-            (published / bundle_path(direction)).write_text(json_text(schemas.bundle(direction)))
+        for path, schema in schemas.published().items():  # every wire version's, v1/ too
+            (published / path).parent.mkdir(parents=True, exist_ok=True)
+            (published / path).write_text(json_text(schema))
         count = len(schemas.protocol.messages)
         command = [str(BIN / "wirebook"), "breaking", "--schema", str(new), "--against"]
         rows = []

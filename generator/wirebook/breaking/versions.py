@@ -24,7 +24,7 @@ from wirebook.diagnostics import DefinitionError, Position, render_all
 from wirebook.emit.schemas import SchemaSet, bundle_path
 from wirebook.load import load_file
 from wirebook.problems import pointer
-from wirebook.validate.sources import SourceError, bundle_messages, read_bundle
+from wirebook.validate.sources import SourceError, bundle_messages, read_bundle, versions_of
 
 Schema = dict[str, Any]
 Schemas = dict[ir.Direction, dict[str, Schema]]  # direction → wire type → message schema
@@ -231,15 +231,15 @@ _READ_AS = re.compile(r"a message without it is read as (\d+)\b")
 def _envelope_of(shape: Schemas) -> tuple[list[int], int | None]:
     """The wire versions a shape's messages take (their `v` enum), and the version of a message
     without `v` when they may leave it out (its description names it)."""
+    versions = versions_of(shape)
     for by_type in shape.values():
         for schema in by_type.values():
-            v = schema.get("properties", {}).get("v", {})
-            versions = [n for n in v.get("enum", []) if type(n) is int]
             if "v" in schema.get("required", []):
                 return versions, None
+            v = schema.get("properties", {}).get("v", {})
             found = _READ_AS.search(str(v.get("description", "")))
             return versions, int(found.group(1)) if found else None
-    return [], None
+    return versions, None
 
 
 def from_revision(revision: str, schema_dir: Path, scratch: Path) -> Version:

@@ -402,12 +402,6 @@ class SchemaSet:
             for v, folder in folders.items()
         }
 
-    def bundle(self, direction: ir.Direction) -> Schema:
-        return self.current.bundle(direction)
-
-    def message(self, message: ir.Message) -> Schema:
-        return self.current.message(message)
-
     def models_input(self) -> Schema:
         """One schema holding both unions of every version's messages, for
         datamodel-code-generator (not published)."""
