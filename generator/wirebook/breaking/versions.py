@@ -24,7 +24,13 @@ from wirebook.diagnostics import DefinitionError, Position, render_all
 from wirebook.emit.schemas import SchemaSet, bundle_path
 from wirebook.load import load_file
 from wirebook.problems import pointer
-from wirebook.validate.sources import SourceError, bundle_messages, read_bundle, versions_of
+from wirebook.validate.sources import (
+    SourceError,
+    bundle_messages,
+    published_folders,
+    read_bundle,
+    versions_of,
+)
 
 Schema = dict[str, Any]
 Schemas = dict[ir.Direction, dict[str, Schema]]  # direction → wire type → message schema
@@ -199,9 +205,7 @@ def from_published(folder: Path) -> Version:
     """A folder of published bundles: each ``oneOf`` entry of a direction is one message; the
     bundles of each wire version of another shape are in ``v{N}/`` beside them."""
     version = Version(f"{folder.as_posix().rstrip('/')}/", {}, None)
-    for sub in ["", *sorted(f"{p.name}/" for p in folder.glob("v[0-9]*/") if p.is_dir())]:
-        if sub and not any((folder / bundle_path(d, sub)).is_file() for d in ir.DIRECTIONS):
-            continue
+    for sub in published_folders(folder):
         shape: Schemas = {}
         for direction in ir.DIRECTIONS:
             path = folder / bundle_path(direction, sub)

@@ -73,16 +73,23 @@ def from_published(folder: Path) -> Versions:
     and the bundles of each version of another shape, in ``v{N}/`` beside them."""
     if not folder.is_dir():
         raise SourceError(f"{folder}: no such folder (expected the published schemas)")
-    shapes = [_bundles(folder)]
+    shapes = [_bundles(folder / sub) for sub in published_folders(folder)]
     if not shapes[0]:
         names = " or ".join(bundle_path(d) for d in ir.DIRECTIONS)
         raise SourceError(f"{folder}: no {names} (the bundles that `wirebook generate` publishes)")
-    for sub in sorted(folder.glob("v[0-9]*/")):
-        if found := _bundles(sub):
-            shapes.append(found)
     # the default version's shape first: the one whose messages may leave `v` out
     shapes.sort(key=lambda shape: not any(_takes_no_v(s) for s in _first(shape)))
     return shapes
+
+
+def published_folders(folder: Path) -> list[str]:
+    """The folders of published bundles: the top one (""), and ``v{N}/`` of each wire version
+    of another shape that holds a bundle."""
+    subs = sorted(f"{p.name}/" for p in folder.glob("v[0-9]*/") if p.is_dir())
+    return [
+        "",
+        *(s for s in subs if any((folder / bundle_path(d, s)).is_file() for d in ir.DIRECTIONS)),
+    ]
 
 
 def versions_of(shape: Schemas) -> list[int]:
