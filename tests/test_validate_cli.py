@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import pickle
+import random
 import re
 import shutil
 import subprocess
@@ -557,6 +559,28 @@ def test_a_region_that_stops_early_resumes_where_it_stopped(
     outcome = checker(run.Region(0, 0, size))
     assert (outcome.tally.read, len(outcome.tally.findings)) == (30, 30)
     assert outcome.rest == run.Region(0, sum(len(line) + 1 for line in lines[:30]), size)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_each_batch_knows_the_bytes_its_lines_take(
+    monkeypatch: pytest.MonkeyPatch, seed: int
+) -> None:
+    """A region that stops early resumes from the batches' sizes: over-long lines skipped
+    across blocks, blocks sliced into batches, and a last line without a newline included."""
+    monkeypatch.setattr(reader, "BLOCK", 64)
+    monkeypatch.setattr(reader, "LINES", 3)
+    rng = random.Random(seed)
+    lines = [b"x" * rng.choice([0, 1, 5, 30, 100, 300]) for _ in range(rng.randrange(1, 60))]
+    data = b"\n".join(lines) + rng.choice([b"", b"\n"])
+    found = list(reader.batches(io.BytesIO(data), 50))
+    starts = [0]
+    for batch in found:
+        starts.append(starts[-1] + batch.size)
+    assert starts[-1] == len(data) + (bool(data) and not data.endswith(b"\n"))
+    for batch, start in zip(found, starts, strict=False):  # each batch's first line starts there
+        first = data[start:].split(b"\n", 1)[0]
+        expected = b"" if len(first) > 50 else first
+        assert batch.lines[0] == expected
 
 
 # Patterns that hang a backtracking matcher on a short text (issue 8, item 7): a bundle from

@@ -1377,6 +1377,22 @@ def test_suspect_at_its_limits(text: bytes, unsure: bool) -> None:
     assert _sift.suspect(text) is unsure
 
 
+def test_suspect_finds_the_end_of_long_strings_wherever_it_falls() -> None:
+    """Strings are scanned sixteen bytes at a time: an escaped quote or backslash at every
+    offset of a long value or key, and a repeated key right after, are seen all the same."""
+    for length in range(48):
+        for at in range(length):
+            for escape in (b'\\"', b"\\\\", b"\\n"):
+                value = b"a" * at + escape + b"b" * (length - at)
+                assert _sift.suspect(b'{"s":"' + value + b'","s":1}') is True, value
+                assert _sift.suspect(b'{"s":"' + value + b'","t":1}') is False, value
+                assert _sift.suspect(b'{"' + value + b'":1,"t":1}') is True, value  # escaped key
+        key = b"k" * length
+        assert _sift.suspect(b'{"' + key + b'":1,"' + key + b'":2}') is True
+        assert _sift.suspect(b'{"' + key + b'":1,"' + key + b'x":2}') is False
+        assert _sift.suspect(b'{"s":"' + b"a" * length) is True  # no closing quote
+
+
 def test_suspect_takes_any_bytes() -> None:
     rng = random.Random(7)
     alphabet = b'{}[]",:\\ a\x00\xff'

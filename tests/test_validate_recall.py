@@ -13,14 +13,16 @@ from __future__ import annotations
 
 import json
 import random
+from collections import Counter
 from typing import Any
 
 import pytest
 from test_validate_conformance import compact
 from wire_corpus import SCHEMA_DIR, VALID, mutants
+from wirebook.problems import Problem
 from wirebook.validate import engine, fast
-from wirebook.validate._sift import recall, skeleton
-from wirebook.validate.engine import Validator
+from wirebook.validate._sift import recall, skeleton, tally
+from wirebook.validate.engine import Finding, Rejection, Validator
 from wirebook.validate.options import CHOICES, Choice
 from wirebook.validate.sources import Schema, Schemas, from_published
 
@@ -28,6 +30,7 @@ VERSIONS = from_published(SCHEMA_DIR)
 SCHEMAS = VERSIONS[0]  # the default wire version's
 BLANK = b"\xff"
 PLAN = {b"text": (1, 10), b"payload\x00content": (1, 4000)}
+INVALID_VERDICT = engine._Verdict.of(None, (Rejection(None, (Problem("", "json", "not JSON"),)),))
 
 
 # --- the skeleton ------------------------------------------------------------------------------
@@ -98,13 +101,24 @@ def test_the_skeleton_counts_code_points_as_json_readers_do() -> None:
 def test_recall_gives_what_memory_holds_for_each_skeleton_else_the_skeleton() -> None:
     lines = [b'{"text":"hello"}', b"[", b'{"text":"hi"}', b'{"text":"\\ud800"}', b'{"b":1}']
     memory = {b'{"text":"\xff"}': "greeting"}
-    assert recall(lines, [0, 1, 2, 3, 4], PLAN, memory, 4096) == (
+    assert recall(lines, [0, 1, 2, 3, 4], PLAN, memory, {}, 4096) == (
         ["greeting", b"[", "greeting", None, b'{"b":1}'],  # the 4th has no skeleton
         [1, 3, 4],
     )
-    assert recall(tuple(lines), [2, 2], PLAN, memory, 4096) == (["greeting", "greeting"], [])
-    assert recall(lines, [0, 2], PLAN, memory, 15) == ([None, "greeting"], [0])  # 16 bytes, 13
-    assert recall(lines, [], PLAN, memory, 4096) == ([], [])
+    assert recall(tuple(lines), [2, 2], PLAN, memory, {}, 4096) == (["greeting", "greeting"], [])
+    assert recall(lines, [0, 2], PLAN, memory, {}, 15) == ([None, "greeting"], [0])  # 16, 13 bytes
+    assert recall(lines, [], PLAN, memory, {}, 4096) == ([], [])
+
+
+def test_recall_gives_what_texts_hold_for_a_line_whose_skeleton_is_not_remembered() -> None:
+    lines = [b'{"text":"hel', b"[", b'{"text":"hello"}', b'{"text":"hi"}']
+    memory = {b'{"text":"\xff"}': "greeting"}
+    texts = {b'{"text":"hel': "cut", b"[": "open", b'{"text":"hi"}': "not asked"}
+    assert recall(lines, [0, 1, 2, 3], PLAN, memory, texts, 4096) == (
+        ["cut", "open", "greeting", "greeting"],  # a skeleton remembered comes first
+        [],
+    )
+    assert recall(lines, [0, 1], PLAN, memory, texts, 5) == ([None, "open"], [0])  # 12 bytes, 1
 
 
 @pytest.mark.parametrize(
@@ -120,7 +134,50 @@ def test_recall_refuses_an_index_that_is_not_of_a_line(
     lines: list[Any], indexes: list[int], error: type[Exception]
 ) -> None:
     with pytest.raises(error):
-        recall(lines, indexes, PLAN, {}, 4096)
+        recall(lines, indexes, PLAN, {}, {}, 4096)
+
+
+# --- the verdicts of a batch, counted and made findings ----------------------------------------
+
+
+def test_tally_counts_each_verdicts_lines_and_makes_a_finding_of_each_invalid_line() -> None:
+    problem = Problem("/ref", "minLength", "too short")
+    short = engine._Verdict.of("ping", (Rejection("client", (problem, problem)),))
+    bad_json = engine._Verdict.of(None, (Rejection(None, (Problem("", "json", "not JSON"),)),))
+    valid = engine._Verdict.of("chat", ())
+    verdicts = [short, valid, bad_json, short, valid, short]
+    per_type, per_kind = Counter({"ping": 10}), Counter({"json": 1})
+    invalid: Counter[str] = Counter()
+    findings = tally(verdicts, [3, 4, 7, 8, 9, 20], 100, Finding, per_type, invalid, per_kind)
+    assert findings == [
+        (103, "ping", short.rejections),
+        (107, None, bad_json.rejections),
+        (108, "ping", short.rejections),
+        (120, "ping", short.rejections),
+    ]
+    assert all(type(f) is Finding and f[2] is short.rejections for f in findings if f.type)
+    assert per_type == {"ping": 13, "chat": 2, "(no type)": 1}  # added to what was there
+    assert invalid == {"ping": 3, "(no type)": 1}
+    assert per_kind == {"minLength": 6, "json": 2}  # each problem of each line
+    assert tally([], [], 0, Finding, per_type, invalid, per_kind) == []
+
+
+@pytest.mark.parametrize(
+    ("verdicts", "indexes", "finding", "error"),
+    [
+        ([INVALID_VERDICT], [], Finding, ValueError),  # as many indexes as verdicts
+        ([INVALID_VERDICT], [-1], Finding, TypeError),
+        ([INVALID_VERDICT], ["0"], Finding, TypeError),
+        ([INVALID_VERDICT], [0], dict, TypeError),  # a finding is a tuple
+        ([object()], [0], Finding, AttributeError),  # a verdict has a type and rejections
+        ((INVALID_VERDICT,), [0], Finding, TypeError),  # lists
+    ],
+)
+def test_tally_refuses_what_is_not_verdicts_and_their_lines(
+    verdicts: Any, indexes: Any, finding: Any, error: type[Exception]
+) -> None:
+    with pytest.raises(error):
+        tally(verdicts, indexes, 0, finding, {}, {}, {})
 
 
 # --- where strings are free --------------------------------------------------------------------

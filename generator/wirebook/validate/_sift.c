@@ -35,6 +35,33 @@ typedef struct {
 
 #define MAX_DIGITS 19 /* a longer number may be an integer beyond 64 bits */
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+/* The index of the first quote or backslash at or after ``i`` (``size`` if none): sixteen bytes
+   at a time where the machine can, as strings (free text above all) make most of a line. */
+static Py_ssize_t
+string_end(const char *text, Py_ssize_t i, Py_ssize_t size)
+{
+#ifdef __SSE2__
+    const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
+    while (i + 16 <= size) {
+        __m128i chunk = _mm_loadu_si128((const __m128i *)(text + i));
+        int found = _mm_movemask_epi8(
+            _mm_or_si128(_mm_cmpeq_epi8(chunk, quote), _mm_cmpeq_epi8(chunk, backslash)));
+        if (found) {
+            return i + __builtin_ctz((unsigned)found);
+        }
+        i += 16;
+    }
+#endif
+    while (i < size && text[i] != '"' && text[i] != '\\') {
+        i++;
+    }
+    return i;
+}
+
 /* 1: some object repeats a key, or the text is beyond what is looked at closely; 0: neither. */
 static int
 suspect(const char *text, Py_ssize_t size)
@@ -48,12 +75,8 @@ suspect(const char *text, Py_ssize_t size)
         char c = text[i];
         if (c == '"') {
             Py_ssize_t start = ++i;
-            /* most strings have no escape: two memchr() find their end */
-            const char *quote = memchr(text + i, '"', size - i);
-            if (quote == NULL) {
-                return 1; /* no closing quote: not JSON that msgspec accepted */
-            }
-            int escaped = memchr(text + i, '\\', quote - (text + i)) != NULL;
+            i = string_end(text, i, size);
+            int escaped = i < size && text[i] == '\\';
             if (escaped) {
                 while (i < size && text[i] != '"') {
                     if (text[i] == '\\') {
@@ -61,12 +84,9 @@ suspect(const char *text, Py_ssize_t size)
                     }
                     i++;
                 }
-                if (i >= size) {
-                    return 1;
-                }
             }
-            else {
-                i = quote - text;
+            if (i >= size) {
+                return 1; /* no closing quote: not JSON that msgspec accepted */
             }
             if (expect_key) {
                 Py_ssize_t length = i - start;
@@ -409,21 +429,23 @@ skeleton(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
                          PyBytes_GET_SIZE(args[0]), args[1]);
 }
 
-/* recall(lines, indexes, plan, memory, longest) -> (found, missed): found has, for each index,
-   memory's value for the skeleton of lines[index] (with plan); else that skeleton, to be
-   remembered by; else None: the line is longer than longest, or has no skeleton. missed: the
-   places in found of the lines without a value. One C loop: no list of the lines, nor of their
-   skeletons, is made on the way. */
+/* recall(lines, indexes, plan, memory, texts, longest) -> (found, missed): found has, for each
+   index, memory's value for the skeleton of lines[index] (with plan); else texts' value for the
+   line itself (a line that did not parse); else the skeleton, to be remembered by; else None:
+   the line is longer than longest, or has no skeleton (it is cut short, say).
+   missed: the places in found of the lines without a value. One C loop: no list of the lines,
+   nor of their skeletons, is made on the way. */
 static PyObject *
 recall(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 5 || !PyList_Check(args[1]) || !PyDict_Check(args[2]) || !PyDict_Check(args[3])) {
+    if (nargs != 6 || !PyList_Check(args[1]) || !PyDict_Check(args[2]) || !PyDict_Check(args[3])
+        || !PyDict_Check(args[4])) {
         PyErr_SetString(PyExc_TypeError, "recall(lines: sequence, indexes: list, plan: dict, "
-                                         "memory: dict, longest: int)");
+                                         "memory: dict, texts: dict, longest: int)");
         return NULL;
     }
-    PyObject *indexes = args[1], *plan = args[2], *memory = args[3];
-    Py_ssize_t longest = PyLong_AsSsize_t(args[4]);
+    PyObject *indexes = args[1], *plan = args[2], *memory = args[3], *texts = args[4];
+    Py_ssize_t longest = PyLong_AsSsize_t(args[5]);
     if (longest == -1 && PyErr_Occurred()) {
         return NULL;
     }
@@ -441,7 +463,7 @@ recall(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
         goto failed;
     }
     /* the lists are read in place: nothing below calls back into Python (the indexes are
-       ints, the keys of memory bytes) */
+       ints, the keys looked up bytes) */
     for (Py_ssize_t at = 0; at < n; at++) {
         PyObject *number = PyList_GET_ITEM(indexes, at);
         if (!PyLong_Check(number)) {
@@ -470,12 +492,14 @@ recall(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
             if (shape == NULL) {
                 goto failed;
             }
-            if (shape != Py_None) {
-                known = PyDict_GetItemWithError(memory, shape); /* borrowed */
-                if (known == NULL && PyErr_Occurred()) {
-                    Py_DECREF(shape);
-                    goto failed;
-                }
+            /* borrowed */
+            known = shape == Py_None ? NULL : PyDict_GetItemWithError(memory, shape);
+            if (known == NULL && !PyErr_Occurred()) {
+                known = PyDict_GetItemWithError(texts, line);
+            }
+            if (known == NULL && PyErr_Occurred()) {
+                Py_DECREF(shape);
+                goto failed;
             }
         }
         if (known != NULL) {
@@ -538,6 +562,175 @@ fold(Kinds *kinds, PyObject *counts)
     }
     kinds->used = 0;
     return failed ? -1 : 0;
+}
+
+/* The names of a verdict's attributes, made once (see PyInit__sift). */
+static PyObject *TYPE, *REJECTIONS, *LABEL, *KINDS_NAME;
+
+/* One verdict of a batch, its attributes read once. */
+typedef struct {
+    PyObject *verdict; /* borrowed from the tuple of verdicts */
+    PyObject *type, *rejections; /* strong references */
+    int invalid;
+    Py_ssize_t lines;
+} Seen;
+
+/* Adds each verdict's lines to the counts of its label and kinds (see tally). */
+static int
+count_verdicts(Seen *seen, Py_ssize_t used, PyObject *per_type, PyObject *invalid,
+               PyObject *per_kind)
+{
+    for (Py_ssize_t s = 0; s < used; s++) {
+        PyObject *label = PyObject_GetAttr(seen[s].verdict, LABEL);
+        int failed = label == NULL || add(per_type, label, seen[s].lines) < 0
+                     || (seen[s].invalid && add(invalid, label, seen[s].lines) < 0);
+        Py_XDECREF(label);
+        if (failed) {
+            return -1;
+        }
+        if (!seen[s].invalid) {
+            continue;
+        }
+        PyObject *kinds = PyObject_GetAttr(seen[s].verdict, KINDS_NAME);
+        if (kinds == NULL || !PyTuple_Check(kinds)) {
+            if (kinds != NULL) {
+                PyErr_SetString(PyExc_TypeError, "tally: a verdict's kinds must be a tuple");
+            }
+            Py_XDECREF(kinds);
+            return -1;
+        }
+        for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(kinds) && !failed; k++) {
+            failed = add(per_kind, PyTuple_GET_ITEM(kinds, k), seen[s].lines) < 0;
+        }
+        Py_DECREF(kinds);
+        if (failed) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* tally(verdicts, indexes, first, finding, per_type, invalid, per_kind) -> findings.
+
+   verdicts[i] is the verdict on line first + indexes[i]: an object with a `type`, `rejections`
+   (empty if the line is valid), a `label` and `kinds`. Adds the lines of each verdict to
+   per_type[label], and, for a verdict with rejections, to invalid[label] and to per_kind[kind]
+   for each of its kinds; returns, in order, a `finding` (a tuple type: line, type, rejections)
+   for each line whose verdict has rejections. A batch's lines share a few verdicts, whose
+   attributes are read once each: in Python, the loop over them cost more than the lines'. */
+static PyObject *
+tally(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 7 || !PyList_Check(args[0]) || !PyList_Check(args[1]) || !PyType_Check(args[3])
+        || !PyType_IsSubtype((PyTypeObject *)args[3], &PyTuple_Type) || !PyDict_Check(args[4])
+        || !PyDict_Check(args[5]) || !PyDict_Check(args[6])) {
+        PyErr_SetString(PyExc_TypeError, "tally(verdicts: list, indexes: list, first: int, "
+                                         "finding: tuple type, per_type, invalid, per_kind: dict)");
+        return NULL;
+    }
+    PyTypeObject *finding = (PyTypeObject *)args[3];
+    Py_ssize_t n = PyList_GET_SIZE(args[0]);
+    Py_ssize_t first = PyLong_AsSsize_t(args[2]);
+    if (first == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    if (PyList_GET_SIZE(args[1]) != n) {
+        PyErr_SetString(PyExc_ValueError, "tally: as many indexes as verdicts");
+        return NULL;
+    }
+    /* tuples of their own: a verdict's hash or attributes may run Python code */
+    PyObject *verdicts = PyList_AsTuple(args[0]), *indexes = PyList_AsTuple(args[1]);
+    Seen *seen = PyMem_Calloc(n > 0 ? n : 1, sizeof(Seen));
+    PyObject *slots = PyDict_New(); /* verdict -> its place in seen */
+    PyObject *findings = PyList_New(0);
+    Py_ssize_t used = 0;
+    if (verdicts == NULL || indexes == NULL || seen == NULL || slots == NULL || findings == NULL) {
+        goto failed;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *verdict = PyTuple_GET_ITEM(verdicts, i);
+        PyObject *slot = PyDict_GetItemWithError(slots, verdict); /* borrowed */
+        Py_ssize_t s;
+        if (slot != NULL) {
+            s = PyLong_AsSsize_t(slot);
+        }
+        else if (PyErr_Occurred()) {
+            goto failed;
+        }
+        else {
+            s = used;
+            PyObject *place = PyLong_FromSsize_t(s);
+            if (place == NULL || PyDict_SetItem(slots, verdict, place) < 0) {
+                Py_XDECREF(place);
+                goto failed;
+            }
+            Py_DECREF(place);
+            seen[s].verdict = verdict;
+            seen[s].type = PyObject_GetAttr(verdict, TYPE);
+            seen[s].rejections = PyObject_GetAttr(verdict, REJECTIONS);
+            used++;
+            if (seen[s].type == NULL || seen[s].rejections == NULL) {
+                goto failed;
+            }
+            seen[s].invalid = PyObject_IsTrue(seen[s].rejections);
+            if (seen[s].invalid < 0) {
+                goto failed;
+            }
+        }
+        seen[s].lines++;
+        if (!seen[s].invalid) {
+            continue;
+        }
+        PyObject *index = PyTuple_GET_ITEM(indexes, i);
+        Py_ssize_t line = PyLong_Check(index) ? PyLong_AsSsize_t(index) : -1;
+        if (line < 0) {
+            if (!PyErr_Occurred()) {
+                PyErr_SetString(PyExc_TypeError, "tally: indexes must be ints from 0");
+            }
+            goto failed;
+        }
+        PyObject *number = PyLong_FromSsize_t(first + line);
+        /* a tuple of the finding type, made as tuple.__new__ makes one of a subclass */
+        PyObject *made = number == NULL ? NULL : finding->tp_alloc(finding, 3);
+        if (made == NULL) {
+            Py_XDECREF(number);
+            goto failed;
+        }
+        Py_INCREF(seen[s].type);
+        Py_INCREF(seen[s].rejections);
+        PyTuple_SET_ITEM(made, 0, number);
+        PyTuple_SET_ITEM(made, 1, seen[s].type);
+        PyTuple_SET_ITEM(made, 2, seen[s].rejections);
+        int appended = PyList_Append(findings, made);
+        Py_DECREF(made);
+        if (appended < 0) {
+            goto failed;
+        }
+    }
+    if (count_verdicts(seen, used, args[4], args[5], args[6]) < 0) {
+        goto failed;
+    }
+    for (Py_ssize_t s = 0; s < used; s++) {
+        Py_DECREF(seen[s].type);
+        Py_DECREF(seen[s].rejections);
+    }
+    PyMem_Free(seen);
+    Py_DECREF(slots);
+    Py_DECREF(verdicts);
+    Py_DECREF(indexes);
+    return findings;
+
+failed:
+    for (Py_ssize_t s = 0; seen != NULL && s < used; s++) {
+        Py_XDECREF(seen[s].type);
+        Py_XDECREF(seen[s].rejections);
+    }
+    PyMem_Free(seen);
+    Py_XDECREF(slots);
+    Py_XDECREF(findings);
+    Py_XDECREF(verdicts);
+    Py_XDECREF(indexes);
+    return NULL;
 }
 
 static int
@@ -891,6 +1084,10 @@ static PyMethodDef methods[] = {
      "sift(decode, lines, routes=()) -> ({type of the values taken: how many}, indexes of the "
      "lines refused); routes: (version, decode) pairs, tried first on the lines naming the "
      "version (`\"v\":2`)"},
+    {"tally", (PyCFunction)(void (*)(void))tally, METH_FASTCALL,
+     "tally(verdicts, indexes, first, finding, per_type, invalid, per_kind) -> a finding "
+     "(first + index, type, rejections) for each line whose verdict has rejections; each "
+     "verdict's lines added to the counts of its label and kinds"},
     {"text_lines", (PyCFunction)(void (*)(void))text_lines, METH_FASTCALL,
      "text_lines(place, base, findings, by_id, compose) -> the text report's lines of the "
      "findings, each `place:number: ` joined into its words (by_id's, else compose(finding)'s)"},
@@ -905,9 +1102,9 @@ static PyMethodDef methods[] = {
      "skeleton(text, plan) -> the text with the strings that plan names (by their member names "
      "from the root) and bounds replaced by one byte 0xFF, or None"},
     {"recall", (PyCFunction)(void (*)(void))recall, METH_FASTCALL,
-     "recall(lines, indexes, plan, memory, longest) -> (for each index, memory's value for the "
-     "skeleton of lines[index] (with plan), else that skeleton, else None; the places of those "
-     "without a value)"},
+     "recall(lines, indexes, plan, memory, texts, longest) -> (for each index, memory's value "
+     "for the skeleton of lines[index] (with plan), else texts' value for the line, "
+     "else that skeleton, else None; the places of those without a value)"},
     {NULL, NULL, 0, NULL},
 };
 
@@ -922,6 +1119,13 @@ static struct PyModuleDef module = {
 PyMODINIT_FUNC
 PyInit__sift(void)
 {
+    TYPE = PyUnicode_InternFromString("type");
+    REJECTIONS = PyUnicode_InternFromString("rejections");
+    LABEL = PyUnicode_InternFromString("label");
+    KINDS_NAME = PyUnicode_InternFromString("kinds");
+    if (TYPE == NULL || REJECTIONS == NULL || LABEL == NULL || KINDS_NAME == NULL) {
+        return NULL;
+    }
     PyObject *created = PyModule_Create(&module);
     if (created != NULL && PyModule_AddIntConstant(created, "HEAD", HEAD) < 0) {
         Py_DECREF(created);

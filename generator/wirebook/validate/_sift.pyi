@@ -4,6 +4,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 _V = TypeVar("_V")
+_T = TypeVar("_T", bound=tuple[Any, ...])
 
 HEAD: int
 """The first bytes of a line where ``sift`` looks for the `v` of a route first."""
@@ -40,11 +41,27 @@ def recall(
     indexes: list[int],
     plan: dict[bytes, tuple[int, int]],
     memory: dict[bytes, _V],
+    texts: dict[bytes, _V],
     longest: int,
 ) -> tuple[list[_V | bytes | None], list[int]]:
     """For each of ``indexes``, ``memory``'s value for the ``skeleton`` of that line with
-    ``plan``; else that skeleton (not in ``memory``); else None: the line is longer than
-    ``longest`` bytes, or has no skeleton. And the places of the lines without a value."""
+    ``plan``; else ``texts``' value for the line itself; else that skeleton; else None: the
+    line is longer than ``longest`` bytes, or has no skeleton. And the places of the lines
+    without a value."""
+
+def tally(
+    verdicts: list[Any],
+    indexes: list[int],
+    first: int,
+    finding: type[_T],
+    per_type: dict[str, int],
+    invalid: dict[str, int],
+    per_kind: dict[str, int],
+) -> list[_T]:
+    """A ``finding`` (a tuple type: ``first + indexes[i]``, the verdict's ``type``, its
+    ``rejections``) for each of ``verdicts`` that has rejections, in order; and the lines of each
+    verdict added to ``per_type[label]``, and, if it has rejections, to ``invalid[label]`` and to
+    ``per_kind[kind]`` for each of its ``kinds``."""
 
 def text_lines(
     place: str,

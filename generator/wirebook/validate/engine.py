@@ -17,8 +17,6 @@ from collections import Counter
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache, partial
-from itertools import repeat
-from operator import attrgetter
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar, cast
 
@@ -513,12 +511,15 @@ class Validator:
         tally.per_type.update(valid)
         recall = self._recall(choice)
         # the lines the fast path refused: invalid, or not as it takes them (see fast.py). A line
-        # alike one seen before (the same but for free text, see fast.free_strings) has its
-        # verdict: their skeletons are made and looked up at once, in one C loop, which leaves
-        # the skeleton (or None) in the place of a verdict not found
+        # alike one seen before (the same but for free text, see fast.free_strings), or one
+        # that did not parse with the same text, has its verdict: their skeletons are made and
+        # looked up at once, in one C loop, which leaves the skeleton (or None) in the place of a
+        # verdict not found. The last line of an input cut short is not recalled by text: its
+        # words say so
         found: list[_Verdict | bytes | None]
+        by_text = {} if unterminated else recall.by_text
         found, misses = _sift.recall(
-            lines, closely, recall.plan, recall.by_skeleton, _REMEMBERED_TEXT
+            lines, closely, recall.plan, recall.by_skeleton, by_text, _REMEMBERED_TEXT
         )
         if oversized:
             too_long = [at for at, index in enumerate(closely) if index in oversized]
@@ -530,44 +531,33 @@ class Validator:
             if oversized and index in oversized:
                 problem = _too_large(oversized[index], max_bytes)
                 verdict = _Verdict.of(None, (Rejection(None, (problem,)),))
-            else:
+            else:  # remembered since the C loop looked, from a line of this batch?
                 shape = cast("bytes | None", found[at])
                 verdict = recall.by_skeleton.get(shape) if shape is not None else None
+                if verdict is None:
+                    verdict = by_text.get(lines[index])
                 if verdict is None:
                     truncated = unterminated and index == last
                     verdict = self._recalled(recall, lines[index], shape, choice, truncated)
             found[at] = verdict
-        verdicts = cast("list[_Verdict]", found)
-        # how many lines got each verdict (lines alike share one; a verdict hashes by identity)
-        counts = Counter(verdicts)
-        for verdict, count in counts.items():
-            tally.per_type[verdict.label] += count
-            if verdict.rejections:
-                tally.invalid_per_type[verdict.label] += count
-                for kind in verdict.kinds:
-                    tally.per_kind[kind] += count
-        numbers = map(first.__add__, closely) if first else closely
-        if all(v.rejections for v in counts):
-            # a Finding each, made by tuple.__new__ in C (as Finding._make does)
-            rows = zip(numbers, map(_TYPE, verdicts), map(_REJECTIONS, verdicts), strict=True)
-            tally.findings = cast("list[Finding]", list(map(_NEW, repeat(Finding), rows)))
-        else:
-            tally.findings = [
-                Finding(line, v.type, v.rejections)
-                for line, v in zip(numbers, verdicts, strict=True)
-                if v.rejections
-            ]
+        # each verdict's lines counted, and a Finding made for each invalid line, in C
+        tally.findings = _sift.tally(
+            found,
+            closely,
+            first,
+            Finding,
+            tally.per_type,
+            tally.invalid_per_type,
+            tally.per_kind,
+        )
         return tally
 
     def _recalled(
         self, recall: _Recall, raw: bytes, shape: bytes | None, choice: Choice, truncated: bool
     ) -> _Verdict:
         """The verdict on a line whose skeleton ``shape`` (None: none, or not looked for) was
-        not seen: remembered from a line of the same text that did not parse (the parser's
-        words name places), or found, and remembered."""
-        known = None if truncated else recall.by_text.get(raw)  # "truncated?": the last line's
-        if known is not None:
-            return known
+        not seen, nor its text if it has no skeleton: found, and remembered (by its text if it
+        did not parse: the parser's words name places)."""
         message, problems = parse(raw, truncated)
         if problems:
             # lines that fail alike (cut at the same place, say) share one verdict: the
@@ -597,9 +587,6 @@ class Validator:
 
 
 K = TypeVar("K")
-_TYPE = attrgetter("type")
-_REJECTIONS = attrgetter("rejections")
-_NEW = tuple.__new__
 # what a line is remembered by, at most: longer lines are seldom alike
 _REMEMBERED_TEXT = 4096
 # verdicts remembered, at most, per kind of key

@@ -58,10 +58,7 @@ class Batch:
     lines: list[bytes] = field(default_factory=list)
     oversized: dict[int, int] = field(default_factory=dict)  # index → size in bytes
     unterminated: bool = False  # the last line ends the input without a newline
-
-    def size(self) -> int:
-        """The bytes of the input that the lines take, each counted with a newline."""
-        return sum(map(len, self.lines)) + sum(self.oversized.values()) + len(self.lines)
+    size: int = 0  # the bytes of the input that the lines take, each counted with a newline
 
     def slices(self) -> Iterator[Batch]:
         """This batch cut into batches of LINES lines at most."""
@@ -70,11 +67,10 @@ class Batch:
             return
         for start in range(0, len(self.lines), LINES):
             end = start + LINES
-            yield Batch(
-                self.lines[start:end],
-                {i - start: n for i, n in self.oversized.items() if start <= i < end},
-                self.unterminated and end >= len(self.lines),
-            )
+            lines = self.lines[start:end]
+            oversized = {i - start: n for i, n in self.oversized.items() if start <= i < end}
+            size = sum(map(len, lines)) + sum(oversized.values()) + len(lines)
+            yield Batch(lines, oversized, self.unterminated and end >= len(self.lines), size)
 
 
 def expand(paths: Sequence[str]) -> tuple[list[Source], list[str]]:
@@ -169,10 +165,12 @@ def batches(stream: BinaryIO, max_bytes: int, limit: int | None = None) -> Itera
                 continue
             batch.oversized[len(batch.lines)] = skipped + cut
             batch.lines.append(b"")
+            batch.size += skipped + cut + 1
             skipped, block = None, block[cut + 1 :]
         data = rest + block
         lines = data.split(b"\n")
         rest = lines.pop()
+        batch.size += len(data) - len(rest)
         # no line of data is longer than data: most blocks need no look at each line's length
         if len(data) > max_bytes and lines and max(map(len, lines)) > max_bytes:
             for index, line in enumerate(lines):
@@ -191,9 +189,11 @@ def batches(stream: BinaryIO, max_bytes: int, limit: int | None = None) -> Itera
     if skipped is not None:
         batch.oversized[len(batch.lines)] = skipped
         batch.lines.append(b"")
+        batch.size += skipped + 1
     elif rest:
         batch.lines.append(rest)
         batch.unterminated = True
+        batch.size += len(rest) + 1
     if batch.lines:
         yield from batch.slices()
 

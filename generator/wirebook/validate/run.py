@@ -110,7 +110,7 @@ class Checker:
             done = task.start
             for batch in batches(stream, self.max_bytes, limit=task.end - task.start):
                 tally.merge(self._lines(batch, first=tally.read))
-                done += batch.size()
+                done += batch.size
                 if len(tally.findings) >= FINDINGS and done < task.end:
                     return Outcome(task.source, tally, rest=Region(task.source, done, task.end))
         return Outcome(task.source, tally)
