@@ -1659,3 +1659,22 @@ def test_text_lines_writes_each_finding_s_lines_after_its_place() -> None:
         _sift.text_lines("x", 0, [(1, "chat")], by_id, compose)  # type: ignore[list-item]
     with pytest.raises(ZeroDivisionError):  # compose's error propagates
         _sift.text_lines("x", 0, [(1, "t", ("new",))], {}, lambda f: 1 / 0)  # type: ignore[arg-type, return-value]
+    with pytest.raises(TypeError):
+        _sift.text_lines("x", 0, [(1, "t", ("new",))], {}, lambda f: ["", b"bytes\n"])  # type: ignore[list-item]
+    with pytest.raises(ValueError):
+        _sift.text_lines("x", 0, [(-1, "t", known)], by_id, compose)
+
+
+@pytest.mark.parametrize("place", ["f.jsonl", "café.jsonl", "日誌.jsonl", "📜.jsonl"])
+def test_text_lines_writes_any_characters_of_places_and_words(place: str) -> None:
+    """The text is one str as wide as its widest character, wherever it comes from."""
+    lines = ["", "ascii\n", "é\n", "€ 日\n", "👍\n"]
+    rejections = [(str(k),) for k in range(len(lines))]
+    by_id: dict[int, tuple[Any, str | None, Any]] = {
+        id(r): (r, "t", ([], ["", *lines[: k + 1]])) for k, r in enumerate(rejections)
+    }
+    findings = [(k * 7, "t", r) for k, r in enumerate(rejections)]
+    expected = "".join(
+        f"{place}:{100 + k * 7 + 1}: {words}" for k in range(len(lines)) for words in lines[: k + 1]
+    )
+    assert _sift.text_lines(place, 100, findings, by_id, lambda f: 1 / 0) == expected  # type: ignore[arg-type, return-value]

@@ -973,10 +973,83 @@ nesting_text(PyObject *Py_UNUSED(module), PyObject *text)
     return PyLong_FromSsize_t(nesting(PyBytes_AS_STRING(text), PyBytes_GET_SIZE(text)));
 }
 
+/* The words of ``finding`` (line, type, rejections) for the text report: a new reference to
+   the list "" then its lines, by_id's when the entry is that finding's (its rejections object
+   and type), else compose(finding)'s (which remembers them there). */
+static PyObject *
+finding_words(PyObject *finding, PyObject *by_id, PyObject *compose)
+{
+    PyObject *type = PyTuple_GET_ITEM(finding, 1), *rejections = PyTuple_GET_ITEM(finding, 2);
+    PyObject *key = PyLong_FromVoidPtr(rejections);
+    if (key == NULL) {
+        return NULL;
+    }
+    PyObject *entry = PyDict_GetItemWithError(by_id, key); /* borrowed */
+    Py_DECREF(key);
+    if (entry == NULL && PyErr_Occurred()) {
+        return NULL;
+    }
+    PyObject *joined = NULL;
+    if (entry != NULL && PyTuple_Check(entry) && PyTuple_GET_SIZE(entry) == 3
+        && PyTuple_GET_ITEM(entry, 0) == rejections) {
+        int same = PyObject_RichCompareBool(PyTuple_GET_ITEM(entry, 1), type, Py_EQ);
+        if (same < 0) {
+            return NULL;
+        }
+        PyObject *words = PyTuple_GET_ITEM(entry, 2);
+        if (same && PyTuple_Check(words) && PyTuple_GET_SIZE(words) == 2) {
+            joined = PyTuple_GET_ITEM(words, 1);
+            Py_INCREF(joined);
+        }
+    }
+    if (joined == NULL) {
+        joined = PyObject_CallOneArg(compose, finding);
+    }
+    if (joined != NULL && !PyList_Check(joined)) {
+        Py_DECREF(joined);
+        PyErr_SetString(PyExc_TypeError, "text_lines: words are a list");
+        return NULL;
+    }
+    for (Py_ssize_t w = 0; joined != NULL && w < PyList_GET_SIZE(joined); w++) {
+        if (!PyUnicode_Check(PyList_GET_ITEM(joined, w))) {
+            Py_DECREF(joined);
+            PyErr_SetString(PyExc_TypeError, "text_lines: words are strs");
+            return NULL;
+        }
+    }
+    return joined;
+}
+
+static int
+digits_of(Py_ssize_t number)
+{
+    int count = 1;
+    while (number >= 10) {
+        number /= 10;
+        count++;
+    }
+    return count;
+}
+
+/* Copies ``piece`` into ``text`` (of ``kind``) at ``at``; the new place after it. */
+static Py_ssize_t
+put(PyObject *text, int kind, void *data, Py_ssize_t at, PyObject *piece)
+{
+    Py_ssize_t length = PyUnicode_GET_LENGTH(piece);
+    if (PyUnicode_KIND(piece) == kind) {
+        memcpy((char *)data + at * kind, PyUnicode_DATA(piece), length * kind);
+    }
+    else {
+        PyUnicode_CopyCharacters(text, at, piece, 0, length); /* a narrower kind: widened */
+    }
+    return at + length;
+}
+
 /* text_lines(place, base, findings, by_id, compose): the text report's lines of ``findings``
    ((line, type, rejections) tuples), each "place:number: " joined into its words: the words of
    by_id[id(rejections)] (a (rejections, type, (pairs, joined)) tuple) when it is that finding's,
-   else compose(finding)'s, which remembers them there. The hot loop of an invalid log's report. */
+   else compose(finding)'s, which remembers them there. The hot loop of an invalid log's report:
+   the words are found first, then the text is written in one str of the length they make. */
 static PyObject *
 text_lines(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
 {
@@ -989,8 +1062,9 @@ text_lines(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
     if (base == -1 && PyErr_Occurred()) {
         return NULL;
     }
-    if (!PyUnicode_Check(place) || !PyDict_Check(by_id)) {
-        PyErr_SetString(PyExc_TypeError, "text_lines: place is a str, by_id a dict");
+    if (!PyUnicode_Check(place) || !PyDict_Check(by_id) || base < 0) {
+        PyErr_SetString(PyExc_TypeError, "text_lines: place is a str, base an int from 0, by_id "
+                                         "a dict");
         return NULL;
     }
     /* a list of its own: compose runs Python code, which must not change what is looped over */
@@ -998,85 +1072,78 @@ text_lines(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
     if (findings == NULL) {
         return NULL;
     }
-    /* the text's pieces, joined once at the end: "place:", "number: ", a line of words, ... */
-    PyObject *pieces = PyList_New(0);
-    PyObject *head = PyUnicode_FromFormat("%U:", place);
-    if (pieces == NULL || head == NULL) {
-        goto failed;
+    Py_ssize_t n = PyList_GET_SIZE(findings), done = 0;
+    PyObject **words = PyMem_Calloc(n > 0 ? n : 1, sizeof(PyObject *)); /* each finding's */
+    Py_ssize_t *numbers = PyMem_Calloc(n > 0 ? n : 1, sizeof(Py_ssize_t));
+    PyObject *text = NULL;
+    if (words == NULL || numbers == NULL) {
+        PyErr_NoMemory();
+        goto done;
     }
-    Py_ssize_t n = PyList_GET_SIZE(findings);
-    for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *finding = PyList_GET_ITEM(findings, i);
+    Py_ssize_t head = PyUnicode_GET_LENGTH(place) + 1, length = 0; /* "place:" */
+    Py_UCS4 widest = PyUnicode_MAX_CHAR_VALUE(place);
+    for (; done < n; done++) {
+        PyObject *finding = PyList_GET_ITEM(findings, done);
         if (!PyTuple_Check(finding) || PyTuple_GET_SIZE(finding) != 3) {
             PyErr_SetString(PyExc_TypeError, "text_lines: a finding is (line, type, rejections)");
-            goto failed;
+            goto done;
         }
         Py_ssize_t line = PyLong_AsSsize_t(PyTuple_GET_ITEM(finding, 0));
         if (line == -1 && PyErr_Occurred()) {
-            goto failed;
+            goto done;
         }
-        PyObject *type = PyTuple_GET_ITEM(finding, 1), *rejections = PyTuple_GET_ITEM(finding, 2);
-        PyObject *joined = NULL; /* a new reference */
-        PyObject *key = PyLong_FromVoidPtr(rejections);
-        if (key == NULL) {
-            goto failed;
+        if (line < 0) {
+            PyErr_SetString(PyExc_ValueError, "text_lines: a finding's line is from 0");
+            goto done;
         }
-        PyObject *entry = PyDict_GetItemWithError(by_id, key); /* borrowed */
-        Py_DECREF(key);
-        if (entry == NULL && PyErr_Occurred()) {
-            goto failed;
+        words[done] = finding_words(finding, by_id, compose);
+        if (words[done] == NULL) {
+            goto done;
         }
-        if (entry != NULL && PyTuple_Check(entry) && PyTuple_GET_SIZE(entry) == 3
-            && PyTuple_GET_ITEM(entry, 0) == rejections) {
-            int same = PyObject_RichCompareBool(PyTuple_GET_ITEM(entry, 1), type, Py_EQ);
-            if (same < 0) {
-                goto failed;
+        numbers[done] = base + line + 1;
+        /* the list is "" and then the finding's lines: each follows "place:number: " */
+        for (Py_ssize_t w = 1; w < PyList_GET_SIZE(words[done]); w++) {
+            PyObject *piece = PyList_GET_ITEM(words[done], w);
+            length += head + digits_of(numbers[done]) + 2 + PyUnicode_GET_LENGTH(piece);
+            if (PyUnicode_MAX_CHAR_VALUE(piece) > widest) {
+                widest = PyUnicode_MAX_CHAR_VALUE(piece);
             }
-            PyObject *words = PyTuple_GET_ITEM(entry, 2);
-            if (same && PyTuple_Check(words) && PyTuple_GET_SIZE(words) == 2) {
-                joined = PyTuple_GET_ITEM(words, 1);
-                Py_INCREF(joined);
-            }
-        }
-        if (joined == NULL) {
-            joined = PyObject_CallOneArg(compose, finding);
-            if (joined == NULL) {
-                goto failed;
-            }
-        }
-        if (!PyList_Check(joined)) {
-            Py_DECREF(joined);
-            PyErr_SetString(PyExc_TypeError, "text_lines: words are a list");
-            goto failed;
-        }
-        char digits[32];
-        int size = snprintf(digits, sizeof digits, "%zd: ", base + line + 1);
-        PyObject *number = PyUnicode_FromStringAndSize(digits, size);
-        int failed = number == NULL;
-        /* joined is "" and then the finding's lines: each follows "place:number: " */
-        for (Py_ssize_t w = 1; w < PyList_GET_SIZE(joined) && !failed; w++) {
-            failed = PyList_Append(pieces, head) < 0 || PyList_Append(pieces, number) < 0
-                     || PyList_Append(pieces, PyList_GET_ITEM(joined, w)) < 0;
-        }
-        Py_XDECREF(number);
-        Py_DECREF(joined);
-        if (failed) {
-            goto failed;
         }
     }
-    Py_DECREF(findings);
-    Py_DECREF(head);
-    PyObject *empty = PyUnicode_FromString("");
-    PyObject *text = empty == NULL ? NULL : PyUnicode_Join(empty, pieces);
-    Py_XDECREF(empty);
-    Py_DECREF(pieces);
-    return text;
+    text = PyUnicode_New(length, widest);
+    if (text == NULL) {
+        goto done;
+    }
+    int kind = PyUnicode_KIND(text);
+    void *data = PyUnicode_DATA(text);
+    Py_ssize_t at = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        char digits[24];
+        int size = digits_of(numbers[i]);
+        Py_ssize_t number = numbers[i];
+        for (int d = size - 1; d >= 0; d--, number /= 10) {
+            digits[d] = (char)('0' + number % 10);
+        }
+        for (Py_ssize_t w = 1; w < PyList_GET_SIZE(words[i]); w++) {
+            at = put(text, kind, data, at, place);
+            PyUnicode_WRITE(kind, data, at++, ':');
+            for (int d = 0; d < size; d++) {
+                PyUnicode_WRITE(kind, data, at++, digits[d]);
+            }
+            PyUnicode_WRITE(kind, data, at++, ':');
+            PyUnicode_WRITE(kind, data, at++, ' ');
+            at = put(text, kind, data, at, PyList_GET_ITEM(words[i], w));
+        }
+    }
 
-failed:
+done:
+    for (Py_ssize_t i = 0; words != NULL && i < done; i++) {
+        Py_DECREF(words[i]);
+    }
+    PyMem_Free(words);
+    PyMem_Free(numbers);
     Py_DECREF(findings);
-    Py_XDECREF(pieces);
-    Py_XDECREF(head);
-    return NULL;
+    return text;
 }
 
 static PyMethodDef methods[] = {
