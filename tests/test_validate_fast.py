@@ -24,6 +24,7 @@ import json
 import random
 import re
 import sys
+import types
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -1632,6 +1633,69 @@ def test_long_matching_values_are_not_remembered() -> None:
     assert all(matches("a" * n) for n in (1, 256, 257, 100_000))
     assert not matches("b")
     assert {len(v) for v in matches.matched} == {1, 256}  # a log's ids, not its long texts
+
+
+class Pair(msgspec.Struct):
+    a: Any
+    b: Any = msgspec.UNSET
+
+
+class Swapped(msgspec.Struct):  # the same names, held at other offsets
+    b: Any
+    a: Any = msgspec.UNSET
+
+
+def test_checks_pass_known_values_and_unset_members_without_a_call() -> None:
+    """_sift.Checks, the __post_init__ of the fast path's Structs: a value in its known set or
+    a member left unset passes uncalled; any other value is its check's to pass."""
+    called: list[Any] = []
+
+    def positive(value: Any) -> bool:
+        called.append(value)
+        return bool(value > 0)
+
+    known = {5}
+    checks = _sift.Checks(("a", "b"), (known, None), (positive, positive), (), msgspec.UNSET)
+    checks(Pair(5))
+    assert called == []
+    checks(Pair(1, 2))
+    assert called == [1, 2]
+    with pytest.raises(ValueError, match=r"^b$"):
+        checks(Pair(1, -2))
+    with pytest.raises(ValueError, match=r"^a$"):  # read where Swapped holds it
+        checks(Swapped(b=1, a=-1))
+    checks(Swapped(b=1))
+    checks(types.SimpleNamespace(a=5, b=1))  # not a Struct: read by name
+    with pytest.raises(AttributeError):
+        checks(types.SimpleNamespace(a=5))
+    with pytest.raises(ZeroDivisionError):  # a check's error propagates
+        _sift.Checks(("a",), (None,), (lambda v: 1 / 0 > v,), (), msgspec.UNSET)(Pair(1))
+
+
+def test_checks_refuse_members_set_together_that_fit_no_direction() -> None:
+    fitting = {(True, False), (False, True)}  # a or b, not both, not neither
+    checks = _sift.Checks((), (), (), ((("a", "b"), fitting),), msgspec.UNSET)
+    checks(Pair(1))
+    checks(Swapped(b=1))
+    for value in (Pair(1, 2), Swapped(b=msgspec.UNSET)):
+        with pytest.raises(ValueError, match="fit no direction"):
+            checks(value)
+
+
+def test_checks_refuse_what_is_not_names_sets_and_callables() -> None:
+    make: Any = _sift.Checks
+    for args in [
+        (("a",), (), (abs,), (), None),  # as many known as names
+        (("a",), (None,), (1,), (), None),  # a check is callable
+        ((1,), (None,), (abs,), (), None),  # a name is a str
+        (("a",), ([1],), (abs,), (), None),  # known is a set
+        ((), (), (), ((("a",), [(True,)]),), None),  # fitting is a set
+        ((), (), (), ()),  # five arguments
+    ]:
+        with pytest.raises(TypeError):
+            make(*args)
+    with pytest.raises(TypeError):
+        make((), (), (), (), None)(1, 2)
 
 
 def test_text_lines_writes_each_finding_s_lines_after_its_place() -> None:

@@ -24,6 +24,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <string.h>
+#include <structmember.h> /* T_OBJECT_EX: the members of a Struct */
 
 #define MAX_DEPTH 64 /* nesting kept track of */
 #define MAX_KEYS 256 /* keys of the objects open at one time */
@@ -1146,6 +1147,289 @@ done:
     return text;
 }
 
+/* Checks(names, known, checks, fits, unset): the __post_init__ of a Struct of the fast path
+   (fast.py), called by msgspec with each value it decodes. Each attribute of names that is not
+   unset holds a value that is in the set of known (values that passed before; None: no set) or
+   that the callable of checks passes; and for each (attributes, fitting) of fits, the tuple of
+   booleans that says which of those attributes are set is in the set fitting. Else ValueError,
+   which refuses the line. In C: it runs for most lines of a log, and a Python function cost
+   more than the rest of the decoding. */
+typedef struct {
+    PyObject_HEAD
+    PyObject *names, *known, *checks, *fits, *unset;
+    /* the type of the values last checked, and where each attribute (of names, then of each
+       fit's) is held in them: msgspec keeps a Struct's fields as members at fixed offsets,
+       read there without a lookup by name (-1: looked up by name) */
+    PyObject *owner;
+    Py_ssize_t *offsets;
+} Checks;
+
+/* A Struct type holds its Checks, which holds the type (owner): a cycle, for the collector. */
+static int
+Checks_traverse(Checks *self, visitproc visit, void *arg)
+{
+    Py_VISIT(self->owner);
+    Py_VISIT(self->names);
+    Py_VISIT(self->known);
+    Py_VISIT(self->checks);
+    Py_VISIT(self->fits);
+    Py_VISIT(self->unset);
+    return 0;
+}
+
+static int
+Checks_clear(Checks *self)
+{
+    Py_CLEAR(self->owner);
+    Py_CLEAR(self->names);
+    Py_CLEAR(self->known);
+    Py_CLEAR(self->checks);
+    Py_CLEAR(self->fits);
+    Py_CLEAR(self->unset);
+    return 0;
+}
+
+static void
+Checks_dealloc(Checks *self)
+{
+    PyObject_GC_UnTrack(self);
+    Checks_clear(self);
+    PyMem_Free(self->offsets);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static int
+all_names(PyObject *names)
+{
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(names); i++) {
+        if (!PyUnicode_Check(PyTuple_GET_ITEM(names, i))) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static int
+good_checks(PyObject *names, PyObject *known, PyObject *checks, PyObject *fits)
+{
+    Py_ssize_t n = PyTuple_GET_SIZE(names);
+    if (PyTuple_GET_SIZE(known) != n || PyTuple_GET_SIZE(checks) != n || !all_names(names)) {
+        return 0;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *set = PyTuple_GET_ITEM(known, i);
+        if ((set != Py_None && !PyAnySet_Check(set))
+            || !PyCallable_Check(PyTuple_GET_ITEM(checks, i))) {
+            return 0;
+        }
+    }
+    for (Py_ssize_t f = 0; f < PyTuple_GET_SIZE(fits); f++) {
+        PyObject *fit = PyTuple_GET_ITEM(fits, f);
+        if (!PyTuple_Check(fit) || PyTuple_GET_SIZE(fit) != 2
+            || !PyTuple_Check(PyTuple_GET_ITEM(fit, 0)) || !all_names(PyTuple_GET_ITEM(fit, 0))
+            || !PyAnySet_Check(PyTuple_GET_ITEM(fit, 1))) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static PyObject *
+Checks_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
+{
+    PyObject *names, *known, *checks, *fits, *unset;
+    if ((kwargs != NULL && PyDict_GET_SIZE(kwargs) > 0)
+        || !PyArg_ParseTuple(args, "O!O!O!O!O:Checks", &PyTuple_Type, &names, &PyTuple_Type,
+                             &known, &PyTuple_Type, &checks, &PyTuple_Type, &fits, &unset)
+        || !good_checks(names, known, checks, fits)) {
+        PyErr_Clear();
+        PyErr_SetString(PyExc_TypeError,
+                        "Checks(names, known, checks, fits, unset): names a tuple of strs, known "
+                        "of sets or None and checks of callables as many, fits of (names, set)");
+        return NULL;
+    }
+    Checks *self = (Checks *)type->tp_alloc(type, 0);
+    if (self == NULL) {
+        return NULL;
+    }
+    PyObject *given[] = {names, known, checks, fits, unset};
+    PyObject **kept[] = {&self->names, &self->known, &self->checks, &self->fits, &self->unset};
+    for (int i = 0; i < 5; i++) {
+        Py_INCREF(given[i]);
+        *kept[i] = given[i];
+    }
+    return (PyObject *)self;
+}
+
+/* Where instances of ``type`` hold the attribute ``name``: the offset of a member (a slot)
+   that holds any object; -1 for any other attribute. */
+static Py_ssize_t
+offset_of(PyTypeObject *type, PyObject *name)
+{
+    PyObject *found = PyObject_GetAttr((PyObject *)type, name); /* a member: its descriptor */
+    if (found == NULL) {
+        PyErr_Clear();
+        return -1;
+    }
+    Py_ssize_t offset = -1;
+    if (Py_IS_TYPE(found, &PyMemberDescr_Type)) {
+        PyMemberDef *member = ((PyMemberDescrObject *)found)->d_member;
+        if (member->type == T_OBJECT_EX && PyType_IsSubtype(type, PyDescr_TYPE(found))) {
+            offset = member->offset;
+        }
+    }
+    Py_DECREF(found);
+    return offset;
+}
+
+/* The offsets of every attribute that self reads, in instances of ``type``. */
+static int
+resolve(Checks *self, PyTypeObject *type)
+{
+    Py_ssize_t count = PyTuple_GET_SIZE(self->names);
+    for (Py_ssize_t f = 0; f < PyTuple_GET_SIZE(self->fits); f++) {
+        count += PyTuple_GET_SIZE(PyTuple_GET_ITEM(PyTuple_GET_ITEM(self->fits, f), 0));
+    }
+    size_t size = (count > 0 ? count : 1) * sizeof(Py_ssize_t);
+    Py_ssize_t *offsets = PyMem_Realloc(self->offsets, size);
+    if (offsets == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    self->offsets = offsets;
+    Py_ssize_t at = 0;
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(self->names); i++) {
+        offsets[at++] = offset_of(type, PyTuple_GET_ITEM(self->names, i));
+    }
+    for (Py_ssize_t f = 0; f < PyTuple_GET_SIZE(self->fits); f++) {
+        PyObject *names = PyTuple_GET_ITEM(PyTuple_GET_ITEM(self->fits, f), 0);
+        for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(names); k++) {
+            offsets[at++] = offset_of(type, PyTuple_GET_ITEM(names, k));
+        }
+    }
+    Py_INCREF(type);
+    Py_XSETREF(self->owner, (PyObject *)type);
+    return 0;
+}
+
+/* A new reference to attribute ``name`` of ``value``, read at ``offset`` if it is one. */
+static PyObject *
+member_of(PyObject *value, PyObject *name, Py_ssize_t offset)
+{
+    if (offset < 0) {
+        return PyObject_GetAttr(value, name);
+    }
+    PyObject *member = *(PyObject **)((char *)value + offset);
+    if (member == NULL) {
+        PyErr_SetObject(PyExc_AttributeError, name);
+        return NULL;
+    }
+    Py_INCREF(member);
+    return member;
+}
+
+/* Whether value passes check ``i`` (1), or not (0); -1 with an error. */
+static int
+passes(Checks *self, Py_ssize_t i, PyObject *value)
+{
+    PyObject *known = PyTuple_GET_ITEM(self->known, i);
+    if (known != Py_None) {
+        int found = PySet_Contains(known, value);
+        if (found != 0) {
+            return found;
+        }
+    }
+    PyObject *result = PyObject_CallOneArg(PyTuple_GET_ITEM(self->checks, i), value);
+    if (result == NULL) {
+        return -1;
+    }
+    int truth = PyObject_IsTrue(result);
+    Py_DECREF(result);
+    return truth;
+}
+
+/* The tuple of booleans that says which of ``names`` (at ``offsets``) are set on ``value``;
+   NULL with an error. */
+static PyObject *
+presence(Checks *self, PyObject *value, PyObject *names, Py_ssize_t *offsets)
+{
+    PyObject *present = PyTuple_New(PyTuple_GET_SIZE(names));
+    for (Py_ssize_t k = 0; present != NULL && k < PyTuple_GET_SIZE(names); k++) {
+        PyObject *member = member_of(value, PyTuple_GET_ITEM(names, k), offsets[k]);
+        if (member == NULL) {
+            Py_CLEAR(present);
+            break;
+        }
+        PyObject *set = member != self->unset ? Py_True : Py_False;
+        Py_DECREF(member);
+        Py_INCREF(set);
+        PyTuple_SET_ITEM(present, k, set);
+    }
+    return present;
+}
+
+static PyObject *
+Checks_call(Checks *self, PyObject *args, PyObject *kwargs)
+{
+    if ((kwargs != NULL && PyDict_GET_SIZE(kwargs) > 0) || PyTuple_GET_SIZE(args) != 1) {
+        PyErr_SetString(PyExc_TypeError, "Checks: called with the value alone");
+        return NULL;
+    }
+    if (self->names == NULL) { /* cleared by the collector */
+        PyErr_SetString(PyExc_ValueError, "Checks: cleared");
+        return NULL;
+    }
+    PyObject *value = PyTuple_GET_ITEM(args, 0);
+    if ((PyObject *)Py_TYPE(value) != self->owner && resolve(self, Py_TYPE(value)) < 0) {
+        return NULL;
+    }
+    Py_ssize_t at = 0; /* in offsets */
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(self->names); i++) {
+        PyObject *name = PyTuple_GET_ITEM(self->names, i);
+        PyObject *member = member_of(value, name, self->offsets[at++]);
+        if (member == NULL) {
+            return NULL;
+        }
+        int good = member == self->unset ? 1 : passes(self, i, member);
+        Py_DECREF(member);
+        if (good <= 0) {
+            if (good == 0) {
+                PyErr_SetObject(PyExc_ValueError, name);
+            }
+            return NULL;
+        }
+    }
+    for (Py_ssize_t f = 0; f < PyTuple_GET_SIZE(self->fits); f++) {
+        PyObject *fit = PyTuple_GET_ITEM(self->fits, f), *names = PyTuple_GET_ITEM(fit, 0);
+        PyObject *present = presence(self, value, names, self->offsets + at);
+        at += PyTuple_GET_SIZE(names);
+        int fits = present == NULL ? -1 : PySet_Contains(PyTuple_GET_ITEM(fit, 1), present);
+        Py_XDECREF(present);
+        if (fits <= 0) {
+            if (fits == 0) {
+                PyErr_SetString(PyExc_ValueError, "these members fit no direction together");
+            }
+            return NULL;
+        }
+    }
+    Py_RETURN_NONE;
+}
+
+static PyTypeObject ChecksType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "wirebook.validate._sift.Checks",
+    .tp_basicsize = sizeof(Checks),
+    .tp_dealloc = (destructor)Checks_dealloc,
+    .tp_call = (ternaryfunc)Checks_call,
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+    .tp_traverse = (traverseproc)Checks_traverse,
+    .tp_clear = (inquiry)Checks_clear,
+    .tp_doc = "Checks(names, known, checks, fits, unset): the __post_init__ of a Struct of the "
+              "fast path: each attribute not unset passes (its value known, or its check true), "
+              "and the attributes set fit (their presences a tuple in the set); else ValueError",
+    .tp_new = Checks_new,
+};
+
 static PyMethodDef methods[] = {
     {"sift", (PyCFunction)(void (*)(void))sift, METH_FASTCALL,
      "sift(decode, lines, routes=()) -> ({type of the values taken: how many}, indexes of the "
@@ -1193,8 +1477,17 @@ PyInit__sift(void)
     if (TYPE == NULL || REJECTIONS == NULL || LABEL == NULL || KINDS_NAME == NULL) {
         return NULL;
     }
+    if (PyType_Ready(&ChecksType) < 0) {
+        return NULL;
+    }
     PyObject *created = PyModule_Create(&module);
-    if (created != NULL && PyModule_AddIntConstant(created, "HEAD", HEAD) < 0) {
+    if (created == NULL) {
+        return NULL;
+    }
+    Py_INCREF(&ChecksType);
+    if (PyModule_AddIntConstant(created, "HEAD", HEAD) < 0
+        || PyModule_AddObject(created, "Checks", (PyObject *)&ChecksType) < 0) {
+        Py_DECREF(&ChecksType);
         Py_DECREF(created);
         return NULL;
     }

@@ -1,6 +1,7 @@
 """The inner loop of the fast path of `wirebook validate` (_sift.c)."""
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from typing import Any, TypeVar
 
 _V = TypeVar("_V")
@@ -73,3 +74,20 @@ def text_lines(
     """The text report's lines of ``findings``: each ``place:number: `` joined into its words,
     those of ``by_id[id(rejections)]`` when it is the finding's (its rejections and type), else
     ``compose(finding)``'s."""
+
+class Checks:
+    """The ``__post_init__`` of a Struct of the fast path, called with each value decoded: each
+    attribute of ``names`` that is not ``unset`` holds a value in its set of ``known`` (None: no
+    set) or that its callable of ``checks`` passes; and for each ``(attributes, fitting)`` of
+    ``fits``, the tuple of booleans saying which of them are set is in ``fitting``. Else
+    ValueError."""
+
+    def __init__(
+        self,
+        names: tuple[str, ...],
+        known: tuple[AbstractSet[Any] | None, ...],
+        checks: tuple[Callable[[Any], bool], ...],
+        fits: tuple[tuple[tuple[str, ...], AbstractSet[tuple[bool, ...]]], ...],
+        unset: object,
+    ) -> None: ...
+    def __call__(self, value: object) -> None: ...

@@ -720,34 +720,17 @@ def _define(
         raise _Untranslatable(str(exc)) from exc
 
 
-def _post_init(checks: list[tuple[str, Check]], fits: list[Fits]) -> Callable[[Any], None]:
-    """Runs the checks msgspec cannot do; a failure sends the line to the exact path.
-
-    Written out as Python source (one ``if`` per member, a remembered value found in its set
-    without a call): this runs for most lines of a log, and a loop over the checks costs twice.
-    """
-    scope: dict[str, Any] = {"UNSET": msgspec.UNSET}
-    body = []
-    for index, (attribute, check) in enumerate(checks):
-        scope[f"check{index}"] = check
-        # a value that matched before is found in its pattern's set, without a call
-        known = f"value not in known{index} and " if isinstance(check, _Pattern) else ""
-        scope[f"known{index}"] = getattr(check, "matched", None)
-        body += [
-            f"    value = self.{attribute}",
-            f"    if value is not UNSET and {known}not check{index}(value):",
-            f"        raise ValueError({attribute!r})",
-        ]
-    for index, (attributes, fitting) in enumerate(fits):
-        scope[f"fitting{index}"] = fitting
-        present = "".join(f"self.{a} is not UNSET, " for a in attributes)
-        body += [
-            f"    if ({present}) not in fitting{index}:",
-            "        raise ValueError('these members fit no direction together')",
-        ]
-    exec("\n".join(["def __post_init__(self):", *body]), scope)
-    post_init: Callable[[Any], None] = scope["__post_init__"]
-    return post_init
+def _post_init(checks: list[tuple[str, Check]], fits: list[Fits]) -> _sift.Checks:
+    """Runs the checks msgspec cannot do; a failure sends the line to the exact path. In C
+    (``_sift.Checks``): this runs for most lines of a log. A value that matched a pattern before
+    is found in its set, without a call."""
+    return _sift.Checks(
+        tuple(attribute for attribute, _ in checks),
+        tuple(check.matched if isinstance(check, _Pattern) else None for _, check in checks),
+        tuple(check for _, check in checks),
+        tuple((tuple(attributes), fitting) for attributes, fitting in fits),
+        msgspec.UNSET,
+    )
 
 
 def _each(check: Check) -> Check:
