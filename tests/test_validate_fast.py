@@ -1669,7 +1669,7 @@ def test_checks_pass_known_values_and_unset_members_without_a_call() -> None:
     with pytest.raises(AttributeError):
         checks(types.SimpleNamespace(a=5))
     with pytest.raises(ZeroDivisionError):  # a check's error propagates
-        _sift.Checks(("a",), (None,), (lambda v: 1 / 0 > v,), (), msgspec.UNSET)(Pair(1))
+        _sift.Checks(("a",), (None,), (lambda v: v < 1 / 0,), (), msgspec.UNSET)(Pair(1))
 
 
 def test_checks_refuse_members_set_together_that_fit_no_direction() -> None:
@@ -1727,6 +1727,20 @@ def test_text_lines_writes_each_finding_s_lines_after_its_place() -> None:
         _sift.text_lines("x", 0, [(1, "t", ("new",))], {}, lambda f: ["", b"bytes\n"])  # type: ignore[list-item]
     with pytest.raises(ValueError):
         _sift.text_lines("x", 0, [(-1, "t", known)], by_id, compose)
+    shared = ["", "a\n"]
+
+    def grows(finding: Any) -> list[str]:  # changes words already measured
+        shared.append("x" * 100)
+        return ["", "b\n"]
+
+    with pytest.raises(RuntimeError):
+        _sift.text_lines(
+            "x",
+            0,
+            [(0, "chat", known), (1, "t", other)],
+            {id(known): (known, "chat", ([], shared))},
+            grows,
+        )
 
 
 @pytest.mark.parametrize("place", ["f.jsonl", "café.jsonl", "日誌.jsonl", "📜.jsonl"])

@@ -1032,7 +1032,8 @@ digits_of(Py_ssize_t number)
     return count;
 }
 
-/* Copies ``piece`` into ``text`` (of ``kind``) at ``at``; the new place after it. */
+/* Copies ``piece`` into ``text`` (of ``kind``) at ``at``; the new place after it (-1 with an
+   error). */
 static Py_ssize_t
 put(PyObject *text, int kind, void *data, Py_ssize_t at, PyObject *piece)
 {
@@ -1040,8 +1041,8 @@ put(PyObject *text, int kind, void *data, Py_ssize_t at, PyObject *piece)
     if (PyUnicode_KIND(piece) == kind) {
         memcpy((char *)data + at * kind, PyUnicode_DATA(piece), length * kind);
     }
-    else {
-        PyUnicode_CopyCharacters(text, at, piece, 0, length); /* a narrower kind: widened */
+    else if (PyUnicode_CopyCharacters(text, at, piece, 0, length) < 0) { /* narrower: widened */
+        return -1;
     }
     return at + length;
 }
@@ -1125,15 +1126,30 @@ text_lines(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
         for (int d = size - 1; d >= 0; d--, number /= 10) {
             digits[d] = (char)('0' + number % 10);
         }
-        for (Py_ssize_t w = 1; w < PyList_GET_SIZE(words[i]); w++) {
+        for (Py_ssize_t w = 1; w < PyList_GET_SIZE(words[i]) && at >= 0; w++) {
+            /* a list that compose changed since its length was taken: not written past the end */
+            PyObject *piece = PyList_GET_ITEM(words[i], w);
+            if (!PyUnicode_Check(piece) || PyUnicode_MAX_CHAR_VALUE(piece) > widest
+                || at + head + size + 2 + PyUnicode_GET_LENGTH(piece) > length) {
+                PyErr_SetString(PyExc_RuntimeError, "text_lines: the words changed meanwhile");
+                at = -1;
+                break;
+            }
             at = put(text, kind, data, at, place);
+            if (at < 0) {
+                break;
+            }
             PyUnicode_WRITE(kind, data, at++, ':');
             for (int d = 0; d < size; d++) {
                 PyUnicode_WRITE(kind, data, at++, digits[d]);
             }
             PyUnicode_WRITE(kind, data, at++, ':');
             PyUnicode_WRITE(kind, data, at++, ' ');
-            at = put(text, kind, data, at, PyList_GET_ITEM(words[i], w));
+            at = put(text, kind, data, at, piece);
+        }
+        if (at < 0) {
+            Py_CLEAR(text);
+            break;
         }
     }
 
