@@ -555,9 +555,9 @@ class Validator:
     def _recalled(
         self, recall: _Recall, raw: bytes, shape: bytes | None, choice: Choice, truncated: bool
     ) -> _Verdict:
-        """The verdict on a line whose skeleton ``shape`` (None: none, or not looked for) was
-        not seen, nor its text if it has no skeleton: found, and remembered (by its text if it
-        did not parse: the parser's words name places)."""
+        """The verdict on a line whose skeleton ``shape`` (None: none, or not looked for) and
+        text were not seen: found, and remembered (by its text if it did not parse: the
+        parser's words name places)."""
         message, problems = parse(raw, truncated)
         if problems:
             # lines that fail alike (cut at the same place, say) share one verdict: the
