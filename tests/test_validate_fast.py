@@ -1672,6 +1672,33 @@ def test_checks_pass_known_values_and_unset_members_without_a_call() -> None:
         _sift.Checks(("a",), (None,), (lambda v: v < 1 / 0,), (), msgspec.UNSET)(Pair(1))
 
 
+class Wide(msgspec.Struct):  # more members before a and b: other offsets again
+    c: Any = None
+    d: Any = None
+    e: Any = None
+    a: Any = None
+    b: Any = msgspec.UNSET
+
+
+def test_checks_called_again_from_a_check_read_each_value_where_its_type_holds_it() -> None:
+    """A check may call the same Checks with a value of another type (whose offsets replace
+    the ones in use): the value being checked is still read where its own type holds it."""
+    seen: list[Any] = []
+
+    def reenters(value: Any) -> bool:
+        if value == "outer a":
+            checks(Wide(a="inner a", b="inner b"))
+        return True
+
+    def records(value: Any) -> bool:
+        seen.append(value)
+        return True
+
+    checks = _sift.Checks(("a", "b"), (None, None), (reenters, records), (), msgspec.UNSET)
+    checks(Pair("outer a", "outer b"))
+    assert seen == ["inner b", "outer b"]
+
+
 def test_checks_refuse_members_set_together_that_fit_no_direction() -> None:
     fitting = {(True, False), (False, True)}  # a or b, not both, not neither
     checks = _sift.Checks((), (), (), ((("a", "b"), fitting),), msgspec.UNSET)
@@ -1741,6 +1768,22 @@ def test_text_lines_writes_each_finding_s_lines_after_its_place() -> None:
             {id(known): (known, "chat", ([], shared))},
             grows,
         )
+    shrinking = ["", "a\n", "é and more\n"]
+
+    def shrinks(finding: Any) -> list[str]:  # a text shorter and narrower than measured
+        del shrinking[1:]
+        return ["", "b\n"]
+
+    with pytest.raises(RuntimeError):
+        _sift.text_lines(
+            "x",
+            0,
+            [(0, "chat", known), (1, "t", other)],
+            {id(known): (known, "chat", ([], shrinking))},
+            shrinks,
+        )
+    with pytest.raises(ValueError):  # a line number beyond what a report counts
+        _sift.text_lines("x", sys.maxsize - 1, [(1, "chat", known)], by_id, compose)
 
 
 @pytest.mark.parametrize("place", ["f.jsonl", "café.jsonl", "日誌.jsonl", "📜.jsonl"])

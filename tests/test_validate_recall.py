@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import random
+import sys
 from collections import Counter
 from typing import Any
 
@@ -162,6 +163,14 @@ def test_tally_counts_each_verdicts_lines_and_makes_a_finding_of_each_invalid_li
     assert tally([], [], 0, Finding, per_type, invalid, per_kind) == []
 
 
+class Untyped:
+    """A verdict whose type cannot be read."""
+
+    @property
+    def type(self) -> str:
+        raise LookupError("no type")
+
+
 @pytest.mark.parametrize(
     ("verdicts", "indexes", "finding", "error"),
     [
@@ -170,6 +179,8 @@ def test_tally_counts_each_verdicts_lines_and_makes_a_finding_of_each_invalid_li
         ([INVALID_VERDICT], ["0"], Finding, TypeError),
         ([INVALID_VERDICT], [0], dict, TypeError),  # a finding is a tuple
         ([object()], [0], Finding, AttributeError),  # a verdict has a type and rejections
+        ([Untyped()], [0], Finding, LookupError),  # the error of its type, as it is
+        ([INVALID_VERDICT], [sys.maxsize], Finding, OverflowError),  # first + index
         ((INVALID_VERDICT,), [0], Finding, TypeError),  # lists
     ],
 )
@@ -177,7 +188,7 @@ def test_tally_refuses_what_is_not_verdicts_and_their_lines(
     verdicts: Any, indexes: Any, finding: Any, error: type[Exception]
 ) -> None:
     with pytest.raises(error):
-        tally(verdicts, indexes, 0, finding, {}, {}, {})
+        tally(verdicts, indexes, 1, finding, {}, {}, {})
 
 
 # --- where strings are free --------------------------------------------------------------------

@@ -56,11 +56,17 @@ string_end(const char *text, Py_ssize_t i, Py_ssize_t size)
         }
         i += 16;
     }
-#endif
     while (i < size && text[i] != '"' && text[i] != '\\') {
         i++;
     }
     return i;
+#else
+    /* memchr finds the quote, and a backslash before it, faster than a loop of bytes */
+    const char *quote = memchr(text + i, '"', size - i);
+    Py_ssize_t end = quote == NULL ? size : quote - text;
+    const char *backslash = memchr(text + i, '\\', end - i);
+    return backslash == NULL ? end : backslash - text;
+#endif
 }
 
 /* 1: some object repeats a key, or the text is beyond what is looked at closely; 0: neither. */
@@ -445,28 +451,24 @@ recall(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
                                          "memory: dict, texts: dict, longest: int)");
         return NULL;
     }
-    PyObject *indexes = args[1], *plan = args[2], *memory = args[3], *texts = args[4];
+    PyObject *plan = args[2], *memory = args[3], *texts = args[4];
     Py_ssize_t longest = PyLong_AsSsize_t(args[5]);
     if (longest == -1 && PyErr_Occurred()) {
         return NULL;
     }
-    /* the list or tuple itself, else a tuple of its own */
-    PyObject *lines = PySequence_Fast(args[0], "recall: lines must be a sequence");
-    if (lines == NULL) {
-        return NULL;
-    }
-    Py_ssize_t count = PySequence_Fast_GET_SIZE(lines);
-    PyObject **line_at = PySequence_Fast_ITEMS(lines);
-    Py_ssize_t n = PyList_GET_SIZE(indexes);
+    /* tuples of their own: a look-up may run Python code (a key's __eq__), which must not
+       change what is looped over (the engine's keys are bytes, which run none) */
+    PyObject *lines = PySequence_Tuple(args[0]);
+    PyObject *indexes = PyList_AsTuple(args[1]);
+    Py_ssize_t n = PyList_GET_SIZE(args[1]);
     PyObject *found = PyList_New(n);
     PyObject *missed = PyList_New(0);
-    if (found == NULL || missed == NULL) {
+    if (lines == NULL || indexes == NULL || found == NULL || missed == NULL) {
         goto failed;
     }
-    /* the lists are read in place: nothing below calls back into Python (the indexes are
-       ints, the keys looked up bytes) */
+    Py_ssize_t count = PyTuple_GET_SIZE(lines);
     for (Py_ssize_t at = 0; at < n; at++) {
-        PyObject *number = PyList_GET_ITEM(indexes, at);
+        PyObject *number = PyTuple_GET_ITEM(indexes, at);
         if (!PyLong_Check(number)) {
             PyErr_SetString(PyExc_TypeError, "recall: indexes must be ints");
             goto failed;
@@ -479,7 +481,7 @@ recall(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
             PyErr_SetString(PyExc_IndexError, "recall: an index beyond the lines");
             goto failed;
         }
-        PyObject *line = line_at[index];
+        PyObject *line = PyTuple_GET_ITEM(lines, index);
         if (!PyBytes_Check(line)) {
             PyErr_SetString(PyExc_TypeError, "recall: lines must be bytes");
             goto failed;
@@ -518,10 +520,12 @@ recall(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
         Py_DECREF(place);
     }
     Py_DECREF(lines);
+    Py_DECREF(indexes);
     return Py_BuildValue("(NN)", found, missed);
 
 failed:
-    Py_DECREF(lines);
+    Py_XDECREF(lines);
+    Py_XDECREF(indexes);
     Py_XDECREF(found);
     Py_XDECREF(missed);
     return NULL;
@@ -635,8 +639,8 @@ tally(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
     if (first == -1 && PyErr_Occurred()) {
         return NULL;
     }
-    if (PyList_GET_SIZE(args[1]) != n) {
-        PyErr_SetString(PyExc_ValueError, "tally: as many indexes as verdicts");
+    if (PyList_GET_SIZE(args[1]) != n || first < 0) {
+        PyErr_SetString(PyExc_ValueError, "tally: as many indexes as verdicts, first from 0");
         return NULL;
     }
     /* tuples of their own: a verdict's hash or attributes may run Python code */
@@ -645,6 +649,9 @@ tally(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
     PyObject *slots = PyDict_New(); /* verdict -> its place in seen */
     PyObject *findings = PyList_New(0);
     Py_ssize_t used = 0;
+    if (seen == NULL) {
+        PyErr_NoMemory();
+    }
     if (verdicts == NULL || indexes == NULL || seen == NULL || slots == NULL || findings == NULL) {
         goto failed;
     }
@@ -667,10 +674,13 @@ tally(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
             }
             Py_DECREF(place);
             seen[s].verdict = verdict;
-            seen[s].type = PyObject_GetAttr(verdict, TYPE);
-            seen[s].rejections = PyObject_GetAttr(verdict, REJECTIONS);
             used++;
-            if (seen[s].type == NULL || seen[s].rejections == NULL) {
+            seen[s].type = PyObject_GetAttr(verdict, TYPE);
+            if (seen[s].type == NULL) {
+                goto failed;
+            }
+            seen[s].rejections = PyObject_GetAttr(verdict, REJECTIONS);
+            if (seen[s].rejections == NULL) {
                 goto failed;
             }
             seen[s].invalid = PyObject_IsTrue(seen[s].rejections);
@@ -684,9 +694,10 @@ tally(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
         }
         PyObject *index = PyTuple_GET_ITEM(indexes, i);
         Py_ssize_t line = PyLong_Check(index) ? PyLong_AsSsize_t(index) : -1;
-        if (line < 0) {
+        if (line < 0 || line > PY_SSIZE_T_MAX - first) {
             if (!PyErr_Occurred()) {
-                PyErr_SetString(PyExc_TypeError, "tally: indexes must be ints from 0");
+                PyErr_SetString(line < 0 ? PyExc_TypeError : PyExc_OverflowError,
+                                "tally: indexes are ints from 0, and first + index a Py_ssize_t");
             }
             goto failed;
         }
@@ -697,6 +708,9 @@ tally(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
             Py_XDECREF(number);
             goto failed;
         }
+#if PY_VERSION_HEX >= 0x030E0000
+        ((PyTupleObject *)made)->ob_hash = -1; /* its hash, cached from 3.14 on: not known yet */
+#endif
         Py_INCREF(seen[s].type);
         Py_INCREF(seen[s].rejections);
         PyTuple_SET_ITEM(made, 0, number);
@@ -993,14 +1007,16 @@ finding_words(PyObject *finding, PyObject *by_id, PyObject *compose)
     PyObject *joined = NULL;
     if (entry != NULL && PyTuple_Check(entry) && PyTuple_GET_SIZE(entry) == 3
         && PyTuple_GET_ITEM(entry, 0) == rejections) {
+        Py_INCREF(entry); /* held: comparing the types may run Python code */
         int same = PyObject_RichCompareBool(PyTuple_GET_ITEM(entry, 1), type, Py_EQ);
-        if (same < 0) {
-            return NULL;
-        }
         PyObject *words = PyTuple_GET_ITEM(entry, 2);
-        if (same && PyTuple_Check(words) && PyTuple_GET_SIZE(words) == 2) {
+        if (same > 0 && PyTuple_Check(words) && PyTuple_GET_SIZE(words) == 2) {
             joined = PyTuple_GET_ITEM(words, 1);
             Py_INCREF(joined);
+        }
+        Py_DECREF(entry);
+        if (same < 0) {
+            return NULL;
         }
     }
     if (joined == NULL) {
@@ -1094,8 +1110,9 @@ text_lines(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
         if (line == -1 && PyErr_Occurred()) {
             goto done;
         }
-        if (line < 0) {
-            PyErr_SetString(PyExc_ValueError, "text_lines: a finding's line is from 0");
+        if (line < 0 || line > PY_SSIZE_T_MAX - 1 - base) {
+            PyErr_SetString(PyExc_ValueError, "text_lines: a finding's line is from 0, and "
+                                              "base + line + 1 a Py_ssize_t");
             goto done;
         }
         words[done] = finding_words(finding, by_id, compose);
@@ -1119,6 +1136,7 @@ text_lines(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
     int kind = PyUnicode_KIND(text);
     void *data = PyUnicode_DATA(text);
     Py_ssize_t at = 0;
+    Py_UCS4 written = PyUnicode_MAX_CHAR_VALUE(place); /* the widest character written */
     for (Py_ssize_t i = 0; i < n; i++) {
         char digits[24];
         int size = digits_of(numbers[i]);
@@ -1146,11 +1164,20 @@ text_lines(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
             PyUnicode_WRITE(kind, data, at++, ':');
             PyUnicode_WRITE(kind, data, at++, ' ');
             at = put(text, kind, data, at, piece);
+            if (PyUnicode_MAX_CHAR_VALUE(piece) > written) {
+                written = PyUnicode_MAX_CHAR_VALUE(piece);
+            }
         }
         if (at < 0) {
             Py_CLEAR(text);
             break;
         }
+    }
+    /* shorter, or narrower, than measured: a list changed meanwhile, and the str would not be
+       what its length and kind say */
+    if (text != NULL && (at != length || written != widest)) {
+        PyErr_SetString(PyExc_RuntimeError, "text_lines: the words changed meanwhile");
+        Py_CLEAR(text);
     }
 
 done:
@@ -1278,12 +1305,19 @@ Checks_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
 }
 
 /* Where instances of ``type`` hold the attribute ``name``: the offset of a member (a slot)
-   that holds any object; -1 for any other attribute. */
+   that holds any object, read as getattr would; -1 for any other attribute (read by name);
+   -2 with an error. */
 static Py_ssize_t
 offset_of(PyTypeObject *type, PyObject *name)
 {
+    if (type->tp_getattro != PyObject_GenericGetAttr) { /* a __getattribute__ of its own */
+        return -1;
+    }
     PyObject *found = PyObject_GetAttr((PyObject *)type, name); /* a member: its descriptor */
     if (found == NULL) {
+        if (!PyErr_ExceptionMatches(PyExc_AttributeError)) {
+            return -2;
+        }
         PyErr_Clear();
         return -1;
     }
@@ -1313,6 +1347,7 @@ resolve(Checks *self, PyTypeObject *type)
         return -1;
     }
     self->offsets = offsets;
+    Py_CLEAR(self->owner); /* the offsets are no type's until all are found */
     Py_ssize_t at = 0;
     for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(self->names); i++) {
         offsets[at++] = offset_of(type, PyTuple_GET_ITEM(self->names, i));
@@ -1323,15 +1358,23 @@ resolve(Checks *self, PyTypeObject *type)
             offsets[at++] = offset_of(type, PyTuple_GET_ITEM(names, k));
         }
     }
+    for (Py_ssize_t k = 0; k < at; k++) {
+        if (offsets[k] == -2) {
+            return -1;
+        }
+    }
     Py_INCREF(type);
     Py_XSETREF(self->owner, (PyObject *)type);
     return 0;
 }
 
-/* A new reference to attribute ``name`` of ``value``, read at ``offset`` if it is one. */
+/* A new reference to attribute ``name`` of ``value``, read at offset number ``index`` when the
+   offsets are of its type. They are looked at again for each attribute: a check may run Python
+   code that calls self with a value of another type, whose offsets then replace them. */
 static PyObject *
-member_of(PyObject *value, PyObject *name, Py_ssize_t offset)
+member_of(Checks *self, PyObject *value, PyObject *name, Py_ssize_t index)
 {
+    Py_ssize_t offset = (PyObject *)Py_TYPE(value) == self->owner ? self->offsets[index] : -1;
     if (offset < 0) {
         return PyObject_GetAttr(value, name);
     }
@@ -1364,14 +1407,14 @@ passes(Checks *self, Py_ssize_t i, PyObject *value)
     return truth;
 }
 
-/* The tuple of booleans that says which of ``names`` (at ``offsets``) are set on ``value``;
-   NULL with an error. */
+/* The tuple of booleans that says which of ``names`` (at offsets from number ``first``) are set
+   on ``value``; NULL with an error. */
 static PyObject *
-presence(Checks *self, PyObject *value, PyObject *names, Py_ssize_t *offsets)
+presence(Checks *self, PyObject *value, PyObject *names, Py_ssize_t first)
 {
     PyObject *present = PyTuple_New(PyTuple_GET_SIZE(names));
     for (Py_ssize_t k = 0; present != NULL && k < PyTuple_GET_SIZE(names); k++) {
-        PyObject *member = member_of(value, PyTuple_GET_ITEM(names, k), offsets[k]);
+        PyObject *member = member_of(self, value, PyTuple_GET_ITEM(names, k), first + k);
         if (member == NULL) {
             Py_CLEAR(present);
             break;
@@ -1402,7 +1445,7 @@ Checks_call(Checks *self, PyObject *args, PyObject *kwargs)
     Py_ssize_t at = 0; /* in offsets */
     for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(self->names); i++) {
         PyObject *name = PyTuple_GET_ITEM(self->names, i);
-        PyObject *member = member_of(value, name, self->offsets[at++]);
+        PyObject *member = member_of(self, value, name, at++);
         if (member == NULL) {
             return NULL;
         }
@@ -1417,7 +1460,7 @@ Checks_call(Checks *self, PyObject *args, PyObject *kwargs)
     }
     for (Py_ssize_t f = 0; f < PyTuple_GET_SIZE(self->fits); f++) {
         PyObject *fit = PyTuple_GET_ITEM(self->fits, f), *names = PyTuple_GET_ITEM(fit, 0);
-        PyObject *present = presence(self, value, names, self->offsets + at);
+        PyObject *present = presence(self, value, names, at);
         at += PyTuple_GET_SIZE(names);
         int fits = present == NULL ? -1 : PySet_Contains(PyTuple_GET_ITEM(fit, 1), present);
         Py_XDECREF(present);
