@@ -1699,6 +1699,30 @@ def test_checks_called_again_from_a_check_read_each_value_where_its_type_holds_i
     assert seen == ["inner b", "outer b"]
 
 
+class Shown:
+    """Members in slots, read through a __getattribute__ of its own."""
+
+    __slots__ = ("a", "b")
+
+    def __init__(self, a: Any, b: Any) -> None:
+        self.a, self.b = a, b
+
+    def __getattribute__(self, name: str) -> Any:
+        found = object.__getattribute__(self, name)
+        return f"shown {found}" if name in ("a", "b") else found
+
+
+def test_checks_read_members_as_getattr_does() -> None:
+    seen: list[Any] = []
+
+    def records(value: Any) -> bool:
+        seen.append(value)
+        return True
+
+    _sift.Checks(("a",), (None,), (records,), (), msgspec.UNSET)(Shown("x", "y"))
+    assert seen == ["shown x"]
+
+
 def test_checks_refuse_members_set_together_that_fit_no_direction() -> None:
     fitting = {(True, False), (False, True)}  # a or b, not both, not neither
     checks = _sift.Checks((), (), (), ((("a", "b"), fitting),), msgspec.UNSET)
